@@ -1,0 +1,91 @@
+/**
+ * The example app: the tasks of a small web shop, after the scenarios of Celery tutorials:
+ * e-mails sent from a web view, a CSV export run later on its own queue, SMS login codes, and `add`.
+ * Services import `app` and the tasks; the worker (functions/worker/handler.ts) runs them.
+ */
+import { randomInt } from 'node:crypto';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import nodemailer from 'nodemailer';
+import { z } from 'zod';
+import { createApp, currentTask } from '../../sdk/index.js';
+
+/** Raised by the SMS gateway when it is busy: worth a retry. */
+export class SmsGatewayBusyError extends Error {
+  override name = 'SmsGatewayBusyError';
+}
+
+export const app = createApp({
+  name: 'celeriac-example',
+  queues: {
+    default: {},
+    // Exports are slow and heavy: their own queue, two at a time at most.
+    exports: { batchSize: 1, maxConcurrency: 2 },
+  },
+  errorTypes: [SmsGatewayBusyError],
+});
+
+/** Where the example writes its mail, CSV files and SMS log (Lambda: /tmp). */
+export function outputDir(): string {
+  return process.env.CELERIAC_EXAMPLE_OUTPUT ?? (process.env.AWS_LAMBDA_FUNCTION_NAME ? '/tmp/celeriac-example' : join(process.cwd(), 'examples/app/var'));
+}
+
+/** `add(4, 4)`: the first task of every Celery tutorial. */
+export const add = app.task('math.add', async (x: number, y: number) => x + y, {
+  argsSchema: z.tuple([z.number(), z.number()]),
+});
+
+const mailer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+
+/** Composes a real e-mail and writes it to the outbox as an .eml file (a stand-in for SMTP). */
+export const sendEmail = app.task(
+  'email.send',
+  async (subject: string, content: string, to: string) => {
+    const { id } = currentTask();
+    const info = await mailer.sendMail({ from: 'Shop <no-reply@shop.example>', to, subject, text: content });
+    const dir = join(outputDir(), 'outbox');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `${id}.eml`);
+    await writeFile(file, info.message as Buffer);
+    return { messageId: info.messageId, to, file, sentAt: new Date() };
+  },
+  { argsSchema: z.tuple([z.string().min(1).max(200), z.string().max(100_000), z.email()]), retryBackoff: true },
+);
+
+/** Builds a CSV of users and writes it to the exports folder; run on the `exports` queue. */
+export const exportUsers = app.task(
+  'reports.export_users',
+  async (requestedBy: string, count = 500) => {
+    const { id } = currentTask();
+    const rows = Array.from({ length: count }, (_, i) => ({
+      id: i + 1,
+      name: `User ${i + 1}`,
+      email: `user${i + 1}@shop.example`,
+      joined: new Date(Date.UTC(2026, 0, 1 + (i % 365))).toISOString().slice(0, 10),
+    }));
+    const dir = join(outputDir(), 'exports');
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `users-${id}.csv`);
+    await writeFile(file, stringify(rows, { header: true, columns: ['id', 'name', 'email', 'joined'] }));
+    return { file, rows: rows.length, requestedBy };
+  },
+  { queue: 'exports', argsSchema: z.union([z.tuple([z.email()]), z.tuple([z.email(), z.number().int().min(1).max(100_000)])]) },
+);
+
+/** Sends a 6-digit login code by SMS (logged to sms.log); retried with backoff when the gateway is busy. */
+export const sendSmsCode = app.task(
+  'sms.send_code',
+  async (phone: string) => {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    await mkdir(outputDir(), { recursive: true });
+    await appendFile(join(outputDir(), 'sms.log'), `${new Date().toISOString()} ${phone} Your code is ${code}\n`);
+    return { phone, codeLength: code.length, validForSeconds: 300 };
+  },
+  {
+    argsSchema: z.tuple([z.string().regex(/^\+?[0-9]{6,15}$/, 'a phone number of 6 to 15 digits, optionally with a leading +')]),
+    autoretryFor: [SmsGatewayBusyError],
+    retryBackoff: true,
+    maxRetries: 5,
+  },
+);

@@ -1,0 +1,245 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { App, ResolvedQueue } from '../sdk/core/app.js';
+import { DEFAULT_DLQ_RETENTION_SECONDS, VISIBILITY_TO_TIMEOUT_RATIO } from '../sdk/core/defaults.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The worker handler shipped with celeriac, bundled when `entry` is not given. */
+export const DEFAULT_WORKER_ENTRY = path.join(REPO_ROOT, 'functions', 'worker', 'handler.ts');
+
+/** Oldest Node.js major version the worker supports. */
+const MIN_NODE_MAJOR = 22;
+
+/**
+ * Lets an ES module bundle `require()` Node built-ins that CommonJS dependencies ask for.
+ */
+const ESM_REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** Properties of a {@link CeleriacApp}. */
+export interface CeleriacAppProps {
+  /**
+   * The celeriac app to provision: its queues, worker settings and results table name.
+   */
+  readonly app: App;
+  /**
+   * Path of the worker handler file, bundled with esbuild.
+   * @default - `functions/worker/handler.ts` of the celeriac repository
+   */
+  readonly entry?: string;
+  /**
+   * Lambda runtime of the worker; Node.js 22 or newer.
+   * @default lambda.Runtime.NODEJS_22_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * What happens to the results table when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Everything a celeriac app runs on: one SQS queue and dead-letter queue per declared queue, the
+ * DynamoDB results table and one worker Lambda function fed by every queue.
+ *
+ * Construct ids are stable API: `Queue-<name>`, `DeadLetterQueue-<name>`, `Results`, `Worker`,
+ * `WorkerLogs`, `EventSource-<name>`.
+ *
+ * @throws {Error} when a queue's visibility timeout is under 6 × the worker timeout, or the runtime
+ *   is older than Node.js 22.
+ * @example
+ * const celeriac = new CeleriacApp(this, 'Celeriac', { app });
+ * celeriac.grantEnqueue(webFunction);
+ * celeriac.grantReadResults(webFunction);
+ */
+export class CeleriacApp extends Construct {
+  /** The task queues, by logical queue name. */
+  readonly queues: ReadonlyMap<string, sqs.IQueue>;
+  /** The dead-letter queues, by logical name of the queue they serve. */
+  readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
+  /** The DynamoDB table of task records (partition key `id`, TTL attribute `expiresAt`). */
+  readonly table: dynamodb.ITable;
+  /** The worker function that runs the tasks of every queue. */
+  readonly workerFunction: lambda.IFunction;
+
+  private readonly app: App;
+
+  constructor(scope: Construct, id: string, props: CeleriacAppProps) {
+    super(scope, id);
+    const { app } = props;
+    this.app = app;
+    const runtime = props.runtime ?? lambda.Runtime.NODEJS_22_X;
+    assertRuntime(runtime);
+    for (const queue of app.queues.values()) assertVisibility(app, queue);
+
+    const queues = new Map<string, sqs.Queue>();
+    const deadLetterQueues = new Map<string, sqs.Queue>();
+    for (const settings of app.queues.values()) {
+      const deadLetterQueue = new sqs.Queue(this, `DeadLetterQueue-${settings.name}`, {
+        queueName: settings.deadLetterQueueName,
+        retentionPeriod: Duration.seconds(DEFAULT_DLQ_RETENTION_SECONDS),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      const queue = new sqs.Queue(this, `Queue-${settings.name}`, {
+        queueName: settings.queueName,
+        visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
+      });
+      queues.set(settings.name, queue);
+      deadLetterQueues.set(settings.name, deadLetterQueue);
+    }
+    this.queues = queues;
+    this.deadLetterQueues = deadLetterQueues;
+
+    const table = new dynamodb.Table(this, 'Results', {
+      tableName: app.resultsTableName,
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table = table;
+
+    const entry = props.entry ?? DEFAULT_WORKER_ENTRY;
+    const worker = new NodejsFunction(this, 'Worker', {
+      entry,
+      // The repository's own lock file, whatever the working directory; a custom entry finds its own.
+      ...(props.entry === undefined && existsSync(path.join(REPO_ROOT, 'package-lock.json'))
+        ? { projectRoot: REPO_ROOT, depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json') }
+        : {}),
+      handler: 'handler',
+      runtime,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(app.worker.timeoutSeconds),
+      memorySize: app.worker.memoryMb,
+      environment: {
+        CELERIAC_APP: app.name,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      logGroup: new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_SHIM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+      },
+    });
+    this.workerFunction = worker;
+
+    for (const settings of app.queues.values()) {
+      const queue = queues.get(settings.name)!;
+      const deadLetterQueue = deadLetterQueues.get(settings.name)!;
+      // Extends the lease, finds queues by name and enqueues follow-up tasks.
+      queue.grant(worker, 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:SendMessage');
+      // The worker dead-letters poison messages itself.
+      deadLetterQueue.grant(worker, 'sqs:SendMessage', 'sqs:GetQueueUrl');
+      // Same mapping as SqsEventSource, under an id this construct owns.
+      queue.grantConsumeMessages(worker);
+      new lambda.EventSourceMapping(this, `EventSource-${settings.name}`, {
+        target: worker,
+        eventSourceArn: queue.queueArn,
+        batchSize: settings.batchSize,
+        reportBatchItemFailures: true,
+        ...(settings.maxBatchingWindowSeconds > 0 ? { maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds) } : {}),
+        ...(settings.maxConcurrency !== undefined ? { maxConcurrency: settings.maxConcurrency } : {}),
+      });
+    }
+    table.grant(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+  }
+
+  /**
+   * Lets `grantee` send tasks: `sqs:SendMessage`, `sqs:GetQueueUrl` and `sqs:GetQueueAttributes` on
+   * every queue of the app.
+   * @example
+   * celeriac.grantEnqueue(webFunction);
+   */
+  grantEnqueue(grantee: iam.IGrantable): iam.Grant {
+    const [first, ...rest] = [...this.queues.values()].map((queue) => queue.grantSendMessages(grantee));
+    return rest.reduce((all, grant) => all.combine(grant), first!);
+  }
+
+  /**
+   * Lets `grantee` read task results and forget them: `dynamodb:GetItem` and `dynamodb:DeleteItem`
+   * on the results table.
+   * @example
+   * celeriac.grantReadResults(webFunction);
+   */
+  grantReadResults(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+  }
+
+  /**
+   * Messages waiting in a queue (`ApproximateNumberOfMessagesVisible`): the backlog.
+   * @throws {Error} when the app declares no queue named `queue`.
+   * @example
+   * new cloudwatch.Alarm(this, 'Backlog', { metric: celeriac.metricQueueDepth('default'), threshold: 1000, evaluationPeriods: 3 });
+   */
+  metricQueueDepth(queue: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lookup(this.queues, queue).metricApproximateNumberOfMessagesVisible(props);
+  }
+
+  /**
+   * Messages in a queue's dead-letter queue (`ApproximateNumberOfMessagesVisible`): tasks that
+   * were never recorded.
+   * @throws {Error} when the app declares no queue named `queue`.
+   * @example
+   * new cloudwatch.Alarm(this, 'DeadLetters', { metric: celeriac.metricDeadLetterDepth('default'), threshold: 1, evaluationPeriods: 1 });
+   */
+  metricDeadLetterDepth(queue: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.lookup(this.deadLetterQueues, queue).metricApproximateNumberOfMessagesVisible(props);
+  }
+
+  /**
+   * Worker invocations that failed as a whole (`Errors`); a task's own failure is recorded, not
+   * counted here.
+   * @example
+   * new cloudwatch.Alarm(this, 'WorkerErrors', { metric: celeriac.metricWorkerErrors(), threshold: 1, evaluationPeriods: 1 });
+   */
+  metricWorkerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.workerFunction.metricErrors(props);
+  }
+
+  private lookup(queues: ReadonlyMap<string, sqs.IQueue>, name: string): sqs.IQueue {
+    const queue = queues.get(name);
+    if (!queue) {
+      throw new Error(`Queue "${name}" is not declared in app "${this.app.name}" (declared: ${[...queues.keys()].join(', ')}).`);
+    }
+    return queue;
+  }
+}
+
+function assertVisibility(app: App, queue: ResolvedQueue): void {
+  const minimum = VISIBILITY_TO_TIMEOUT_RATIO * app.worker.timeoutSeconds;
+  if (queue.visibilityTimeoutSeconds < minimum) {
+    throw new Error(
+      `queues.${queue.name}.visibilityTimeoutSeconds must be at least ${VISIBILITY_TO_TIMEOUT_RATIO} × worker.timeoutSeconds ` +
+        `(${VISIBILITY_TO_TIMEOUT_RATIO} × ${app.worker.timeoutSeconds} = ${minimum}), received ${queue.visibilityTimeoutSeconds}: ` +
+        'a shorter timeout lets SQS redeliver messages while a worker still runs them (and throttled batches come back too soon). ' +
+        'Raise the queue\'s visibilityTimeoutSeconds or lower worker.timeoutSeconds.',
+    );
+  }
+}
+
+function assertRuntime(runtime: lambda.Runtime): void {
+  const major = /^nodejs(\d+)\.x$/.exec(runtime.name)?.[1];
+  if (runtime.family !== lambda.RuntimeFamily.NODEJS || major === undefined || Number(major) < MIN_NODE_MAJOR) {
+    throw new Error(`runtime must be Node.js ${MIN_NODE_MAJOR} or newer (e.g. lambda.Runtime.NODEJS_22_X), received ${runtime.name}`);
+  }
+}

@@ -1,0 +1,29 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { App } from '../sdk/core/app.js';
+import { CeleriacApp } from './celeriac-app.js';
+
+/** Properties of an {@link ExampleStack}. */
+export interface ExampleStackProps extends StackProps {
+  /** The celeriac app to provision. */
+  readonly app: App;
+}
+
+/**
+ * A stack holding one celeriac app, with its queue URLs and results table name as outputs.
+ * @example
+ * new ExampleStack(cdkApp, 'CeleriacExample', { app });
+ */
+export class ExampleStack extends Stack {
+  /** The provisioned celeriac app. */
+  readonly celeriac: CeleriacApp;
+
+  constructor(scope: Construct, id: string, props: ExampleStackProps) {
+    super(scope, id, props);
+    this.celeriac = new CeleriacApp(this, 'Celeriac', { app: props.app });
+    for (const [name, queue] of this.celeriac.queues) {
+      new CfnOutput(this, `QueueUrl-${name}`, { value: queue.queueUrl, description: `URL of the "${name}" task queue` });
+    }
+    new CfnOutput(this, 'ResultsTableName', { value: this.celeriac.table.tableName, description: 'Table of task records' });
+  }
+}

@@ -1,0 +1,1 @@
+export { CeleriacApp, DEFAULT_WORKER_ENTRY, type CeleriacAppProps } from './celeriac-app.js';

@@ -1,0 +1,108 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { refusedClaim } from '../core/claim-rule.js';
+import { CeleriacError, ErrorCode } from '../core/errors.js';
+import type { ClaimOutcome, ClaimRequest, ResultBackend, TaskRecord } from '../core/ports/result-backend.js';
+import { TaskState } from '../core/states.js';
+import { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';
+
+/** Options of {@link DynamoDbResultBackend}. */
+export interface DynamoDbResultBackendOptions {
+  readonly client: DynamoDBClient;
+  /** Table with partition key `id` (S) and TTL attribute `expiresAt`. */
+  readonly tableName: string;
+}
+
+/**
+ * Task records in DynamoDB, one item per task. A claim is one conditional `UpdateItem`; a state
+ * change is one `PutItem`; reads are strongly consistent so `get()` sees a result at once.
+ */
+export class DynamoDbResultBackend implements ResultBackend {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
+
+  constructor(options: DynamoDbResultBackendOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    try {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { id: { S: request.id } },
+          UpdateExpression:
+            'SET #state = :started, #task = :task, #queue = :queue, dateStarted = :now, leaseUntil = :lease, ' +
+            'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)',
+          ConditionExpression:
+            'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (#state = :started AND leaseUntil <= :now)',
+          ExpressionAttributeNames: { '#state': 'state', '#task': 'task', '#queue': 'queue' },
+          ExpressionAttributeValues: {
+            ':started': { S: TaskState.STARTED },
+            ':pending': { S: TaskState.PENDING },
+            ':retry': { S: TaskState.RETRY },
+            ':task': { S: request.task },
+            ':queue': { S: request.queue },
+            ':now': { N: String(request.now.getTime()) },
+            ':lease': { N: String(request.leaseUntil.getTime()) },
+            ':expires': { N: String(request.expiresAt) },
+            ':v': { N: String(RESULT_ITEM_VERSION) },
+            ':zero': { N: '0' },
+          },
+          ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { status: 'claimed', retries: Number(output.Attributes?.retries?.N ?? 0) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'claim', request.id);
+      // The refusing item comes back with the exception; re-read only if an emulator omitted it.
+      const existing = error.Item ? decodeResultItem(error.Item) : await this.get(request.id);
+      return refusedClaim(existing, request) ?? { status: 'running', leaseUntil: request.leaseUntil };
+    }
+  }
+
+  async save(record: TaskRecord): Promise<void> {
+    try {
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: encodeResultItem(record) }));
+    } catch (error) {
+      throw this.translate(error, 'save', record.id);
+    }
+  }
+
+  async get(id: string): Promise<TaskRecord | undefined> {
+    try {
+      const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
+      return output.Item ? decodeResultItem(output.Item) : undefined;
+    } catch (error) {
+      throw this.translate(error, 'get', id);
+    }
+  }
+
+  async forget(id: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { id: { S: id } } }));
+    } catch (error) {
+      throw this.translate(error, 'forget', id);
+    }
+  }
+
+  private translate(error: unknown, operation: string, id: string): CeleriacError {
+    if (error instanceof CeleriacError) return error;
+    const name = (error as { name?: string }).name ?? 'Error';
+    const hint =
+      name === 'ResourceNotFoundException'
+        ? ` Table "${this.tableName}" does not exist: deploy the stack (cdk deploy) or run \`npm run dev\` to create it locally.`
+        : '';
+    return new CeleriacError(ErrorCode.BACKEND_FAILED, `Result backend ${operation} of task ${id} failed: ${name}: ${(error as Error).message}.${hint}`, {
+      cause: error,
+    });
+  }
+}

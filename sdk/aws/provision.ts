@@ -1,0 +1,94 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { App } from '../core/app.js';
+import { DEFAULT_DLQ_RETENTION_SECONDS } from '../core/defaults.js';
+
+/** A queue as created by {@link provisionLocalResources}. */
+export interface ProvisionedQueue {
+  readonly name: string;
+  readonly queueName: string;
+  readonly url: string;
+  readonly arn: string;
+  readonly deadLetterUrl: string;
+}
+
+/**
+ * Creates the app's queues, dead-letter queues and results table on the current endpoint, as the CDK
+ * stack does on AWS. Idempotent. For local development and tests (LocalStack, the embedded
+ * emulator); on AWS, deploy the stack instead.
+ * @example
+ * const queues = await provisionLocalResources(app, { sqs, dynamodb });
+ */
+export async function provisionLocalResources(
+  app: App,
+  clients: { readonly sqs: SQSClient; readonly dynamodb: DynamoDBClient },
+): Promise<ProvisionedQueue[]> {
+  const { sqs, dynamodb } = clients;
+  const queues = await Promise.all(
+    [...app.queues.values()].map(async (queue) => {
+      const dlq = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: queue.deadLetterQueueName,
+          Attributes: { MessageRetentionPeriod: String(DEFAULT_DLQ_RETENTION_SECONDS), SqsManagedSseEnabled: 'true' },
+        }),
+      );
+      const dlqArn = await queueArn(sqs, dlq.QueueUrl!);
+      const created = await sqs.send(
+        new CreateQueueCommand({
+          QueueName: queue.queueName,
+          Attributes: {
+            VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+            SqsManagedSseEnabled: 'true',
+            RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: queue.maxReceiveCount }),
+          },
+        }),
+      );
+      return {
+        name: queue.name,
+        queueName: queue.queueName,
+        url: created.QueueUrl!,
+        arn: await queueArn(sqs, created.QueueUrl!),
+        deadLetterUrl: dlq.QueueUrl!,
+      };
+    }),
+  );
+  await ensureResultsTable(dynamodb, app.resultsTableName);
+  return queues;
+}
+
+async function queueArn(sqs: SQSClient, url: string): Promise<string> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  return out.Attributes!.QueueArn!;
+}
+
+async function ensureResultsTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+  const described = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+  if (described.Table?.TableStatus === 'ACTIVE') {
+    await dynamodb
+      .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }))
+      .catch((error: unknown) => {
+        // Already enabled: some endpoints refuse a second identical update.
+        if ((error as { name?: string }).name !== 'ValidationException') throw error;
+      });
+  }
+}

@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createWorkerHandler } from '../../functions/worker/create-handler.js';
+import { LocalRuntime } from '../aws/local-runtime.js';
+import { provisionLocalResources } from '../aws/provision.js';
+import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
+import { formatWorkerEvent } from '../worker/events.js';
+import { loadApp } from './load-app.js';
+
+/** Options of `celeriac dev`. */
+export interface DevOptions {
+  /** Module exporting the app (`export const app = createApp(…)`). */
+  readonly app: string;
+  /** Module exporting `startServer({ port })`, served beside the worker. */
+  readonly serve?: string;
+  /** Port of the served module. */
+  readonly port: number;
+  /** Pollers per queue. */
+  readonly concurrency: number;
+}
+
+/** A running `celeriac dev`. */
+export interface DevSession {
+  readonly endpoint: string;
+  readonly url: string | undefined;
+  stop(): Promise<void>;
+}
+
+type Served = { url: string; close(): Promise<void> };
+
+/**
+ * The local runtime: the AWS endpoint (the embedded emulator unless `AWS_ENDPOINT_URL` is set), the
+ * app's queues and table on it, the worker handler fed by long-polling, and the app's web service.
+ */
+export async function startDev(options: DevOptions, print: (line: string) => void = (l) => console.log(l)): Promise<DevSession> {
+  const emulator = await resolveEndpoint({ log: (line) => console.error(line) });
+  applyLocalAwsEnv(emulator.endpoint);
+  let runtime: LocalRuntime | undefined;
+  let served: Served | undefined;
+  const stop = async () => {
+    await runtime?.stop();
+    await served?.close();
+    await emulator.stop();
+  };
+  try {
+    const app = await loadApp(options.app);
+    const sqs = new SQSClient({});
+    const dynamodb = new DynamoDBClient({});
+    const queues = await provisionLocalResources(app, { sqs, dynamodb });
+    const handler = createWorkerHandler(app, { log: (event) => print(`[${timestamp()}: ${event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO'}/Worker] ${formatWorkerEvent(event)}`) });
+    runtime = new LocalRuntime({ app, sqs, handler, queues, concurrency: options.concurrency });
+    runtime.start();
+    if (options.serve) {
+      const mod = (await import(pathToFileURL(resolve(options.serve)).href)) as { startServer?: (o: { port: number }) => Promise<Served> };
+      if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);
+      served = await mod.startServer({ port: options.port });
+    }
+    print('');
+    print(` -------------- celeriac dev`);
+    print(`--- ***** ----- app:       ${app.name}  (${app.taskNames().length} tasks: ${app.taskNames().join(', ')})`);
+    print(`-- ******* ---- endpoint:  ${emulator.endpoint}${emulator.embedded ? '  (embedded emulator)' : '  (AWS_ENDPOINT_URL)'}`);
+    print(`- *** --- * --- results:   ${app.resultsTableName}`);
+    for (const queue of queues) print(`- ** ---------- queue:     ${queue.name.padEnd(10)} ${queue.url}`);
+    print(`--- ***** ----- concurrency: ${options.concurrency} pollers a queue`);
+    if (served) {
+      print('');
+      print(`  Example service: ${served.url}`);
+      print(`  Try it:`);
+      print(`    curl -s -X POST ${served.url}/emails -H 'content-type: application/json' \\`);
+      print(`      -d '{"subject":"Welcome","content":"Hello from celeriac","to":"ada@example.com"}'`);
+      print(`    curl -s ${served.url}/tasks/<taskId>`);
+    }
+    print('');
+    return { endpoint: emulator.endpoint, url: served?.url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace('T', ' ').replace('Z', '');
+}

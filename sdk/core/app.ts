@@ -1,0 +1,286 @@
+import { AsyncResult, type ResultSource } from './async-result.js';
+import * as D from './defaults.js';
+import { CeleriacError, ConfigError, ErrorCode, UnknownTaskError } from './errors.js';
+import type { AppConfig, ErrorClass, QueueOptions, TaskOptions, Transport } from './options.js';
+import { systemClock, type Clock } from './ports/clock.js';
+import type { Broker } from './ports/broker.js';
+import type { ResultBackend } from './ports/result-backend.js';
+import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
+import { BatchingPublisher } from './publisher.js';
+import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
+
+/** A queue's settings with defaults applied. */
+export interface ResolvedQueue {
+  /** Logical name, as used in code (`default`, `exports`). */
+  readonly name: string;
+  /** Physical SQS queue name (`<app>-<queue>`). */
+  readonly queueName: string;
+  /** Physical dead-letter queue name (`<app>-<queue>-dlq`). */
+  readonly deadLetterQueueName: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly maxConcurrency: number | undefined;
+  readonly maxReceiveCount: number;
+}
+
+/** The worker function's settings with defaults applied. */
+export interface ResolvedWorker {
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+}
+
+const APP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * A celeriac app: the registry of tasks and queues, shared by the services that send tasks, the
+ * worker that runs them and the CDK stack that provisions them (Celery: `Celery('proj')`).
+ */
+export class App implements ResultSource {
+  /** App name; prefixes every AWS resource. */
+  readonly name: string;
+  /** Queue of tasks that do not name one. */
+  readonly defaultQueue: string;
+  /** Declared queues by logical name. */
+  readonly queues: ReadonlyMap<string, ResolvedQueue>;
+  /** Worker function settings. */
+  readonly worker: ResolvedWorker;
+  /** Name of the DynamoDB table holding task records. */
+  readonly resultsTableName: string;
+  /** The clock. */
+  readonly clock: Clock;
+  /** Default time a task record is kept, in seconds. */
+  readonly resultExpiresSeconds: number;
+  /** Error classes `get()` re-creates, by name. */
+  readonly errorTypes: ReadonlyMap<string, ErrorClass>;
+
+  private readonly config: AppConfig;
+  private readonly registry = new Map<string, AnyTask>();
+  private readonly publisher: BatchingPublisher;
+  private transportSource: AppConfig['transport'];
+  private resolvedTransport: Transport | undefined;
+
+  constructor(config: AppConfig) {
+    if (!APP_NAME.test(config.name ?? '')) {
+      throw new ConfigError(
+        `App name must be 1–40 lowercase letters, digits or dashes (it prefixes AWS resource names), received ${JSON.stringify(config.name)}`,
+      );
+    }
+    this.config = config;
+    this.name = config.name;
+    this.clock = config.clock ?? systemClock;
+    this.worker = {
+      timeoutSeconds: positiveInt(config.worker?.timeoutSeconds ?? D.DEFAULT_WORKER_TIMEOUT_SECONDS, 'worker.timeoutSeconds', 900),
+      memoryMb: positiveInt(config.worker?.memoryMb ?? D.DEFAULT_WORKER_MEMORY_MB, 'worker.memoryMb', 10_240),
+    };
+    const declared = config.queues ?? { [D.DEFAULT_QUEUE]: {} };
+    this.queues = new Map(Object.entries(declared).map(([name, options]) => [name, this.resolveQueue(name, options)]));
+    this.defaultQueue = config.defaultQueue ?? (this.queues.has(D.DEFAULT_QUEUE) ? D.DEFAULT_QUEUE : [...this.queues.keys()][0] ?? D.DEFAULT_QUEUE);
+    this.assertQueue(this.defaultQueue);
+    this.resultsTableName = `${this.name}-results`;
+    this.resultExpiresSeconds = positiveInt(config.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS, 'resultExpiresSeconds', Number.MAX_SAFE_INTEGER);
+    this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
+    this.transportSource = config.transport;
+    this.publisher = new BatchingPublisher(() => this.transport().broker, config.publishLingerMs ?? D.DEFAULT_PUBLISH_LINGER_MS);
+  }
+
+  /**
+   * Registers a task. Argument and result types are inferred from `fn`.
+   * @throws {ConfigError} when the name is taken or an option is invalid.
+   * @example
+   * const add = app.task('math.add', async (x: number, y: number) => x + y);
+   */
+  task<A extends readonly unknown[], R>(name: string, fn: (...args: A) => R, options: TaskOptions<A> = {}): Task<A, R> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+      throw new ConfigError(`Task name must be 1–200 characters, received ${JSON.stringify(name)}`);
+    }
+    if (this.registry.has(name)) {
+      throw new CeleriacError(ErrorCode.TASK_ALREADY_REGISTERED, `A task named "${name}" is already registered in app "${this.name}".`);
+    }
+    const resolved = this.resolveTaskOptions(name, options as TaskOptions);
+    const task = new Task<A, R>(name, fn, resolved, {
+      clock: this.clock,
+      publish: (queue, taskName, envelope) => this.publish(queue, taskName, envelope),
+      asyncResult: (id) => this.asyncResult(id),
+      assertQueue: (queue) => this.assertQueue(queue),
+    });
+    this.registry.set(name, task);
+    return task;
+  }
+
+  /**
+   * The task registered under `name`.
+   * @throws {UnknownTaskError} when there is none.
+   */
+  getTask(name: string): AnyTask {
+    const task = this.registry.get(name);
+    if (!task) throw new UnknownTaskError(name, this.taskNames());
+    return task;
+  }
+
+  /** Names of the registered tasks. */
+  taskNames(): string[] {
+    return [...this.registry.keys()];
+  }
+
+  /** A handle on a task by id (Celery: `app.AsyncResult(id)`). */
+  asyncResult<R = unknown>(id: string): AsyncResult<R> {
+    return new AsyncResult<R>(id, this);
+  }
+
+  /**
+   * The transport, created on first use.
+   * @throws {ConfigError} when the app has none.
+   */
+  transport(): Transport {
+    if (!this.resolvedTransport) {
+      const source = this.transportSource;
+      if (!source) {
+        throw new ConfigError(
+          `App "${this.name}" has no transport: create it with createApp from 'celeriac' (AWS), or call app.useTransport().`,
+        );
+      }
+      this.resolvedTransport = typeof source === 'function' ? source() : source;
+    }
+    return this.resolvedTransport;
+  }
+
+  /** Replaces the transport (tests, the local runtime). Buffered messages are sent first by `close()`. */
+  useTransport(transport: Transport | (() => Transport)): void {
+    this.transportSource = transport;
+    this.resolvedTransport = undefined;
+  }
+
+  /** The result backend. */
+  backend(): ResultBackend {
+    return this.transport().backend;
+  }
+
+  /** The broker. */
+  broker(): Broker {
+    return this.transport().broker;
+  }
+
+  /** Sends every buffered message and waits for the requests in flight. Call before a process exits. */
+  async close(): Promise<void> {
+    await this.publisher.drain();
+  }
+
+  /**
+   * Throws unless `queue` is declared.
+   * @throws {ConfigError}
+   */
+  assertQueue(queue: string): void {
+    if (!this.queues.has(queue)) {
+      throw new ConfigError(
+        `Queue "${queue}" is not declared in app "${this.name}" (declared: ${[...this.queues.keys()].join(', ')}). ` +
+          'Add it to createApp({ queues: { … } }) so the stack and the local runtime create it.',
+      );
+    }
+  }
+
+  /** The queue settings of a logical queue. */
+  queue(name: string): ResolvedQueue {
+    this.assertQueue(name);
+    return this.queues.get(name)!;
+  }
+
+  /** Finds the logical queue whose physical name is `queueName`. */
+  queueByPhysicalName(queueName: string): ResolvedQueue | undefined {
+    for (const queue of this.queues.values()) if (queue.queueName === queueName) return queue;
+    return undefined;
+  }
+
+  private async publish(queue: string, taskName: string, envelope: Envelope): Promise<void> {
+    const delaySeconds = envelope.eta ? Math.max(0, Math.ceil((Date.parse(envelope.eta) - this.clock.now()) / 1000)) : 0;
+    await this.publisher.publish(this.queue(queue).queueName, taskName, {
+      id: envelope.id,
+      body: encodeEnvelope(envelope),
+      delaySeconds: Math.min(delaySeconds, D.MAX_DELAY_SECONDS),
+    });
+  }
+
+  private resolveQueue(name: string, options: QueueOptions): ResolvedQueue {
+    if (!QUEUE_NAME.test(name)) throw new ConfigError(`Queue name must be 1–40 letters, digits, '-' or '_', received ${JSON.stringify(name)}`);
+    const visibility = options.visibilityTimeoutSeconds ?? D.VISIBILITY_TO_TIMEOUT_RATIO * this.worker.timeoutSeconds;
+    if (visibility < this.worker.timeoutSeconds || visibility > D.MAX_VISIBILITY_TIMEOUT_SECONDS) {
+      throw new ConfigError(
+        `queues.${name}.visibilityTimeoutSeconds must be between the worker timeout (${this.worker.timeoutSeconds}) and ${D.MAX_VISIBILITY_TIMEOUT_SECONDS}, received ${visibility}`,
+      );
+    }
+    const batchSize = positiveInt(options.batchSize ?? D.DEFAULT_BATCH_SIZE, `queues.${name}.batchSize`, 10_000);
+    const window = options.maxBatchingWindowSeconds ?? 0;
+    if (!Number.isInteger(window) || window < 0 || window > 300) {
+      throw new ConfigError(`queues.${name}.maxBatchingWindowSeconds must be an integer 0–300, received ${window}`);
+    }
+    if (batchSize > 10 && window === 0) {
+      throw new ConfigError(`queues.${name}.batchSize above 10 needs maxBatchingWindowSeconds ≥ 1 (an SQS event source rule)`);
+    }
+    const maxConcurrency = options.maxConcurrency;
+    if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000)) {
+      throw new ConfigError(`queues.${name}.maxConcurrency must be an integer 2–1000 (the SQS event source's range), received ${maxConcurrency}`);
+    }
+    return {
+      name,
+      queueName: `${this.name}-${name}`,
+      deadLetterQueueName: `${this.name}-${name}-dlq`,
+      visibilityTimeoutSeconds: visibility,
+      batchSize,
+      maxBatchingWindowSeconds: window,
+      maxConcurrency,
+      maxReceiveCount: positiveInt(options.maxReceiveCount ?? D.DEFAULT_MAX_RECEIVE_COUNT, `queues.${name}.maxReceiveCount`, 1000),
+    };
+  }
+
+  private resolveTaskOptions(name: string, options: TaskOptions): ResolvedTaskOptions {
+    const app = this.config;
+    const queue = options.queue ?? this.defaultQueue;
+    this.assertQueue(queue);
+    const maxRetries = nonNegativeInt(options.maxRetries ?? app.maxRetries ?? D.DEFAULT_MAX_RETRIES, `${name}: maxRetries`);
+    const { maxReceiveCount } = this.queue(queue);
+    if (maxRetries + 1 >= maxReceiveCount) {
+      throw new ConfigError(
+        `Task "${name}" allows ${maxRetries} retries but queue "${queue}" moves a message to its DLQ after ${maxReceiveCount} deliveries: ` +
+          `raise queues.${queue}.maxReceiveCount above ${maxRetries + 1} or lower maxRetries.`,
+      );
+    }
+    return {
+      queue,
+      retry: {
+        maxRetries,
+        retryBackoff: options.retryBackoff ?? app.retryBackoff ?? false,
+        retryBackoffMaxSeconds: options.retryBackoffMaxSeconds ?? app.retryBackoffMaxSeconds ?? D.DEFAULT_RETRY_BACKOFF_MAX_SECONDS,
+        retryJitter: options.retryJitter ?? app.retryJitter ?? true,
+        defaultRetryDelaySeconds: options.defaultRetryDelaySeconds ?? app.defaultRetryDelaySeconds ?? D.DEFAULT_RETRY_DELAY_SECONDS,
+      },
+      resultExpiresSeconds: positiveInt(
+        options.resultExpiresSeconds ?? app.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS,
+        `${name}: resultExpiresSeconds`,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      ignoreResult: options.ignoreResult ?? app.ignoreResult ?? false,
+      argsSchema: options.argsSchema,
+      autoretryFor: options.autoretryFor,
+    };
+  }
+}
+
+/**
+ * Creates an app from its configuration, with the transport given in `config` (this is the pure
+ * core's constructor; `createApp` from `celeriac` adds the AWS transport).
+ * @throws {ConfigError} when an option is invalid.
+ */
+export function createCoreApp(config: AppConfig): App {
+  return new App(config);
+}
+
+function positiveInt(value: number, field: string, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${field} must be an integer 1–${max}, received ${value}`);
+  return value;
+}
+
+function nonNegativeInt(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${field} must be an integer ≥ 0, received ${value}`);
+  return value;
+}

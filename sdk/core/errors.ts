@@ -1,0 +1,226 @@
+/**
+ * One error hierarchy. Every error celeriac throws is a {@link CeleriacError} with a stable `code`
+ * (never renamed once released), an explicit `name` (minifiers mangle `constructor.name`) and the
+ * original error kept as `cause`.
+ */
+
+/** Stable error codes. Scripts and tests may match on them. */
+export const ErrorCode = {
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  TASK_ALREADY_REGISTERED: 'TASK_ALREADY_REGISTERED',
+  UNKNOWN_TASK: 'UNKNOWN_TASK',
+  ARGS_INVALID: 'ARGS_INVALID',
+  OPTIONS_INVALID: 'OPTIONS_INVALID',
+  ENVELOPE_INVALID: 'ENVELOPE_INVALID',
+  MESSAGE_NOT_JSON: 'MESSAGE_NOT_JSON',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  ENQUEUE_FAILED: 'ENQUEUE_FAILED',
+  NOT_SUPPORTED: 'NOT_SUPPORTED',
+  RESULT_TIMEOUT: 'RESULT_TIMEOUT',
+  RESULT_RECORD_INVALID: 'RESULT_RECORD_INVALID',
+  BACKEND_FAILED: 'BACKEND_FAILED',
+  TASK_FAILED: 'TASK_FAILED',
+  TASK_REVOKED: 'TASK_REVOKED',
+  MAX_RETRIES_EXCEEDED: 'MAX_RETRIES_EXCEEDED',
+  NO_TASK_CONTEXT: 'NO_TASK_CONTEXT',
+  TIME_LIMIT_EXCEEDED: 'TIME_LIMIT_EXCEEDED',
+} as const;
+
+/** One of the stable error codes. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every error celeriac throws. */
+export class CeleriacError extends Error {
+  override name = 'CeleriacError';
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** The app or a task was defined with an invalid option. */
+export class ConfigError extends CeleriacError {
+  override name = 'ConfigError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.CONFIG_INVALID, message, options);
+  }
+}
+
+/** A task name is not registered in the app. */
+export class UnknownTaskError extends CeleriacError {
+  override name = 'UnknownTaskError';
+  constructor(
+    readonly taskName: string,
+    known: readonly string[],
+  ) {
+    super(
+      ErrorCode.UNKNOWN_TASK,
+      `Unknown task "${taskName}": no task of that name is registered in this app` +
+        (known.length ? ` (registered: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''})` : '') +
+        '. Check the name, and that the worker bundles the module that defines it.',
+    );
+  }
+}
+
+/** A task's arguments failed its schema, at enqueue or in the worker. */
+export class ArgsValidationError extends CeleriacError {
+  override name = 'ArgsValidationError';
+  constructor(
+    readonly taskName: string,
+    readonly issues: readonly { message: string; path?: readonly PropertyKey[] }[],
+  ) {
+    super(
+      ErrorCode.ARGS_INVALID,
+      `Arguments of task "${taskName}" failed validation: ` +
+        issues
+          .map((i) => (i.path?.length ? `args${i.path.map((p) => `[${String(p)}]`).join('')}: ` : '') + i.message)
+          .join('; '),
+    );
+  }
+}
+
+/** An option given to `applyAsync()` (or a task or app option) is out of range. */
+export class OptionsError extends CeleriacError {
+  override name = 'OptionsError';
+  constructor(message: string) {
+    super(ErrorCode.OPTIONS_INVALID, message);
+  }
+}
+
+/** A message body is not a valid celeriac envelope. */
+export class EnvelopeError extends CeleriacError {
+  override name = 'EnvelopeError';
+  constructor(code: typeof ErrorCode.ENVELOPE_INVALID | typeof ErrorCode.MESSAGE_NOT_JSON, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** A message is larger than the queue accepts; it was not sent. */
+export class PayloadTooLargeError extends CeleriacError {
+  override name = 'PayloadTooLargeError';
+  constructor(
+    readonly taskName: string,
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `Message for task "${taskName}" is ${sizeBytes} bytes, over the queue's limit of ${limitBytes} bytes. ` +
+        'Pass a reference (an S3 key, a database id) instead of the data itself.',
+    );
+  }
+}
+
+/** The broker refused a message. `brokerCode` is the broker's own error code (e.g. SQS's). */
+export class EnqueueError extends CeleriacError {
+  override name = 'EnqueueError';
+  constructor(
+    readonly taskId: string,
+    readonly brokerCode: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.ENQUEUE_FAILED, `Task ${taskId} was not enqueued: ${brokerCode}: ${message}`, options);
+  }
+}
+
+/** A feature exists in the API but is not available yet in this version. */
+export class NotSupportedError extends CeleriacError {
+  override name = 'NotSupportedError';
+  constructor(message: string) {
+    super(ErrorCode.NOT_SUPPORTED, message);
+  }
+}
+
+/** `AsyncResult.get()` gave up waiting. */
+export class ResultTimeoutError extends CeleriacError {
+  override name = 'ResultTimeoutError';
+  constructor(
+    readonly taskId: string,
+    readonly timeoutMs: number,
+    readonly lastState: string,
+  ) {
+    super(
+      ErrorCode.RESULT_TIMEOUT,
+      `Task ${taskId} was not ready within ${timeoutMs} ms (last state: ${lastState}). ` +
+        'Is a worker running for its queue (`npm run dev` locally)? Raise timeoutMs for long tasks.',
+    );
+  }
+}
+
+/** A stored task record could not be decoded. */
+export class ResultRecordError extends CeleriacError {
+  override name = 'ResultRecordError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.RESULT_RECORD_INVALID, message, options);
+  }
+}
+
+/** The task was revoked or expired; `get()` throws it for a REVOKED task when `propagate` is on. */
+export class TaskRevokedError extends CeleriacError {
+  override name = 'TaskRevokedError';
+  constructor(
+    readonly taskId: string,
+    reason: string,
+  ) {
+    super(ErrorCode.TASK_REVOKED, `Task ${taskId} was revoked: ${reason}`);
+  }
+}
+
+/** `retry()` was called more often than the task's `maxRetries` allows. */
+export class MaxRetriesExceededError extends CeleriacError {
+  override name = 'MaxRetriesExceededError';
+  constructor(taskName: string, maxRetries: number, options?: { cause?: unknown }) {
+    super(ErrorCode.MAX_RETRIES_EXCEEDED, `Task "${taskName}" failed after ${maxRetries} retries`, options);
+  }
+}
+
+/** `currentTask()` was called outside a running task. */
+export class NoTaskContextError extends CeleriacError {
+  override name = 'NoTaskContextError';
+  constructor() {
+    super(ErrorCode.NO_TASK_CONTEXT, 'currentTask() was called outside a running task: call it from inside a task function.');
+  }
+}
+
+/** The task ran past its time limit (or the worker's remaining time) and was failed. */
+export class TimeLimitExceededError extends CeleriacError {
+  override name = 'TimeLimitExceededError';
+  constructor(message: string) {
+    super(ErrorCode.TIME_LIMIT_EXCEEDED, message);
+  }
+}
+
+/**
+ * A task's error, re-created on the caller's side by `AsyncResult.get()`: `name` is the original
+ * error's type (e.g. `TypeError`, `PaymentDeclinedError`), `message` and `stack` are the original ones.
+ */
+export class TaskError extends CeleriacError {
+  override name = 'TaskError';
+  constructor(
+    readonly taskId: string,
+    readonly type: string,
+    message: string,
+    readonly remoteStack: string | undefined,
+    readonly remoteCode: string | undefined,
+  ) {
+    super(ErrorCode.TASK_FAILED, message);
+    this.name = type;
+    if (remoteStack) this.stack = remoteStack;
+  }
+}
+
+/** How a failure is stored: what a person needs in the dashboard. */
+export interface StoredError {
+  /** The error's type, e.g. `TypeError` or `ArgsValidationError`. */
+  readonly type: string;
+  /** The error's `code`, when it has one. */
+  readonly code?: string;
+  /** The error's message. */
+  readonly message: string;
+  /** The stack trace, capped in size. */
+  readonly stack?: string;
+}

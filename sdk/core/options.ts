@@ -1,0 +1,202 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Clock } from './ports/clock.js';
+import type { Broker } from './ports/broker.js';
+import type { ResultBackend } from './ports/result-backend.js';
+
+/** An error class, for `autoretryFor` and `errorTypes`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorClass = abstract new (...args: any[]) => Error;
+
+/** Where messages go and results live. */
+export interface Transport {
+  readonly broker: Broker;
+  readonly backend: ResultBackend;
+}
+
+/** Settings of one queue: the SQS queue, its dead-letter queue and its worker event source. */
+export interface QueueOptions {
+  /**
+   * Seconds a received message stays hidden while a worker runs it; also the claim's lease.
+   * @default - 6 × the worker's `timeoutSeconds` (AWS's advice for Lambda event sources)
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Messages handed to one worker invocation (1–10,000; above 10 needs `maxBatchingWindowSeconds`).
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * Seconds the event source waits to fill a batch (0–300).
+   * @default 0
+   */
+  readonly maxBatchingWindowSeconds?: number;
+  /**
+   * Most concurrent worker invocations for this queue (2–1,000), capping its blast radius.
+   * @default - no cap beyond the account's concurrency
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Deliveries of one message before SQS moves it to the dead-letter queue. Must exceed the largest
+   * `maxRetries` of the queue's tasks.
+   * @default 10
+   */
+  readonly maxReceiveCount?: number;
+}
+
+/** Settings of the worker function. */
+export interface WorkerSettings {
+  /**
+   * Lambda timeout, in seconds (1–900).
+   * @default 30
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Lambda memory, in MiB.
+   * @default 512
+   */
+  readonly memoryMb?: number;
+}
+
+/** Retry and result settings shared by the app (defaults) and each task. */
+export interface TaskDefaults {
+  /**
+   * Retries before FAILURE (Celery: `max_retries`).
+   * @default 3
+   */
+  readonly maxRetries?: number;
+  /**
+   * Exponential backoff between retries: `true` for a factor of 1 s, a number for another factor,
+   * `false` for the fixed `defaultRetryDelaySeconds` (Celery: `retry_backoff`).
+   * @default false
+   */
+  readonly retryBackoff?: boolean | number;
+  /**
+   * Upper bound of the backoff, in seconds (Celery: `retry_backoff_max`).
+   * @default 600
+   */
+  readonly retryBackoffMaxSeconds?: number;
+  /**
+   * Full jitter on the backoff (Celery: `retry_jitter`).
+   * @default true
+   */
+  readonly retryJitter?: boolean;
+  /**
+   * Delay before a retry when there is no backoff, in seconds (Celery: `default_retry_delay`).
+   * @default 180
+   */
+  readonly defaultRetryDelaySeconds?: number;
+  /**
+   * How long the task's record is kept, in seconds (Celery: `result_expires`).
+   * @default 86400
+   */
+  readonly resultExpiresSeconds?: number;
+  /**
+   * Store no SUCCESS record (one write a task instead of two). Failures are still stored.
+   * @default false
+   */
+  readonly ignoreResult?: boolean;
+}
+
+/** Options of one task. */
+export interface TaskOptions<A extends readonly unknown[] = readonly unknown[]> extends TaskDefaults {
+  /**
+   * Queue the task goes to.
+   * @default - the app's `defaultQueue`
+   */
+  readonly queue?: string;
+  /**
+   * Standard Schema (zod, valibot, arktype…) for the argument list, checked at enqueue and again in
+   * the worker, e.g. `z.tuple([z.email(), z.string()])`.
+   * @default - no validation beyond the TypeScript types
+   */
+  readonly argsSchema?: StandardSchemaV1<unknown, A>;
+  /**
+   * Errors that trigger a retry automatically: classes, or a predicate (Celery: `autoretry_for`).
+   * @default - none: only `currentTask().retry()` retries
+   */
+  readonly autoretryFor?: readonly ErrorClass[] | ((error: unknown) => boolean);
+}
+
+/** Configuration of an app. */
+export interface AppConfig extends TaskDefaults {
+  /**
+   * Name of the app; prefixes every AWS resource (`<name>-default`, `<name>-results`).
+   * Lowercase letters, digits and dashes, 1–40 characters.
+   */
+  readonly name: string;
+  /**
+   * The app's queues and their settings.
+   * @default - one queue, `default`
+   */
+  readonly queues?: Readonly<Record<string, QueueOptions>>;
+  /**
+   * Queue of tasks that do not name one.
+   * @default 'default'
+   */
+  readonly defaultQueue?: string;
+  /**
+   * Worker function settings.
+   * @default - 30 s timeout, 512 MiB
+   */
+  readonly worker?: WorkerSettings;
+  /**
+   * Where messages go and results live, or a function making it on first use.
+   * @default - none: `createApp` from `celeriac` supplies the AWS transport; `celeriac/testing` an in-memory one
+   */
+  readonly transport?: Transport | (() => Transport);
+  /**
+   * Error classes `AsyncResult.get()` re-creates by name when a task fails with one of them.
+   * @default - the built-in Error types only; others come back as `TaskError` with the original `name`
+   */
+  readonly errorTypes?: readonly ErrorClass[];
+  /**
+   * How long an enqueue waits for company before its batch is sent, in milliseconds.
+   * @default 2
+   */
+  readonly publishLingerMs?: number;
+  /**
+   * The clock.
+   * @default - the system clock
+   */
+  readonly clock?: Clock;
+}
+
+/** Options of one call to `applyAsync()`. */
+export interface ApplyOptions {
+  /**
+   * Seconds to wait before the task may run (0–900, through SQS `DelaySeconds`; precision: seconds).
+   * @default 0
+   */
+  readonly countdownSeconds?: number;
+  /**
+   * Earliest time to run, at most 15 minutes ahead. Exclusive with `countdownSeconds`.
+   * @default - now
+   */
+  readonly eta?: Date | string;
+  /**
+   * After this time (a Date, an ISO string, or seconds from now) the task is not run: it is recorded
+   * REVOKED instead.
+   * @default - never
+   */
+  readonly expires?: Date | string | number;
+  /**
+   * The task id, e.g. for idempotent producers.
+   * @default - a random UUID
+   */
+  readonly taskId?: string;
+  /**
+   * Queue for this call.
+   * @default - the task's queue
+   */
+  readonly queue?: string;
+  /**
+   * Store no SUCCESS record for this call.
+   * @default - the task's `ignoreResult`
+   */
+  readonly ignoreResult?: boolean;
+  /**
+   * Extra message headers (tracing ids…), visible to the task as `currentTask().headers`.
+   * @default - none
+   */
+  readonly headers?: Readonly<Record<string, string | number | boolean>>;
+}

@@ -1,0 +1,30 @@
+/** Task states, named as in Celery, verbatim. */
+export const TaskState = {
+  /** Unknown to the backend: waiting in the queue, or never sent (use `exists()` to tell). */
+  PENDING: 'PENDING',
+  /** Claimed by a worker and running. */
+  STARTED: 'STARTED',
+  /** Failed, and waiting for its next attempt. */
+  RETRY: 'RETRY',
+  /** Finished and returned a value. */
+  SUCCESS: 'SUCCESS',
+  /** Finished with an error, retries exhausted, or rejected as poison input. */
+  FAILURE: 'FAILURE',
+  /** Will not run: revoked or expired. */
+  REVOKED: 'REVOKED',
+} as const;
+
+/** One of the task states. */
+export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+
+/** States after which a task never changes again (Celery: `READY_STATES`). */
+export const READY_STATES: ReadonlySet<TaskState> = new Set([
+  TaskState.SUCCESS,
+  TaskState.FAILURE,
+  TaskState.REVOKED,
+]);
+
+/** True when `state` is final (SUCCESS, FAILURE or REVOKED). */
+export function isReadyState(state: TaskState): boolean {
+  return READY_STATES.has(state);
+}

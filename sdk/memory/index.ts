@@ -1,0 +1,2 @@
+export { InMemoryBroker, type InMemoryBrokerOptions, type ReceivedMessage, type StoredMessage } from './in-memory-broker.js';
+export { InMemoryResultBackend } from './in-memory-result-backend.js';

@@ -1,0 +1,59 @@
+import type { StoredError } from '../core/errors.js';
+import type { JsonValue } from '../core/json.js';
+import type { TaskState } from '../core/states.js';
+
+/** What the worker reports about each message, for logs and metrics. */
+export type WorkerEvent =
+  | { readonly type: 'succeeded'; readonly id: string; readonly task: string; readonly runtimeMs: number; readonly result: JsonValue }
+  | { readonly type: 'failed'; readonly id: string; readonly task: string; readonly runtimeMs: number; readonly error: StoredError }
+  | {
+      readonly type: 'retry';
+      readonly id: string;
+      readonly task: string;
+      readonly retries: number;
+      readonly countdownSeconds: number;
+      readonly error: StoredError;
+    }
+  | {
+      readonly type: 'rejected';
+      readonly id: string | undefined;
+      readonly task: string | undefined;
+      readonly messageId: string;
+      readonly error: StoredError;
+    }
+  | { readonly type: 'duplicate'; readonly id: string; readonly task: string; readonly state: TaskState }
+  | { readonly type: 'deferred'; readonly id: string; readonly task: string; readonly seconds: number; readonly reason: 'running' | 'eta' }
+  | { readonly type: 'revoked'; readonly id: string; readonly task: string; readonly reason: string }
+  | { readonly type: 'error'; readonly messageId: string; readonly error: StoredError };
+
+/**
+ * One log line per event, in the manner of a Celery worker.
+ * @example
+ * formatWorkerEvent({ type: 'succeeded', id: '3f2a…', task: 'math.add', runtimeMs: 21, result: 8 })
+ * // 'Task math.add[3f2a…] succeeded in 0.021s: 8'
+ */
+export function formatWorkerEvent(event: WorkerEvent): string {
+  switch (event.type) {
+    case 'succeeded':
+      return `Task ${event.task}[${event.id}] succeeded in ${(event.runtimeMs / 1000).toFixed(3)}s: ${preview(event.result)}`;
+    case 'failed':
+      return `Task ${event.task}[${event.id}] raised unexpected: ${event.error.type}('${event.error.message}') after ${(event.runtimeMs / 1000).toFixed(3)}s`;
+    case 'retry':
+      return `Task ${event.task}[${event.id}] retry ${event.retries}: Retry in ${event.countdownSeconds}s: ${event.error.type}('${event.error.message}')`;
+    case 'rejected':
+      return `Message ${event.messageId}${event.id ? ` (task ${event.task ?? '?'}[${event.id}])` : ''} rejected to the dead-letter queue: ${event.error.type}: ${event.error.message}`;
+    case 'duplicate':
+      return `Task ${event.task}[${event.id}] is already ${event.state}: duplicate delivery acknowledged, not run again`;
+    case 'deferred':
+      return `Task ${event.task}[${event.id}] deferred ${event.seconds}s (${event.reason === 'running' ? 'another delivery is running it' : 'its eta is ahead'})`;
+    case 'revoked':
+      return `Task ${event.task}[${event.id}] revoked: ${event.reason}`;
+    case 'error':
+      return `Message ${event.messageId} left on the queue after an internal error: ${event.error.type}: ${event.error.message}`;
+  }
+}
+
+function preview(value: JsonValue): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

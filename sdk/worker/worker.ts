@@ -1,0 +1,370 @@
+import type { App, ResolvedQueue } from '../core/app.js';
+import { runWithContext } from '../core/context.js';
+import { MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
+import { ErrorCode, MaxRetriesExceededError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
+import type { JsonValue } from '../core/json.js';
+import type { TaskRecord } from '../core/ports/result-backend.js';
+import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
+import { retryDelaySeconds } from '../core/retry.js';
+import { validateArgs } from '../core/schema.js';
+import { Ignore, Reject, Retry } from '../core/signals.js';
+import { TaskState } from '../core/states.js';
+import type { AnyTask } from '../core/task.js';
+import { formatWorkerEvent, type WorkerEvent } from './events.js';
+import { toStoredError } from './stored-error.js';
+
+/** A received message, shaped like a Lambda SQS record (only the fields the worker reads). */
+export interface QueueRecord {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  /** Queue ARN; its last segment is the physical queue name. */
+  readonly eventSourceARN: string;
+  readonly attributes?: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
+}
+
+/** Options of {@link Worker}. */
+export interface WorkerOptions {
+  /**
+   * Receives one event per message.
+   * @default - one JSON line per event on stdout
+   */
+  readonly log?: (event: WorkerEvent) => void;
+  /**
+   * Milliseconds before the invocation's deadline at which running tasks' `signal` is aborted.
+   * @default 1000
+   */
+  readonly safetyMarginMs?: number;
+  /**
+   * Random source for retry jitter.
+   * @default Math.random
+   */
+  readonly random?: () => number;
+}
+
+/** Options of one batch. */
+export interface BatchOptions {
+  /** Epoch milliseconds at which the invocation is stopped (Lambda: now + remaining time). */
+  readonly deadlineMs?: number;
+}
+
+/** What becomes of one message: deleted from the queue, or left on it. */
+export type Disposition = 'ack' | 'requeue';
+
+/** A partial batch response, as Lambda's SQS event source reads it. */
+export interface BatchResponse {
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+const jsonLog = (event: WorkerEvent): void => {
+  console.log(JSON.stringify({ level: event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info', message: formatWorkerEvent(event), ...event }));
+};
+
+class Poison extends Error {
+  constructor(
+    readonly original: unknown,
+    readonly envelope?: Envelope,
+  ) {
+    super('poison');
+  }
+}
+
+/**
+ * Runs tasks from queue messages: decode → validate → claim → run → record, and tells the queue which
+ * messages to keep. Pure: it talks to the app's broker and result backend through their ports.
+ * @example
+ * const worker = new Worker(app);
+ * export const handler = (event: SQSEvent) => worker.processBatch(event.Records);
+ */
+export class Worker {
+  private readonly log: (event: WorkerEvent) => void;
+  private readonly safetyMarginMs: number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly app: App,
+    options: WorkerOptions = {},
+  ) {
+    this.log = options.log ?? jsonLog;
+    this.safetyMarginMs = options.safetyMarginMs ?? 1000;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Processes a batch; the messages to keep on the queue are returned as `batchItemFailures`. */
+  async processBatch(records: readonly QueueRecord[], options: BatchOptions = {}): Promise<BatchResponse> {
+    const dispositions = await Promise.all(records.map((record) => this.processRecord(record, options)));
+    return {
+      batchItemFailures: records.filter((_, i) => dispositions[i] === 'requeue').map((r) => ({ itemIdentifier: r.messageId })),
+    };
+  }
+
+  /**
+   * Processes a batch; one settled promise per record, in order: fulfilled = delete the message,
+   * rejected = keep it (the shape `@middy/sqs-partial-batch-failure` reads).
+   */
+  async settleBatch(records: readonly QueueRecord[], options: BatchOptions = {}): Promise<PromiseSettledResult<void>[]> {
+    return Promise.allSettled(
+      records.map(async (record) => {
+        if ((await this.processRecord(record, options)) === 'requeue') throw new Error(`message ${record.messageId} stays on the queue`);
+      }),
+    );
+  }
+
+  /** Processes one message. Never throws: an internal error leaves the message on the queue. */
+  async processRecord(record: QueueRecord, options: BatchOptions = {}): Promise<Disposition> {
+    try {
+      return await this.handle(record, options);
+    } catch (error) {
+      if (error instanceof Poison) {
+        return this.reject(record, error.original, error.envelope).catch((rejectError: unknown) => {
+          this.log({ type: 'error', messageId: record.messageId, error: toStoredError(rejectError) });
+          return 'requeue' as const;
+        });
+      }
+      this.log({ type: 'error', messageId: record.messageId, error: toStoredError(error) });
+      return 'requeue';
+    }
+  }
+
+  private async handle(record: QueueRecord, options: BatchOptions): Promise<Disposition> {
+    const envelope = this.decode(record);
+    const task = this.lookup(envelope);
+    const args = await this.validate(task, envelope);
+    const queue = this.queueOf(record, envelope);
+    const now = this.app.clock.now();
+    const expiresAt = Math.ceil(now / 1000) + task.options.resultExpiresSeconds;
+
+    if (envelope.expires && Date.parse(envelope.expires) <= now) {
+      const reason = `expired at ${envelope.expires}, before a worker could start it`;
+      await this.app.backend().save({
+        ...this.baseRecord(envelope, queue, expiresAt),
+        state: TaskState.REVOKED,
+        retries: envelope.retries,
+        dateDone: new Date(now),
+        error: { type: 'TaskExpired', code: ErrorCode.TASK_REVOKED, message: `Task ${reason}` },
+      });
+      this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
+      return 'ack';
+    }
+    if (envelope.eta && Date.parse(envelope.eta) - now > 1000) {
+      const seconds = Math.ceil((Date.parse(envelope.eta) - now) / 1000);
+      return this.defer(record, envelope, seconds, 'eta');
+    }
+
+    const claim = await this.app.backend().claim({
+      id: envelope.id,
+      task: envelope.task,
+      queue: queue.name,
+      now: new Date(now),
+      leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
+      expiresAt,
+    });
+    if (claim.status === 'finished') {
+      this.log({ type: 'duplicate', id: envelope.id, task: envelope.task, state: claim.state });
+      return 'ack';
+    }
+    if (claim.status === 'running') {
+      return this.defer(record, envelope, Math.ceil((claim.leaseUntil.getTime() - now) / 1000) + 1, 'running');
+    }
+    return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
+  }
+
+  private async run(
+    record: QueueRecord,
+    envelope: Envelope,
+    task: AnyTask,
+    args: unknown[],
+    queue: ResolvedQueue,
+    retries: number,
+    expiresAt: number,
+    options: BatchOptions,
+  ): Promise<Disposition> {
+    const clock = this.app.clock;
+    const started = clock.now();
+    const controller = new AbortController();
+    const timer =
+      options.deadlineMs === undefined
+        ? undefined
+        : setTimeout(
+            () => controller.abort(new TimeLimitExceededError(`Task ${task.name}[${envelope.id}] was stopped: the worker invocation ran out of time`)),
+            Math.max(0, options.deadlineMs - this.safetyMarginMs - started),
+          );
+    const base = { ...this.baseRecord(envelope, queue, expiresAt), dateStarted: new Date(started) };
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+    try {
+      const value = await runWithContext(
+        {
+          id: envelope.id,
+          name: task.name,
+          retries,
+          queue: queue.name,
+          headers: envelope.headers,
+          parentId: envelope.parentId,
+          rootId: envelope.rootId ?? envelope.id,
+          signal: controller.signal,
+        },
+        () => task.fn(...args),
+      );
+      outcome = { ok: true, value };
+    } catch (error) {
+      outcome = { ok: false, error: controller.signal.aborted && !(error instanceof Retry) ? new Retry(0, controller.signal.reason, undefined) : error };
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    const runtimeMs = clock.now() - started;
+    const backend = this.app.backend();
+
+    if (outcome.ok) {
+      let result: JsonValue;
+      try {
+        result = JSON.parse(JSON.stringify(outcome.value ?? null)) as JsonValue;
+      } catch (cause) {
+        outcome = { ok: false, error: new TypeError(`Task returned a value that cannot be stored as JSON: ${(cause as Error).message}`) };
+        return this.fail(base, retries, runtimeMs, outcome.error);
+      }
+      if (!envelope.ignoreResult) {
+        await backend.save({ ...base, state: TaskState.SUCCESS, retries, result, dateDone: new Date(clock.now()) });
+      }
+      this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, result });
+      return 'ack';
+    }
+
+    const error = outcome.error;
+    if (error instanceof Ignore) return 'ack';
+    if (error instanceof Reject) throw new Poison(error, envelope);
+    const retry = this.retryDecision(task, error, retries);
+    if (retry === undefined) return this.fail(base, retries, runtimeMs, error);
+    if (retry === 'exhausted') {
+      const cause = error instanceof Retry ? error.cause : error;
+      return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries));
+    }
+    const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
+    await backend.save({
+      ...base,
+      state: TaskState.RETRY,
+      retries: retries + 1,
+      error: stored,
+      retryAt: new Date(clock.now() + retry * 1000),
+    });
+    this.log({ type: 'retry', id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
+    await this.changeVisibility(record, retry);
+    return 'requeue';
+  }
+
+  /** Seconds until the next attempt, 'exhausted' when no retry is left, undefined when the error is not retried. */
+  private retryDecision(task: AnyTask, error: unknown, retries: number): number | 'exhausted' | undefined {
+    const policy = task.options.retry;
+    let countdown: number | undefined;
+    let maxRetries = policy.maxRetries;
+    if (error instanceof Retry) {
+      countdown = error.countdownSeconds;
+      maxRetries = error.maxRetries ?? maxRetries;
+    } else if (!this.autoretries(task, error)) {
+      return undefined;
+    }
+    if (retries >= maxRetries) return 'exhausted';
+    const seconds = countdown ?? retryDelaySeconds(policy, retries, this.random);
+    return Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(0, Math.ceil(seconds)));
+  }
+
+  private autoretries(task: AnyTask, error: unknown): boolean {
+    const rule = task.options.autoretryFor;
+    if (!rule) return false;
+    if (typeof rule === 'function') return rule(error);
+    return rule.some((type) => error instanceof type);
+  }
+
+  private async fail(base: Omit<TaskRecord, 'state' | 'retries'>, retries: number, runtimeMs: number, error: unknown): Promise<Disposition> {
+    const stored = toStoredError(error);
+    await this.app.backend().save({ ...base, state: TaskState.FAILURE, retries, error: stored, dateDone: new Date(this.app.clock.now()) });
+    this.log({ type: 'failed', id: base.id, task: base.task ?? '?', runtimeMs, error: stored });
+    return 'ack';
+  }
+
+  /** Poison input: record FAILURE saying why (when an id can be read), move the message to the DLQ, acknowledge it. */
+  private async reject(record: QueueRecord, error: unknown, envelope: Envelope | undefined): Promise<Disposition> {
+    const stored = toStoredError(error instanceof Reject ? Object.assign(new Error(error.reason), { name: 'Reject' }) : error);
+    const id = envelope?.id ?? salvageTaskId(record.body, record);
+    const taskName = envelope?.task ?? salvageTaskName(record.body);
+    const now = this.app.clock.now();
+    if (id) {
+      const queue = this.queueOf(record, envelope);
+      await this.app.backend().save({
+        id,
+        state: TaskState.FAILURE,
+        ...(taskName ? { task: taskName } : {}),
+        queue: queue.name,
+        retries: envelope?.retries ?? 0,
+        error: stored,
+        dateDone: new Date(now),
+        expiresAt: Math.ceil(now / 1000) + this.resultExpiresSeconds(taskName),
+      });
+    }
+    await this.app.broker().deadLetter(record.eventSourceARN, {
+      body: record.body,
+      messageId: record.messageId,
+      reason: { code: stored.code ?? stored.type, message: stored.message, ...(id ? { taskId: id } : {}) },
+    });
+    this.log({ type: 'rejected', id, task: taskName, messageId: record.messageId, error: stored });
+    return 'ack';
+  }
+
+  private async defer(record: QueueRecord, envelope: Envelope, seconds: number, reason: 'running' | 'eta'): Promise<Disposition> {
+    const bounded = Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(1, seconds));
+    this.log({ type: 'deferred', id: envelope.id, task: envelope.task, seconds: bounded, reason });
+    await this.changeVisibility(record, bounded);
+    return 'requeue';
+  }
+
+  private async changeVisibility(record: QueueRecord, seconds: number): Promise<void> {
+    try {
+      await this.app.broker().changeVisibility(record.eventSourceARN, record.receiptHandle, seconds);
+    } catch (error) {
+      // The message still comes back, after its current visibility timeout.
+      this.log({ type: 'error', messageId: record.messageId, error: toStoredError(error) });
+    }
+  }
+
+  private decode(record: QueueRecord): Envelope {
+    try {
+      return decodeEnvelope(record.body, record);
+    } catch (error) {
+      throw new Poison(error);
+    }
+  }
+
+  private lookup(envelope: Envelope): AnyTask {
+    try {
+      return this.app.getTask(envelope.task);
+    } catch (error) {
+      throw new Poison(error, envelope);
+    }
+  }
+
+  private async validate(task: AnyTask, envelope: Envelope): Promise<unknown[]> {
+    const args: unknown[] = Object.keys(envelope.kwargs).length ? [...envelope.args, envelope.kwargs] : [...envelope.args];
+    try {
+      return await validateArgs(task.name, task.options.argsSchema, args);
+    } catch (error) {
+      throw new Poison(error, envelope);
+    }
+  }
+
+  private queueOf(record: QueueRecord, envelope: Envelope | undefined): ResolvedQueue {
+    const physical = record.eventSourceARN.split(':').pop() ?? '';
+    return (
+      this.app.queueByPhysicalName(physical) ??
+      (envelope?.queue ? this.app.queues.get(envelope.queue) : undefined) ??
+      this.app.queue(this.app.defaultQueue)
+    );
+  }
+
+  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number) {
+    return { id: envelope.id, task: envelope.task, queue: queue.name, expiresAt };
+  }
+
+  private resultExpiresSeconds(taskName: string | undefined): number {
+    const task = taskName === undefined ? undefined : this.app.taskNames().includes(taskName) ? this.app.getTask(taskName) : undefined;
+    return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
+  }
+}
