@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
-import { DEFAULT_DLQ_RETENTION_SECONDS, VISIBILITY_TO_TIMEOUT_RATIO } from '../sdk/core/defaults.js';
+import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,8 +56,8 @@ export interface CeleriacAppProps {
  * Construct ids are stable API: `Queue-<name>`, `DeadLetterQueue-<name>`, `Results`, `Worker`,
  * `WorkerLogs`, `EventSource-<name>`.
  *
- * @throws {Error} when a queue's visibility timeout is under 6 × the worker timeout, or the runtime
- *   is older than Node.js 22.
+ * @throws {Error} when the runtime is older than Node.js 22. (Queue settings are validated by the app
+ *   itself, e.g. a visibility timeout of at least 6 × the worker timeout.)
  * @example
  * const celeriac = new CeleriacApp(this, 'Celeriac', { app });
  * celeriac.grantEnqueue(webFunction);
@@ -81,7 +81,6 @@ export class CeleriacApp extends Construct {
     this.app = app;
     const runtime = props.runtime ?? lambda.Runtime.NODEJS_22_X;
     assertRuntime(runtime);
-    for (const queue of app.queues.values()) assertVisibility(app, queue);
 
     const queues = new Map<string, sqs.Queue>();
     const deadLetterQueues = new Map<string, sqs.Queue>();
@@ -222,18 +221,6 @@ export class CeleriacApp extends Construct {
       throw new Error(`Queue "${name}" is not declared in app "${this.app.name}" (declared: ${[...queues.keys()].join(', ')}).`);
     }
     return queue;
-  }
-}
-
-function assertVisibility(app: App, queue: ResolvedQueue): void {
-  const minimum = VISIBILITY_TO_TIMEOUT_RATIO * app.worker.timeoutSeconds;
-  if (queue.visibilityTimeoutSeconds < minimum) {
-    throw new Error(
-      `queues.${queue.name}.visibilityTimeoutSeconds must be at least ${VISIBILITY_TO_TIMEOUT_RATIO} × worker.timeoutSeconds ` +
-        `(${VISIBILITY_TO_TIMEOUT_RATIO} × ${app.worker.timeoutSeconds} = ${minimum}), received ${queue.visibilityTimeoutSeconds}: ` +
-        'a shorter timeout lets SQS redeliver messages while a worker still runs them (and throttled batches come back too soon). ' +
-        'Raise the queue\'s visibilityTimeoutSeconds or lower worker.timeoutSeconds.',
-    );
   }
 }
 

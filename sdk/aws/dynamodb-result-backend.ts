@@ -56,7 +56,7 @@ export class DynamoDbResultBackend implements ResultBackend {
             ':v': { N: String(RESULT_ITEM_VERSION) },
             ':zero': { N: '0' },
           },
-          ReturnValues: 'UPDATED_NEW',
+          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );

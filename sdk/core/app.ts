@@ -204,9 +204,11 @@ export class App implements ResultSource {
   private resolveQueue(name: string, options: QueueOptions): ResolvedQueue {
     if (!QUEUE_NAME.test(name)) throw new ConfigError(`Queue name must be 1–40 letters, digits, '-' or '_', received ${JSON.stringify(name)}`);
     const visibility = options.visibilityTimeoutSeconds ?? D.VISIBILITY_TO_TIMEOUT_RATIO * this.worker.timeoutSeconds;
-    if (visibility < this.worker.timeoutSeconds || visibility > D.MAX_VISIBILITY_TIMEOUT_SECONDS) {
+    const minimum = D.VISIBILITY_TO_TIMEOUT_RATIO * this.worker.timeoutSeconds;
+    if (!Number.isInteger(visibility) || visibility < minimum || visibility > D.MAX_VISIBILITY_TIMEOUT_SECONDS) {
       throw new ConfigError(
-        `queues.${name}.visibilityTimeoutSeconds must be between the worker timeout (${this.worker.timeoutSeconds}) and ${D.MAX_VISIBILITY_TIMEOUT_SECONDS}, received ${visibility}`,
+        `queues.${name}.visibilityTimeoutSeconds must be an integer from ${minimum} (${D.VISIBILITY_TO_TIMEOUT_RATIO} × worker.timeoutSeconds, ` +
+          `as AWS advises for Lambda event sources) to ${D.MAX_VISIBILITY_TIMEOUT_SECONDS}, received ${visibility}. Raise it, or lower worker.timeoutSeconds.`,
       );
     }
     const batchSize = positiveInt(options.batchSize ?? D.DEFAULT_BATCH_SIZE, `queues.${name}.batchSize`, 10_000);

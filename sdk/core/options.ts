@@ -16,7 +16,8 @@ export interface Transport {
 /** Settings of one queue: the SQS queue, its dead-letter queue and its worker event source. */
 export interface QueueOptions {
   /**
-   * Seconds a received message stays hidden while a worker runs it; also the claim's lease.
+   * Seconds a received message stays hidden while a worker runs it; also the claim's lease. At least
+   * 6 × the worker's `timeoutSeconds`, at most 43,200.
    * @default - 6 × the worker's `timeoutSeconds` (AWS's advice for Lambda event sources)
    */
   readonly visibilityTimeoutSeconds?: number;

@@ -224,10 +224,9 @@ describe('CeleriacApp options', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
   });
 
-  it('throws when a queue visibility timeout is under 6 × the worker timeout', () => {
-    const hasty = createCoreApp({ name: 'hasty', queues: { default: { visibilityTimeoutSeconds: 120 } } });
-    expect(() => new CeleriacApp(testStack(), 'Celeriac', { app: hasty })).toThrow(
-      /queues\.default\.visibilityTimeoutSeconds must be at least 6 × worker\.timeoutSeconds \(6 × 30 = 180\), received 120/,
+  it('cannot be given an app whose queue visibility timeout is under 6 × the worker timeout', () => {
+    expect(() => createCoreApp({ name: 'hasty', queues: { default: { visibilityTimeoutSeconds: 120 } } })).toThrow(
+      /queues\.default\.visibilityTimeoutSeconds must be an integer from 180 \(6 × worker\.timeoutSeconds.*received 120/,
     );
   });
 

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createServer, startServer } from '../../examples/app/server.js';
 import { app } from '../../examples/app/tasks.js';
 import { InMemoryBroker, InMemoryResultBackend } from '../../sdk/memory/index.js';
@@ -109,7 +109,10 @@ describe('example server', () => {
 
   it('a refused message answers 503 ENQUEUE_FAILED', async () => {
     app.useTransport({ broker: new InMemoryBroker({ refuse: () => 'ServiceUnavailable' }), backend });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const res = await post('/add', { x: 1, y: 2 });
+    expect(logged).toHaveBeenCalledOnce();
+    logged.mockRestore();
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ENQUEUE_FAILED');
   });
