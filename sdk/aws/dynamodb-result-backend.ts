@@ -42,7 +42,7 @@ export class DynamoDbResultBackend implements ResultBackend {
             'SET #state = :started, #task = :task, #queue = :queue, dateStarted = :now, leaseUntil = :lease, ' +
             'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)',
           ConditionExpression:
-            'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (#state = :started AND leaseUntil <= :now)',
+            'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (#state = :started AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))',
           ExpressionAttributeNames: { '#state': 'state', '#task': 'task', '#queue': 'queue' },
           ExpressionAttributeValues: {
             ':started': { S: TaskState.STARTED },
@@ -65,7 +65,8 @@ export class DynamoDbResultBackend implements ResultBackend {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'claim', request.id);
       // The refusing item comes back with the exception; re-read only if an emulator omitted it.
       const existing = error.Item ? decodeResultItem(error.Item) : await this.get(request.id);
-      return refusedClaim(existing, request) ?? { status: 'running', leaseUntil: request.leaseUntil };
+      // Undefined only if the item changed between the write and the re-read: try again shortly.
+      return refusedClaim(existing, request) ?? { status: 'running', leaseUntil: new Date(request.now.getTime() + 1000) };
     }
   }
 

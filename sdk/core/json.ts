@@ -3,11 +3,13 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 type JsonPrimitive = string | number | boolean | null;
 type Dropped = undefined | symbol | ((...args: never[]) => unknown);
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /**
  * The type a value has after a round trip through `JSON.stringify` / `JSON.parse`:
- * a `Date` becomes a string, functions, symbols and `undefined` properties disappear, `toJSON()` is
- * applied. Task results are typed with it, because they come back over JSON.
+ * a `Date` becomes a string, `toJSON()` is applied, functions, symbols and `undefined` properties
+ * disappear (a property that may be undefined becomes optional), and an array item that may be
+ * undefined may come back as `null`. Task results are typed with it, because they come back over JSON.
  */
 export type Jsonify<T> = T extends { toJSON(): infer J }
   ? Jsonify<J>
@@ -16,18 +18,24 @@ export type Jsonify<T> = T extends { toJSON(): infer J }
     : T extends Dropped | bigint
       ? never
       : T extends readonly unknown[]
-        ? { -readonly [K in keyof T]: T[K] extends Dropped ? null : Jsonify<T[K]> }
+        ? { -readonly [K in keyof T]: T[K] extends Dropped ? null : undefined extends T[K] ? Jsonify<T[K]> | null : Jsonify<T[K]> }
         : T extends ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>
           ? Record<string, never>
           : T extends object
-            ? { -readonly [K in keyof T as T[K] extends Dropped ? never : K]: Jsonify<T[K]> }
+            ? Simplify<
+                { -readonly [K in keyof T as K extends symbol ? never : T[K] extends Dropped ? never : undefined extends T[K] ? never : K]: Jsonify<T[K]> } & {
+                  -readonly [K in keyof T as K extends symbol ? never : T[K] extends Dropped ? never : undefined extends T[K] ? K : never]?: Jsonify<T[K]>;
+                }
+              >
             : never;
 
 /**
- * The value `AsyncResult.get()` resolves to for a task returning `T`: its JSON form, and `null` for a
- * task that returns nothing.
+ * The value `AsyncResult.get()` resolves to for a task returning `T`: its JSON form, and `null` where
+ * the task returns nothing (the worker stores `undefined` as `null`).
  */
-export type TaskReturn<T> = [Awaited<T>] extends [void | undefined] ? null : Jsonify<Awaited<T>>;
+export type TaskReturn<T> = [Awaited<T>] extends [void | undefined]
+  ? null
+  : Jsonify<Exclude<Awaited<T>, void | undefined>> | (undefined extends Awaited<T> ? null : never);
 
 /** Byte length of a string once UTF-8 encoded. */
 export function utf8Length(text: string): number {

@@ -64,6 +64,8 @@ class Poison extends Error {
   constructor(
     readonly original: unknown,
     readonly envelope?: Envelope,
+    /** Retries made so far, when the task was claimed before it was rejected. */
+    readonly retries?: number,
   ) {
     super('poison');
   }
@@ -116,7 +118,7 @@ export class Worker {
       return await this.handle(record, options);
     } catch (error) {
       if (error instanceof Poison) {
-        return this.reject(record, error.original, error.envelope).catch((rejectError: unknown) => {
+        return this.reject(record, error).catch((rejectError: unknown) => {
           this.log({ type: 'error', messageId: record.messageId, error: toStoredError(rejectError) });
           return 'requeue' as const;
         });
@@ -134,18 +136,6 @@ export class Worker {
     const now = this.app.clock.now();
     const expiresAt = Math.ceil(now / 1000) + task.options.resultExpiresSeconds;
 
-    if (envelope.expires && Date.parse(envelope.expires) <= now) {
-      const reason = `expired at ${envelope.expires}, before a worker could start it`;
-      await this.app.backend().save({
-        ...this.baseRecord(envelope, queue, expiresAt),
-        state: TaskState.REVOKED,
-        retries: envelope.retries,
-        dateDone: new Date(now),
-        error: { type: 'TaskExpired', code: ErrorCode.TASK_REVOKED, message: `Task ${reason}` },
-      });
-      this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
-      return 'ack';
-    }
     if (envelope.eta && Date.parse(envelope.eta) - now > 1000) {
       const seconds = Math.ceil((Date.parse(envelope.eta) - now) / 1000);
       return this.defer(record, envelope, seconds, 'eta');
@@ -165,6 +155,19 @@ export class Worker {
     }
     if (claim.status === 'running') {
       return this.defer(record, envelope, Math.ceil((claim.leaseUntil.getTime() - now) / 1000) + 1, 'running');
+    }
+    if (envelope.expires && Date.parse(envelope.expires) <= now) {
+      // Checked after the claim, so a late duplicate of a finished task never overwrites its record.
+      const reason = `expired at ${envelope.expires}, before a worker could start it`;
+      await this.app.backend().save({
+        ...this.baseRecord(envelope, queue, expiresAt),
+        state: TaskState.REVOKED,
+        retries: claim.retries,
+        dateDone: new Date(now),
+        error: { type: 'TaskExpired', code: ErrorCode.TASK_REVOKED, message: `Task ${reason}` },
+      });
+      this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
+      return 'ack';
     }
     return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
   }
@@ -231,7 +234,7 @@ export class Worker {
 
     const error = outcome.error;
     if (error instanceof Ignore) return 'ack';
-    if (error instanceof Reject) throw new Poison(error, envelope);
+    if (error instanceof Reject) throw new Poison(error, envelope, retries);
     const retry = this.retryDecision(task, error, retries);
     if (retry === undefined) return this.fail(base, retries, runtimeMs, error);
     if (retry === 'exhausted') {
@@ -282,8 +285,9 @@ export class Worker {
   }
 
   /** Poison input: record FAILURE saying why (when an id can be read), move the message to the DLQ, acknowledge it. */
-  private async reject(record: QueueRecord, error: unknown, envelope: Envelope | undefined): Promise<Disposition> {
-    const stored = toStoredError(error instanceof Reject ? Object.assign(new Error(error.reason), { name: 'Reject' }) : error);
+  private async reject(record: QueueRecord, poison: Poison): Promise<Disposition> {
+    const { envelope } = poison;
+    const stored = toStoredError(poison.original);
     const id = envelope?.id ?? salvageTaskId(record.body, record);
     const taskName = envelope?.task ?? salvageTaskName(record.body);
     const now = this.app.clock.now();
@@ -294,7 +298,7 @@ export class Worker {
         state: TaskState.FAILURE,
         ...(taskName ? { task: taskName } : {}),
         queue: queue.name,
-        retries: envelope?.retries ?? 0,
+        retries: poison.retries ?? envelope?.retries ?? 0,
         error: stored,
         dateDone: new Date(now),
         expiresAt: Math.ceil(now / 1000) + this.resultExpiresSeconds(taskName),

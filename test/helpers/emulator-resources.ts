@@ -48,3 +48,22 @@ export async function provisionThrowawayApp(queues: Readonly<Record<string, Queu
     },
   };
 }
+
+/**
+ * True when `endpoint` is a moto server (it answers `/moto-api/data.json`). Moto serves requests on
+ * several threads and evaluates a DynamoDB condition and applies the write without a per-item lock,
+ * so concurrent conditional writes to one item can all succeed there, unlike on DynamoDB.
+ */
+export async function isMotoEndpoint(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/moto-api/data.json`, { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      return false;
+    }
+    const data: unknown = await response.json();
+    return typeof data === 'object' && data !== null;
+  } catch {
+    return false;
+  }
+}
