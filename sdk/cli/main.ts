@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startDev } from './dev.js';
 
-function positiveInt(value: string): number {
+function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return n;
@@ -21,8 +21,8 @@ program
   .description('run the app locally: the AWS endpoint (an embedded emulator unless AWS_ENDPOINT_URL is set), its queues and table, the worker, and an optional web service')
   .requiredOption('--app <module>', 'module exporting the app (export const app = createApp(…))')
   .option('--serve <module>', 'module exporting startServer({ port }) to serve beside the worker')
-  .option('--port <port>', 'port of the served module (0 = any free port)', positiveInt, 3000)
-  .option('--concurrency <n>', 'worker invocations in parallel per queue', positiveInt, 2)
+  .option('--port <port>', 'port of the served module (0 = any free port)', nonNegativeInt, 3000)
+  .option('--concurrency <n>', 'worker invocations in parallel per queue', nonNegativeInt, 2)
   .action(async (options: { app: string; serve?: string; port: number; concurrency: number }) => {
     const session = await startDev({ ...options, concurrency: Math.max(1, options.concurrency) });
     let stopping = false;

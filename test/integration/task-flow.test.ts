@@ -1,8 +1,8 @@
-import { GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp, currentTask, EnqueueError, ErrorCode, TaskState } from '../../sdk/index.js';
-import { DEAD_LETTER_ATTRIBUTES } from '../../sdk/aws/index.js';
+import { awsTransport, DEAD_LETTER_ATTRIBUTES } from '../../sdk/aws/index.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { countRequests, createHarness, eventually, uniqueAppName, type Harness } from '../helpers/worker-harness.js';
 
@@ -131,9 +131,9 @@ describe('delay → worker → result, on the SQS and DynamoDB wire protocols', 
   it('coalesces 25 concurrent delay() calls into 3 SendMessageBatch requests', async () => {
     const producer = createApp({ name: app.name, queues: { default: {} }, worker: { timeoutSeconds: 2 } });
     const echoed = producer.task('text.echo', async (text: string) => text.length);
-    const producerHarness = { sqs: new (await import('@aws-sdk/client-sqs')).SQSClient({}) };
-    const counts = countRequests(producerHarness.sqs);
-    producer.useTransport((await import('../../sdk/aws/transport.js')).awsTransport(producer, { sqs: producerHarness.sqs, dynamodb: h.dynamodb }));
+    const producerSqs = new SQSClient({});
+    const counts = countRequests(producerSqs);
+    producer.useTransport(awsTransport(producer, { sqs: producerSqs, dynamodb: h.dynamodb }));
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => echoed.delay('x'.repeat(i))));
     expect(counts.get('SendMessageBatchCommand')).toBe(3);
     const values = await Promise.all(results.map((r) => r.get({ timeoutMs: 20_000, intervalMs: 200 })));
