@@ -101,12 +101,17 @@ export class App implements ResultSource {
     const resolved = this.resolveTaskOptions(name, options as TaskOptions);
     const task = new Task<A, R>(name, fn, resolved, {
       clock: this.clock,
-      publish: (queue, taskName, envelope) => this.publish(queue, taskName, envelope),
+      publish: (queue, taskName, envelope, delaySeconds) => this.publish(queue, taskName, envelope, delaySeconds),
       asyncResult: (id) => this.asyncResult(id),
       assertQueue: (queue) => this.assertQueue(queue),
     });
     this.registry.set(name, task);
     return task;
+  }
+
+  /** The task registered under `name`, or undefined. */
+  findTask(name: string): AnyTask | undefined {
+    return this.registry.get(name);
   }
 
   /**
@@ -192,13 +197,8 @@ export class App implements ResultSource {
     return undefined;
   }
 
-  private async publish(queue: string, taskName: string, envelope: Envelope): Promise<void> {
-    const delaySeconds = envelope.eta ? Math.max(0, Math.ceil((Date.parse(envelope.eta) - this.clock.now()) / 1000)) : 0;
-    await this.publisher.publish(this.queue(queue).queueName, taskName, {
-      id: envelope.id,
-      body: encodeEnvelope(envelope),
-      delaySeconds: Math.min(delaySeconds, D.MAX_DELAY_SECONDS),
-    });
+  private async publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void> {
+    await this.publisher.publish(this.queue(queue).queueName, taskName, { id: envelope.id, body: encodeEnvelope(envelope), delaySeconds });
   }
 
   private resolveQueue(name: string, options: QueueOptions): ResolvedQueue {

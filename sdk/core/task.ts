@@ -23,7 +23,7 @@ export interface ResolvedTaskOptions {
 /** What a task needs from its app to send itself. */
 export interface TaskHost {
   readonly clock: { now(): number };
-  publish(queue: string, taskName: string, envelope: Envelope): Promise<void>;
+  publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void>;
   asyncResult<R>(id: string): AsyncResult<R>;
   assertQueue(queue: string): void;
 }
@@ -98,7 +98,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
       ignoreResult: options.ignoreResult ?? this.options.ignoreResult,
       sentAt: new Date(now).toISOString(),
     };
-    await this.host.publish(queue, this.name, envelope);
+    await this.host.publish(queue, this.name, envelope, delaySeconds);
     return this.host.asyncResult<TaskReturn<R>>(id);
   }
 

@@ -368,7 +368,7 @@ export class Worker {
   }
 
   private resultExpiresSeconds(taskName: string | undefined): number {
-    const task = taskName === undefined ? undefined : this.app.taskNames().includes(taskName) ? this.app.getTask(taskName) : undefined;
+    const task = taskName === undefined ? undefined : this.app.findTask(taskName);
     return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
   }
 }
