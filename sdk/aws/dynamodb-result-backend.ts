@@ -7,10 +7,10 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { refusedClaim } from '../core/claim-rule.js';
-import { CeleriacError, ErrorCode } from '../core/errors.js';
+import { CeleriacError, ErrorCode, ResultTooLargeError } from '../core/errors.js';
 import type { ClaimOutcome, ClaimRequest, ResultBackend, TaskRecord } from '../core/ports/result-backend.js';
 import { TaskState } from '../core/states.js';
-import { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';
+import { decodeResultItem, encodeResultItem, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
 
 /** Options of {@link DynamoDbResultBackend}. */
 export interface DynamoDbResultBackendOptions {
@@ -70,9 +70,16 @@ export class DynamoDbResultBackend implements ResultBackend {
     }
   }
 
+  /**
+   * Writes a record.
+   * @throws {ResultTooLargeError} before writing, when a record with a result is over DynamoDB's item limit.
+   */
   async save(record: TaskRecord): Promise<void> {
+    const item = encodeResultItem(record);
+    const size = itemSizeBytes(item);
+    if (size > MAX_ITEM_BYTES && record.result !== undefined) throw new ResultTooLargeError(record.id, size, MAX_ITEM_BYTES);
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: encodeResultItem(record) }));
+      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
     } catch (error) {
       throw this.translate(error, 'save', record.id);
     }

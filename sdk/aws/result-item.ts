@@ -34,6 +34,24 @@ export function encodeResultItem(record: TaskRecord): Item {
   return item;
 }
 
+/** DynamoDB's item size limit (400 KB), in bytes. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/**
+ * An item's size as DynamoDB counts it (attribute names plus values; a number counts at most 21
+ * bytes), rounded up, for the attribute types this layout writes.
+ */
+export function itemSizeBytes(item: Item): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (value.S !== undefined) size += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) size += Math.min(21, Math.ceil(value.N.length / 2) + 1);
+    else size += Buffer.byteLength(JSON.stringify(value));
+  }
+  return size;
+}
+
 /**
  * Reads an item back into a record.
  * @throws {ResultRecordError} when the item is not a celeriac task record.

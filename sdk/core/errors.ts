@@ -24,6 +24,7 @@ export const ErrorCode = {
   MAX_RETRIES_EXCEEDED: 'MAX_RETRIES_EXCEEDED',
   NO_TASK_CONTEXT: 'NO_TASK_CONTEXT',
   TIME_LIMIT_EXCEEDED: 'TIME_LIMIT_EXCEEDED',
+  RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
 } as const;
 
 /** One of the stable error codes. */
@@ -114,16 +115,30 @@ export class PayloadTooLargeError extends CeleriacError {
   }
 }
 
-/** The broker refused a message. `brokerCode` is the broker's own error code (e.g. SQS's). */
+/**
+ * The broker refused a message, or could not be reached. `brokerCode` is the broker's own error code
+ * (e.g. SQS's). When `retryable` is true (endpoint unreachable, throttled, a server-side error) the
+ * message may or may not have reached the queue: send it again with the same `taskId`, and the worker
+ * runs it once.
+ */
 export class EnqueueError extends CeleriacError {
   override name = 'EnqueueError';
+  /** True when the failure is transient (network, throttling, 5xx): trying again later may succeed. */
+  readonly retryable: boolean;
   constructor(
     readonly taskId: string,
     readonly brokerCode: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
-    super(ErrorCode.ENQUEUE_FAILED, `Task ${taskId} was not enqueued: ${brokerCode}: ${message}`, options);
+    const retryable = options?.retryable ?? false;
+    super(
+      ErrorCode.ENQUEUE_FAILED,
+      `Task ${taskId} was not enqueued: ${brokerCode}: ${message}` +
+        (retryable ? ` (transient: retry with the same taskId; it may have reached the queue, and the worker runs it once)` : ''),
+      options,
+    );
+    this.retryable = retryable;
   }
 }
 
@@ -193,6 +208,48 @@ export class TimeLimitExceededError extends CeleriacError {
     super(ErrorCode.TIME_LIMIT_EXCEEDED, message);
   }
 }
+
+/** A task's result is larger than the result backend can store in one record; it was not stored. */
+export class ResultTooLargeError extends CeleriacError {
+  override name = 'ResultTooLargeError';
+  constructor(
+    readonly taskId: string,
+    readonly sizeBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      ErrorCode.RESULT_TOO_LARGE,
+      `Task ${taskId} returned a result of ${sizeBytes} bytes, over the result backend's limit of ${limitBytes} bytes for one record: ` +
+        'the result was not stored (the record keeps its first 1,024 characters, marked "celeriac:truncated"). ' +
+        'Return a reference (an S3 key, a database id) instead of the data itself.',
+    );
+  }
+}
+
+/**
+ * Tells whether an error from a broker or backend client is transient: the endpoint was unreachable,
+ * the call was throttled or the service answered with a server error. Reads the fields AWS SDK v3
+ * and Node's network errors carry (`$retryable`, `$fault`, `$metadata.httpStatusCode`, `code`, `name`).
+ * @example
+ * isTransientError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) // true
+ */
+export function isTransientError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { name?: unknown; code?: unknown; $retryable?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (e.$retryable) return true;
+  if (e.$fault === 'server') return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && (status === 429 || status >= 500)) return true;
+  const names = [e.name, e.code].filter((v): v is string => typeof v === 'string');
+  return names.some((n) => TRANSIENT_NAMES.has(n));
+}
+
+const TRANSIENT_NAMES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED',
+  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ThrottlingException', 'Throttling', 'ThrottledException',
+  'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded', 'ServiceUnavailable', 'InternalError', 'InternalFailure', 'KMSThrottlingException',
+]);
 
 /**
  * A task's error, re-created on the caller's side by `AsyncResult.get()`: `name` is the original

@@ -16,10 +16,12 @@ export {
   PayloadTooLargeError,
   ResultRecordError,
   ResultTimeoutError,
+  ResultTooLargeError,
   TaskError,
   TaskRevokedError,
   TimeLimitExceededError,
   UnknownTaskError,
+  isTransientError,
   type StoredError,
 } from './errors.js';
 export type { Jsonify, JsonValue, TaskReturn } from './json.js';

@@ -1,5 +1,5 @@
 import { MAX_BATCH_ENTRIES } from './defaults.js';
-import { EnqueueError, PayloadTooLargeError } from './errors.js';
+import { EnqueueError, isTransientError, PayloadTooLargeError } from './errors.js';
 import { utf8Length } from './json.js';
 import type { Broker, OutgoingMessage } from './ports/broker.js';
 
@@ -84,8 +84,9 @@ export class BatchingPublisher {
       );
     } catch (cause) {
       const code = (cause as { name?: string }).name ?? 'Error';
+      const retryable = isTransientError(cause);
       for (const entry of entries) {
-        entry.reject(new EnqueueError(entry.message.id, code, (cause as Error).message ?? String(cause), { cause }));
+        entry.reject(new EnqueueError(entry.message.id, code, (cause as Error).message ?? String(cause), { cause, retryable }));
       }
       return;
     }
@@ -93,7 +94,7 @@ export class BatchingPublisher {
       const outcome = outcomes[i];
       if (!outcome) entry.reject(new EnqueueError(entry.message.id, 'MissingOutcome', 'the broker returned no outcome for this entry'));
       else if (outcome.ok) entry.resolve(outcome.messageId);
-      else entry.reject(new EnqueueError(entry.message.id, outcome.code, outcome.message));
+      else entry.reject(new EnqueueError(entry.message.id, outcome.code, outcome.message, { retryable: isTransientError({ name: outcome.code }) }));
     });
   }
 }

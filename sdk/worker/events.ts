@@ -4,7 +4,14 @@ import type { TaskState } from '../core/states.js';
 
 /** What the worker reports about each message, for logs and metrics. */
 export type WorkerEvent =
-  | { readonly type: 'succeeded'; readonly id: string; readonly task: string; readonly runtimeMs: number; readonly result: JsonValue }
+  | {
+      readonly type: 'succeeded';
+      readonly id: string;
+      readonly task: string;
+      readonly runtimeMs: number;
+      /** The task's result, only when the worker was built with `logPayloads: true`. */
+      readonly result?: JsonValue;
+    }
   | { readonly type: 'failed'; readonly id: string; readonly task: string; readonly runtimeMs: number; readonly error: StoredError }
   | {
       readonly type: 'retry';
@@ -35,7 +42,7 @@ export type WorkerEvent =
 export function formatWorkerEvent(event: WorkerEvent): string {
   switch (event.type) {
     case 'succeeded':
-      return `Task ${event.task}[${event.id}] succeeded in ${(event.runtimeMs / 1000).toFixed(3)}s: ${preview(event.result)}`;
+      return `Task ${event.task}[${event.id}] succeeded in ${(event.runtimeMs / 1000).toFixed(3)}s${'result' in event ? `: ${preview(event.result ?? null)}` : ''}`;
     case 'failed':
       return `Task ${event.task}[${event.id}] raised unexpected: ${event.error.type}('${event.error.message}') after ${(event.runtimeMs / 1000).toFixed(3)}s`;
     case 'retry':

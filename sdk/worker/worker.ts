@@ -1,7 +1,7 @@
 import type { App, ResolvedQueue } from '../core/app.js';
 import { runWithContext } from '../core/context.js';
 import { MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
-import { ErrorCode, MaxRetriesExceededError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
+import { ErrorCode, MaxRetriesExceededError, ResultTooLargeError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
@@ -40,6 +40,12 @@ export interface WorkerOptions {
    * @default Math.random
    */
   readonly random?: () => number;
+  /**
+   * Puts task results in `succeeded` log events. Off by default, so task data never reaches logs
+   * unless asked for (arguments are never logged).
+   * @default false
+   */
+  readonly logPayloads?: boolean;
 }
 
 /** Options of one batch. */
@@ -82,6 +88,7 @@ export class Worker {
   private readonly log: (event: WorkerEvent) => void;
   private readonly safetyMarginMs: number;
   private readonly random: () => number;
+  private readonly logPayloads: boolean;
 
   constructor(
     private readonly app: App,
@@ -90,6 +97,7 @@ export class Worker {
     this.log = options.log ?? jsonLog;
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
+    this.logPayloads = options.logPayloads ?? false;
   }
 
   /** Processes a batch; the messages to keep on the queue are returned as `batchItemFailures`. */
@@ -223,12 +231,18 @@ export class Worker {
         result = JSON.parse(JSON.stringify(outcome.value ?? null)) as JsonValue;
       } catch (cause) {
         outcome = { ok: false, error: new TypeError(`Task returned a value that cannot be stored as JSON: ${(cause as Error).message}`) };
-        return this.fail(base, retries, runtimeMs, outcome.error);
+        return this.fail(base, retries, runtimeMs, outcome.error, options);
       }
       if (!envelope.ignoreResult) {
-        await backend.save({ ...base, state: TaskState.SUCCESS, retries, result, dateDone: new Date(clock.now()) });
+        try {
+          await this.saveOutcome({ ...base, state: TaskState.SUCCESS, retries, result, dateDone: new Date(clock.now()) }, options);
+        } catch (error) {
+          if (!(error instanceof ResultTooLargeError)) throw error;
+          const head = JSON.stringify(result).slice(0, 1024);
+          return this.fail(base, retries, runtimeMs, error, options, { 'celeriac:truncated': true, sizeBytes: error.sizeBytes, head });
+        }
       }
-      this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, result });
+      this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, ...(this.logPayloads ? { result } : {}) });
       return 'ack';
     }
 
@@ -236,10 +250,10 @@ export class Worker {
     if (error instanceof Ignore) return 'ack';
     if (error instanceof Reject) throw new Poison(error, envelope, retries);
     const retry = this.retryDecision(task, error, retries);
-    if (retry === undefined) return this.fail(base, retries, runtimeMs, error);
+    if (retry === undefined) return this.fail(base, retries, runtimeMs, error, options);
     if (retry === 'exhausted') {
       const cause = error instanceof Retry ? error.cause : error;
-      return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries));
+      return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries), options);
     }
     const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
     await backend.save({
@@ -277,11 +291,42 @@ export class Worker {
     return rule.some((type) => error instanceof type);
   }
 
-  private async fail(base: Omit<TaskRecord, 'state' | 'retries'>, retries: number, runtimeMs: number, error: unknown): Promise<Disposition> {
+  private async fail(
+    base: Omit<TaskRecord, 'state' | 'retries'>,
+    retries: number,
+    runtimeMs: number,
+    error: unknown,
+    options: BatchOptions,
+    result?: JsonValue,
+  ): Promise<Disposition> {
     const stored = toStoredError(error);
-    await this.app.backend().save({ ...base, state: TaskState.FAILURE, retries, error: stored, dateDone: new Date(this.app.clock.now()) });
+    await this.saveOutcome(
+      { ...base, state: TaskState.FAILURE, retries, error: stored, ...(result === undefined ? {} : { result }), dateDone: new Date(this.app.clock.now()) },
+      options,
+    );
     this.log({ type: 'failed', id: base.id, task: base.task ?? '?', runtimeMs, error: stored });
     return 'ack';
+  }
+
+  /**
+   * Writes the record of a task whose body has run. Its effects are done, so if this write were lost
+   * the redelivered message would run the body again: the write is retried with backoff until shortly
+   * before the invocation's deadline (four retries when there is none).
+   */
+  private async saveOutcome(record: TaskRecord, options: BatchOptions): Promise<void> {
+    const clock = this.app.clock;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.app.backend().save(record);
+        return;
+      } catch (error) {
+        const waitMs = Math.min(2_000, 100 * 2 ** attempt);
+        const outOfTime =
+          options.deadlineMs === undefined ? attempt >= 4 : clock.now() + waitMs > options.deadlineMs - this.safetyMarginMs || attempt >= 30;
+        if (error instanceof ResultTooLargeError || outOfTime) throw error;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
   }
 
   /** Poison input: record FAILURE saying why (when an id can be read), move the message to the DLQ, acknowledge it. */
