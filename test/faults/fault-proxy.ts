@@ -36,6 +36,12 @@ export interface FaultProxyOptions {
   /** The emulator's endpoint, e.g. `http://127.0.0.1:5000`. */
   readonly target: string;
   /**
+   * Another endpoint for DynamoDB calls (`x-amz-target: DynamoDB_…`), e.g. a second emulator process
+   * so that SQS and DynamoDB each get a CPU core.
+   * @default - `target`
+   */
+  readonly dynamodbTarget?: string;
+  /**
    * Port to listen on (127.0.0.1 only).
    * @default - a free port
    */
@@ -96,6 +102,7 @@ export class FaultProxy {
   private readonly sockets = new Set<Socket>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly target: URL;
+  private readonly dynamodbTarget: URL;
   private readonly random: () => number;
 
   private constructor(
@@ -103,6 +110,7 @@ export class FaultProxy {
     options: FaultProxyOptions,
   ) {
     this.target = new URL(options.target);
+    this.dynamodbTarget = new URL(options.dynamodbTarget ?? options.target);
     this.random = options.random ?? Math.random;
   }
 
@@ -214,14 +222,16 @@ export class FaultProxy {
       }
     }
     const dropAnswer = faults.dropResponses;
+    const target = String(request.headers['x-amz-target'] ?? '').startsWith('DynamoDB') ? this.dynamodbTarget : this.target;
     const upstream = http.request(
       {
         agent: this.agent,
-        host: this.target.hostname,
-        port: this.target.port,
+        host: target.hostname,
+        port: target.port,
         method: request.method,
         path: request.url,
-        headers: { ...request.headers, host: this.target.host, 'content-length': String(body.length) },
+        // The client's Host header is kept, so queue URLs the emulator builds point back at the proxy.
+        headers: { ...request.headers, 'content-length': String(body.length) },
       },
       (answer) => {
         const parts: Buffer[] = [];

@@ -1,0 +1,590 @@
+/**
+ * The soak run: N tasks through the local runtime's workers, each worker its own process, every AWS
+ * call going through a fault proxy, while the run kills workers mid-task (SIGKILL) and restarts
+ * them, re-sends envelopes (duplicate deliveries), cuts the endpoint for seconds at a time and
+ * throttles a fraction of calls. Task bodies count their executions in an append-only ledger; the
+ * final records are read straight from the emulator. See `bench/soak/main.ts` for the command.
+ */
+import { mkdirSync, openSync, readSync, closeSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { provisionLocalResources, type ProvisionedQueue } from '../../sdk/aws/provision.js';
+import { decodeResultItem } from '../../sdk/aws/result-item.js';
+import { awsTransport } from '../../sdk/aws/transport.js';
+import type { Broker, OutgoingMessage, SendOutcome, TaskRecord } from '../../sdk/core/index.js';
+import { EnqueueError } from '../../sdk/core/errors.js';
+import { startEmulator } from '../../sdk/emulator/index.js';
+import { FaultProxy, type FaultProxyStats } from '../../test/faults/fault-proxy.js';
+import { rebaseUrl, WorkerProcess } from '../../test/faults/worker-process.js';
+import { defineSoakApp } from './soak-app.js';
+
+const SOAK_APP_MODULE = fileURLToPath(new URL('./soak-app.ts', import.meta.url));
+
+/** Settings of one soak run. */
+export interface SoakOptions {
+  /** Tasks to enqueue. */
+  readonly tasks: number;
+  /** Worker processes running at once. */
+  readonly workers: number;
+  /** Pollers per worker process. */
+  readonly concurrency: number;
+  /** The app's worker timeout (the queue's visibility timeout and the claim's lease are 6 × this). */
+  readonly workerTimeoutSeconds: number;
+  /** Milliseconds between worker kills (0: none). */
+  readonly killEveryMs: number;
+  /** Milliseconds between endpoint cuts (0: none). */
+  readonly cutEveryMs: number;
+  /** Length of a cut, from–to milliseconds. */
+  readonly cutMs: readonly [number, number];
+  /** Fraction of calls answered 400 ThrottlingException. */
+  readonly throttleFraction: number;
+  /** Fraction of calls answered 503. */
+  readonly unavailableFraction: number;
+  /** Fraction of calls delayed by up to `latencyMs`. */
+  readonly latencyFraction: number;
+  readonly latencyMs: number;
+  /** Fraction of sent envelopes sent a second time, 0–8 s later. */
+  readonly duplicateFraction: number;
+  /** Every n-th task fails by design (0: none). */
+  readonly failEvery: number;
+  /** Every n-th message is a hand-sent envelope naming a task that does not exist (0: none). */
+  readonly poisonEvery: number;
+  /** Most tasks enqueued and not yet finished (moto slows down with a deep queue). */
+  readonly maxBacklog: number;
+  /** Concurrent producer loops. */
+  readonly lanes: number;
+  /** How long to wait, after the last task is enqueued and the faults stop, for every task to finish. */
+  readonly drainTimeoutMs: number;
+  /** Directory for the ledger, the kill log and worker logs. */
+  readonly dir: string;
+  /**
+   * An emulator endpoint to use.
+   * @default - two private moto servers (SQS, DynamoDB), stopped at the end
+   */
+  readonly endpoint?: string;
+  /**
+   * Progress lines.
+   * @default - none
+   */
+  readonly log?: (line: string) => void;
+}
+
+/** Defaults of the full run. */
+export const FULL_SOAK: Omit<SoakOptions, 'dir'> = {
+  tasks: 100_000,
+  workers: 3,
+  concurrency: 2,
+  workerTimeoutSeconds: 5,
+  killEveryMs: 60_000,
+  cutEveryMs: 120_000,
+  cutMs: [1_000, 4_000],
+  throttleFraction: 0.01,
+  unavailableFraction: 0.005,
+  latencyFraction: 0.05,
+  latencyMs: 50,
+  duplicateFraction: 0.02,
+  failEvery: 200,
+  poisonEvery: 1_000,
+  maxBacklog: 120,
+  lanes: 24,
+  drainTimeoutMs: 240_000,
+};
+
+/** A task whose body ran a number of times other than the ledger and the kill log allow. */
+export interface RunViolation {
+  readonly id: string;
+  readonly runs: number;
+  /** Kills that hit the task while it ran (body started, record not yet written by that process). */
+  readonly killHits: number;
+  readonly state: string | undefined;
+}
+
+/** What a soak run measured. */
+export interface SoakReport {
+  readonly options: Omit<SoakOptions, 'log'>;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  /** Time to enqueue every task (producer and workers run together). */
+  readonly produceMs: number;
+  /** Messages sent: tasks through `applyAsync`, plus the hand-sent poison messages. */
+  readonly enqueued: number;
+  readonly poisonSent: number;
+  /** `applyAsync` calls that rejected with a retryable `EnqueueError` and were sent again with the same task id. */
+  readonly enqueueRetries: number;
+  /** `applyAsync` calls that rejected with a non-retryable error (expected 0). */
+  readonly enqueueFailed: number;
+  readonly succeeded: number;
+  /** FAILURE records of tasks that fail by design (`DesignedFailure`). */
+  readonly failedByDesign: number;
+  /** FAILURE records of poison messages (`UNKNOWN_TASK`), each also in the dead-letter queue. */
+  readonly rejectedPoison: number;
+  /** Every other non-success record, with its reason (expected none). */
+  readonly otherNonSuccess: readonly { id: string; state: string; reason: string }[];
+  /** Messages sent with no final record (expected 0). */
+  readonly lost: readonly string[];
+  readonly deadLetters: number;
+  readonly runs: {
+    /** Tasks whose body ran exactly once, not hit by any kill. */
+    readonly exactlyOnce: number;
+    /** Tasks hit by a kill while running. */
+    readonly hitByKill: number;
+    /** Of those, tasks run again once per kill that hit them. */
+    readonly rerunOncePerKill: number;
+    /** Of those, tasks not run again: the killed worker had already written the record. */
+    readonly notRerun: number;
+    /** Total body executions counted in the ledger. */
+    readonly totalExecutions: number;
+    readonly violations: readonly RunViolation[];
+  };
+  readonly kills: readonly { pid: number; atMs: number; tasksHit: number }[];
+  readonly cuts: readonly { atMs: number; ms: number }[];
+  readonly duplicatesInjected: number;
+  /** Deliveries the workers acknowledged as duplicates without running (injected, and the emulator's own). */
+  readonly duplicatesAcknowledged: number;
+  /** Worker-side internal errors (message left on the queue), by code. */
+  readonly workerErrors: Readonly<Record<string, number>>;
+  readonly proxy: FaultProxyStats;
+}
+
+interface Ledger {
+  /** Body executions by task id. */
+  readonly runs: Map<string, number>;
+  /** Task ids with a run line, by pid. */
+  readonly runByPid: Map<number, Set<string>>;
+  /** Task ids with a done line, by pid. */
+  readonly doneByPid: Map<number, Set<string>>;
+  readonly done: Set<string>;
+  duplicates: number;
+  readonly errors: Map<string, number>;
+}
+
+/** Reads an append-only ledger incrementally (complete lines only). */
+class LedgerReader {
+  readonly ledger: Ledger = { runs: new Map(), runByPid: new Map(), doneByPid: new Map(), done: new Set(), duplicates: 0, errors: new Map() };
+  private offset = 0;
+  private rest = '';
+
+  constructor(private readonly path: string) {}
+
+  poll(): void {
+    const size = statSync(this.path).size;
+    if (size <= this.offset) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      const buffer = Buffer.alloc(size - this.offset);
+      const read = readSync(fd, buffer, 0, buffer.length, this.offset);
+      this.offset += read;
+      const text = this.rest + buffer.subarray(0, read).toString('utf8');
+      const lines = text.split('\n');
+      this.rest = lines.pop() ?? '';
+      for (const line of lines) this.apply(line);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private apply(line: string): void {
+    const [kind, id, pidText, extra] = line.split(' ');
+    if (!kind || !id) return;
+    const pid = Number(pidText);
+    const l = this.ledger;
+    const add = (map: Map<number, Set<string>>) => {
+      let set = map.get(pid);
+      if (!set) map.set(pid, (set = new Set()));
+      set.add(id);
+    };
+    if (kind === 'run') {
+      l.runs.set(id, (l.runs.get(id) ?? 0) + 1);
+      add(l.runByPid);
+    } else if (kind === 'done') {
+      l.done.add(id);
+      add(l.doneByPid);
+    } else if (kind === 'dup') {
+      // A worker found the task already finished: it has a final record, whoever wrote it.
+      l.duplicates += 1;
+      l.done.add(id);
+    } else if (kind === 'err') {
+      l.errors.set(extra ?? '?', (l.errors.get(extra ?? '?') ?? 0) + 1);
+    }
+  }
+}
+
+/** Sends a fraction of the envelopes a second time, a few seconds later, straight to the queue. */
+class DuplicatingBroker implements Broker {
+  injected = 0;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly inner: Broker,
+    private readonly fraction: number,
+    private readonly resend: (queueName: string, body: string, delayMs: number) => Promise<void>,
+  ) {}
+
+  get maxMessageBytes(): number {
+    return this.inner.maxMessageBytes;
+  }
+
+  async sendBatch(queueName: string, messages: readonly OutgoingMessage[]): Promise<readonly SendOutcome[]> {
+    const outcomes = await this.inner.sendBatch(queueName, messages);
+    messages.forEach((message, i) => {
+      if (outcomes[i]?.ok && Math.random() < this.fraction) {
+        const sending = this.resend(queueName, message.body, Math.random() * 8_000)
+          .then(() => {
+            this.injected += 1;
+          })
+          .catch(() => undefined)
+          .finally(() => this.pending.delete(sending));
+        this.pending.add(sending);
+      }
+    });
+    return outcomes;
+  }
+
+  changeVisibility(source: string, receiptHandle: string, timeoutSeconds: number): Promise<void> {
+    return this.inner.changeVisibility(source, receiptHandle, timeoutSeconds);
+  }
+
+  deadLetter(...args: Parameters<Broker['deadLetter']>): Promise<void> {
+    return this.inner.deadLetter(...args);
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const between = ([min, max]: readonly [number, number]) => min + Math.random() * (max - min);
+
+/** Runs one soak and returns what it measured. */
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const log = options.log ?? (() => undefined);
+  const started = Date.now();
+  mkdirSync(options.dir, { recursive: true });
+  const runId = `soak-${randomBytes(4).toString('hex')}`;
+  const ledgerPath = join(options.dir, `${runId}.ledger`);
+  const killLogPath = join(options.dir, `${runId}.kills.jsonl`);
+  writeFileSync(ledgerPath, '');
+  writeFileSync(killLogPath, '');
+
+  // Two emulator processes, one for SQS and one for DynamoDB: moto is single-core bound.
+  const emulators = options.endpoint ? [] : await Promise.all([startEmulator(), startEmulator()]);
+  const endpoint = options.endpoint ?? emulators[0]!.endpoint;
+  const dynamodbEndpoint = options.endpoint ?? emulators[1]!.endpoint;
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const region = 'us-east-1';
+  const directSqs = new SQSClient({ endpoint, region, credentials });
+  const directDynamo = new DynamoDBClient({ endpoint: dynamodbEndpoint, region, credentials });
+  const proxy = await FaultProxy.start({ target: endpoint, dynamodbTarget: dynamodbEndpoint });
+  const proxiedSqs = new SQSClient({ endpoint: proxy.endpoint, region, credentials });
+  const proxiedDynamo = new DynamoDBClient({ endpoint: proxy.endpoint, region, credentials });
+
+  const appEnv = { SOAK_APP_NAME: runId, SOAK_WORKER_TIMEOUT_SECONDS: String(options.workerTimeoutSeconds) };
+  const { app, work } = defineSoakApp(runId, options.workerTimeoutSeconds, undefined);
+
+  const workers: WorkerProcess[] = [];
+  const kills: { pid: number; atMs: number }[] = [];
+  const cuts: { atMs: number; ms: number }[] = [];
+  let produced = false;
+  let produceMs = 0;
+  const counters = { next: 0, enqueued: 0, poison: 0, enqueueRetries: 0, enqueueFailed: 0 };
+  const reader = new LedgerReader(ledgerPath);
+  let queues: ProvisionedQueue[] = [];
+  let duplicating: DuplicatingBroker | undefined;
+  const workerEnv = { ...appEnv, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const startWorker = async () => {
+    const worker = await WorkerProcess.start({
+      appModule: SOAK_APP_MODULE,
+      endpoint: proxy.endpoint,
+      queues,
+      ledger: ledgerPath,
+      concurrency: options.concurrency,
+      env: workerEnv,
+      stderrFile: join(options.dir, `${runId}.workers.log`),
+    });
+    workers.push(worker);
+    return worker;
+  };
+
+  try {
+    queues = await provisionLocalResources(app, { sqs: directSqs, dynamodb: directDynamo });
+    const queue = queues[0]!;
+    const proxiedUrls = Object.fromEntries(
+      queues.flatMap((q) => [
+        [q.queueName, rebaseUrl(q.url, proxy.endpoint)],
+        [`${q.queueName}-dlq`, rebaseUrl(q.deadLetterUrl, proxy.endpoint)],
+      ]),
+    );
+    const transport = awsTransport(app, { sqs: proxiedSqs, dynamodb: proxiedDynamo, queueUrls: proxiedUrls });
+    duplicating = new DuplicatingBroker(transport.broker, options.duplicateFraction, async (_queueName, body, delayMs) => {
+      await sleep(delayMs);
+      await directSqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
+    });
+    app.useTransport({ broker: duplicating, backend: transport.backend });
+
+    await Promise.all(Array.from({ length: options.workers }, () => startWorker()));
+    proxy.set({
+      throttleFraction: options.throttleFraction,
+      unavailableFraction: options.unavailableFraction,
+      latencyFraction: options.latencyFraction,
+      latencyMs: options.latencyMs,
+    });
+    log(`${runId}: ${options.tasks} tasks, ${options.workers} worker processes × ${options.concurrency} pollers, emulator ${endpoint}, proxy ${proxy.endpoint}`);
+
+    // Faults: kills and cuts on their own timers while the producer runs.
+    const faultLoops: Promise<void>[] = [];
+    if (options.killEveryMs > 0) {
+      faultLoops.push(
+        (async () => {
+          while (!produced) {
+            await sleep(options.killEveryMs * (0.5 + Math.random()));
+            if (produced) break;
+            const live = workers.filter((w) => w.alive);
+            const victim = live[Math.floor(Math.random() * live.length)];
+            if (!victim) continue;
+            const atMs = Date.now() - started;
+            await victim.kill();
+            kills.push({ pid: victim.pid, atMs });
+            writeFileSync(killLogPath, `${JSON.stringify({ pid: victim.pid, atMs, signal: 'SIGKILL' })}\n`, { flag: 'a' });
+            await startWorker();
+          }
+        })(),
+      );
+    }
+    if (options.cutEveryMs > 0) {
+      faultLoops.push(
+        (async () => {
+          while (!produced) {
+            await sleep(options.cutEveryMs * (0.5 + Math.random()));
+            if (produced) break;
+            const ms = Math.round(between(options.cutMs));
+            cuts.push({ atMs: Date.now() - started, ms });
+            proxy.cut(ms);
+            await sleep(ms);
+          }
+        })(),
+      );
+    }
+
+    // Progress.
+    const progress = setInterval(() => {
+      reader.poll();
+      const elapsed = (Date.now() - started) / 1000;
+      log(
+        `${runId}: ${elapsed.toFixed(0)} s: enqueued ${counters.enqueued}, finished ${reader.ledger.done.size}, ` +
+          `executions ${[...reader.ledger.runs.values()].reduce((a, b) => a + b, 0)}, kills ${kills.length}, cuts ${cuts.length}, ` +
+          `throttled ${proxy.stats.throttled + proxy.stats.unavailable}, enqueue retries ${counters.enqueueRetries}`,
+      );
+    }, 10_000);
+    const ledgerTimer = setInterval(() => reader.poll(), 200);
+
+    // The producer: lanes share one counter; each waits while the backlog is full.
+    const expectedIds: string[] = [];
+    const poisonIds = new Set<string>();
+    const designedIds = new Set<string>();
+    const lane = async () => {
+      for (;;) {
+        const n = counters.next++;
+        if (n >= options.tasks) return;
+        while (counters.enqueued - reader.ledger.done.size > options.maxBacklog) await sleep(20);
+        const id = `${runId}-${n}`;
+        expectedIds.push(id);
+        if (options.poisonEvery > 0 && n % options.poisonEvery === options.poisonEvery - 1) {
+          poisonIds.add(id);
+          const body = JSON.stringify({ v: 1, id, task: 'soak.retired', args: [n] });
+          for (;;) {
+            try {
+              await proxiedSqs.send(new SendMessageCommand({ QueueUrl: rebaseUrl(queue.url, proxy.endpoint), MessageBody: body }));
+              break;
+            } catch {
+              counters.enqueueRetries += 1;
+              await sleep(300);
+            }
+          }
+          counters.poison += 1;
+          counters.enqueued += 1;
+          continue;
+        }
+        const mode = options.failEvery > 0 && n % options.failEvery === 0 ? 'fail' : 'ok';
+        if (mode === 'fail') designedIds.add(id);
+        for (;;) {
+          try {
+            await work.applyAsync([n, mode], { taskId: id });
+            counters.enqueued += 1;
+            break;
+          } catch (error) {
+            if (error instanceof EnqueueError && error.retryable) {
+              counters.enqueueRetries += 1;
+              await sleep(300);
+              continue;
+            }
+            counters.enqueueFailed += 1;
+            log(`${runId}: enqueue of ${id} failed for good: ${(error as Error).message}`);
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.lanes }, () => lane()));
+    produceMs = Date.now() - started;
+    produced = true;
+    await Promise.all(faultLoops);
+    proxy.clear();
+    await duplicating.settled();
+    log(`${runId}: all ${counters.enqueued} enqueued in ${(produceMs / 1000).toFixed(1)} s; faults stopped; draining`);
+
+    const drainDeadline = Date.now() + options.drainTimeoutMs;
+    while (Date.now() < drainDeadline) {
+      reader.poll();
+      if (expectedIds.every((id) => reader.ledger.done.has(id))) break;
+      await sleep(500);
+    }
+    clearInterval(progress);
+    clearInterval(ledgerTimer);
+    await Promise.all(workers.map((w) => w.stop()));
+    reader.poll();
+
+    // Final records, read straight from the emulator.
+    const records = new Map<string, TaskRecord>();
+    let startKey: ScanCommandOutput['LastEvaluatedKey'];
+    do {
+      const page: ScanCommandOutput = await directDynamo.send(new ScanCommand({ TableName: app.resultsTableName, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) {
+        const record = decodeResultItem(item);
+        records.set(record.id, record);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    const dlq = await directSqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.deadLetterUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    const deadLetters = Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+
+    return analyse({
+      options,
+      started,
+      produceMs,
+      counters,
+      expectedIds,
+      poisonIds,
+      designedIds,
+      records,
+      ledger: reader.ledger,
+      kills,
+      cuts,
+      deadLetters,
+      duplicatesInjected: duplicating.injected,
+      proxy: { ...proxy.stats },
+    });
+  } finally {
+    produced = true;
+    await Promise.allSettled(workers.map((w) => w.kill()));
+    await app.close().catch(() => undefined);
+    await proxy.close();
+    for (const client of [directSqs, directDynamo, proxiedSqs, proxiedDynamo]) client.destroy();
+    await Promise.all(emulators.map((e) => e.stop()));
+  }
+}
+
+function analyse(input: {
+  options: SoakOptions;
+  started: number;
+  produceMs: number;
+  counters: { enqueued: number; poison: number; enqueueRetries: number; enqueueFailed: number };
+  expectedIds: string[];
+  poisonIds: Set<string>;
+  designedIds: Set<string>;
+  records: Map<string, TaskRecord>;
+  ledger: Ledger;
+  kills: { pid: number; atMs: number }[];
+  cuts: { atMs: number; ms: number }[];
+  deadLetters: number;
+  duplicatesInjected: number;
+  proxy: FaultProxyStats;
+}): SoakReport {
+  const { options, records, ledger } = input;
+  // A kill hits a task when the killed process had started its body and not written its record.
+  const hits = new Map<string, number>();
+  const kills = input.kills.map((kill) => {
+    const ran = ledger.runByPid.get(kill.pid) ?? new Set<string>();
+    const finished = ledger.doneByPid.get(kill.pid) ?? new Set<string>();
+    let tasksHit = 0;
+    for (const id of ran) {
+      if (!finished.has(id)) {
+        hits.set(id, (hits.get(id) ?? 0) + 1);
+        tasksHit += 1;
+      }
+    }
+    return { ...kill, tasksHit };
+  });
+
+  let succeeded = 0;
+  let failedByDesign = 0;
+  let rejectedPoison = 0;
+  const otherNonSuccess: { id: string; state: string; reason: string }[] = [];
+  const lost: string[] = [];
+  let exactlyOnce = 0;
+  let hitByKill = 0;
+  let rerunOncePerKill = 0;
+  let notRerun = 0;
+  const violations: RunViolation[] = [];
+  for (const id of input.expectedIds) {
+    const record = records.get(id);
+    const state = record?.state;
+    if (state === 'SUCCESS') succeeded += 1;
+    else if (state === 'FAILURE' && input.designedIds.has(id) && record?.error?.type === 'DesignedFailure') failedByDesign += 1;
+    else if (state === 'FAILURE' && input.poisonIds.has(id) && record?.error?.code === 'UNKNOWN_TASK') rejectedPoison += 1;
+    else if (state === undefined) lost.push(id);
+    else otherNonSuccess.push({ id, state, reason: record?.error ? `${record.error.type}: ${record.error.message}` : '(no error recorded)' });
+
+    const runs = ledger.runs.get(id) ?? 0;
+    const killHits = hits.get(id) ?? 0;
+    if (input.poisonIds.has(id)) {
+      if (runs !== 0) violations.push({ id, runs, killHits, state });
+      continue;
+    }
+    if (killHits === 0) {
+      if (runs === 1) exactlyOnce += 1;
+      else violations.push({ id, runs, killHits, state });
+    } else {
+      hitByKill += 1;
+      if (runs === 1 + killHits) rerunOncePerKill += 1;
+      else if (runs >= 1 && runs < 1 + killHits) notRerun += 1;
+      else violations.push({ id, runs, killHits, state });
+    }
+  }
+  const { log: _log, ...shownOptions } = options;
+  return {
+    options: shownOptions,
+    startedAt: new Date(input.started).toISOString(),
+    durationMs: Date.now() - input.started,
+    produceMs: input.produceMs,
+    enqueued: input.counters.enqueued,
+    poisonSent: input.counters.poison,
+    enqueueRetries: input.counters.enqueueRetries,
+    enqueueFailed: input.counters.enqueueFailed,
+    succeeded,
+    failedByDesign,
+    rejectedPoison,
+    otherNonSuccess,
+    lost,
+    deadLetters: input.deadLetters,
+    runs: {
+      exactlyOnce,
+      hitByKill,
+      rerunOncePerKill,
+      notRerun,
+      totalExecutions: [...ledger.runs.values()].reduce((a, b) => a + b, 0),
+      violations,
+    },
+    kills,
+    cuts: input.cuts,
+    duplicatesInjected: input.duplicatesInjected,
+    duplicatesAcknowledged: ledger.duplicates,
+    workerErrors: Object.fromEntries(ledger.errors),
+    proxy: input.proxy,
+  };
+}
