@@ -1,5 +1,5 @@
 /**
- * `npm run bench:soak -- [--tasks N] [--workers N] [--out FILE]`: runs the soak (see `soak.ts`) on a
+ * `npm run bench:soak -- [--tasks N] [--workers N] [--stop-producing-at ISO-TIME]`: runs the soak (see `soak.ts`) on a
  * private emulator and writes its report between the `<!-- soak:start -->` and `<!-- soak:end -->`
  * markers of `bench/RESULTS.md` (and the raw report as JSON next to the ledger).
  */
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     'kill-every-ms': { type: 'string' },
     'cut-every-ms': { type: 'string' },
+    'stop-producing-at': { type: 'string' },
     dir: { type: 'string', default: '.celeriac/soak' },
     results: { type: 'string', default: 'bench/RESULTS.md' },
     'no-results': { type: 'boolean', default: false },
@@ -27,6 +28,7 @@ const options = {
   workers: num(values.workers, FULL_SOAK.workers),
   killEveryMs: num(values['kill-every-ms'], FULL_SOAK.killEveryMs),
   cutEveryMs: num(values['cut-every-ms'], FULL_SOAK.cutEveryMs),
+  ...(values['stop-producing-at'] ? { stopProducingAt: Date.parse(values['stop-producing-at']) } : {}),
   dir: values.dir!,
   log: (line: string) => console.log(line),
 };

@@ -11,13 +11,18 @@ export function formatSoakReport(report: SoakReport, command: string): string {
   const o = report.options;
   const r = report.runs;
   const seconds = report.durationMs / 1000;
+  const total = report.enqueued;
   const lines = [
-    `## Soak: ${n(o.tasks)} tasks under faults`,
+    `## Soak: ${n(total)} tasks under faults`,
     '',
+    ...(report.stoppedEarly
+      ? [`**Stopped early**: ${n(o.tasks)} tasks were asked for; the producer stopped at its deadline after ${n(total)}, and the run drained and counted those.`, '']
+      : []),
     `Measured ${report.startedAt} with \`${command}\` on the embedded moto emulator (2-core shared machine): ` +
       `${o.workers} local-runtime worker processes × ${o.concurrency} pollers, every AWS call through the fault proxy ` +
       `(\`test/faults/fault-proxy.ts\`). Took ${seconds.toFixed(0)} s (enqueueing ${(report.produceMs / 1000).toFixed(0)} s, ` +
-      `${(o.tasks / (report.produceMs / 1000)).toFixed(0)} tasks/s end to end while producing); moto is the bottleneck.`,
+      `${(total / (report.produceMs / 1000)).toFixed(0)} tasks/s end to end while producing); moto, on a machine shared with other ` +
+      'jobs, is the bottleneck.',
     '',
     '| faults injected | count |',
     '|---|---|',

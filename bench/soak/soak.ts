@@ -58,6 +58,12 @@ export interface SoakOptions {
   readonly lanes: number;
   /** How long to wait, after the last task is enqueued and the faults stop, for every task to finish. */
   readonly drainTimeoutMs: number;
+  /**
+   * Epoch milliseconds after which no more tasks are enqueued (the run then drains and reports on
+   * the tasks it did enqueue).
+   * @default - none: all `tasks` are enqueued
+   */
+  readonly stopProducingAt?: number;
   /** Directory for the ledger, the kill log and worker logs. */
   readonly dir: string;
   /**
@@ -75,8 +81,8 @@ export interface SoakOptions {
 /** Defaults of the full run. */
 export const FULL_SOAK: Omit<SoakOptions, 'dir'> = {
   tasks: 100_000,
-  workers: 3,
-  concurrency: 2,
+  workers: 4,
+  concurrency: 3,
   workerTimeoutSeconds: 5,
   killEveryMs: 60_000,
   cutEveryMs: 120_000,
@@ -88,7 +94,7 @@ export const FULL_SOAK: Omit<SoakOptions, 'dir'> = {
   duplicateFraction: 0.02,
   failEvery: 200,
   poisonEvery: 1_000,
-  maxBacklog: 120,
+  maxBacklog: 200,
   lanes: 24,
   drainTimeoutMs: 240_000,
 };
@@ -107,6 +113,8 @@ export interface SoakReport {
   readonly options: Omit<SoakOptions, 'log'>;
   readonly startedAt: string;
   readonly durationMs: number;
+  /** True when `stopProducingAt` came before every task was enqueued. */
+  readonly stoppedEarly: boolean;
   /** Time to enqueue every task (producer and workers run together). */
   readonly produceMs: number;
   /** Messages sent: tasks through `applyAsync`, plus the hand-sent poison messages. */
@@ -387,6 +395,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const designedIds = new Set<string>();
     const lane = async () => {
       for (;;) {
+        if (options.stopProducingAt !== undefined && Date.now() >= options.stopProducingAt) return;
         const n = counters.next++;
         if (n >= options.tasks) return;
         while (counters.enqueued - reader.ledger.done.size > options.maxBacklog) await sleep(20);
@@ -561,6 +570,7 @@ function analyse(input: {
     options: shownOptions,
     startedAt: new Date(input.started).toISOString(),
     durationMs: Date.now() - input.started,
+    stoppedEarly: input.expectedIds.length < options.tasks,
     produceMs: input.produceMs,
     enqueued: input.counters.enqueued,
     poisonSent: input.counters.poison,

@@ -1,0 +1,49 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FULL_SOAK, runSoak, type SoakReport } from '../../bench/soak/soak.js';
+
+const dir = join('.celeriac', 'scratch', `soak-ci-${process.pid}`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The CI variant of `npm run bench:soak`: a few hundred tasks, worker processes SIGKILLed and
+// restarted, the endpoint cut, throttling and duplicate deliveries; on two private emulators.
+describe('soak under faults (CI variant)', () => {
+  let report: SoakReport;
+
+  it('ends every task in a recorded state and never runs a body more often than the kills allow', { timeout: 240_000 }, async () => {
+    report = await runSoak({
+      ...FULL_SOAK,
+      tasks: 400,
+      workers: 2,
+      workerTimeoutSeconds: 2,
+      killEveryMs: 3_000,
+      cutEveryMs: 4_000,
+      cutMs: [1_000, 2_000],
+      throttleFraction: 0.02,
+      unavailableFraction: 0.01,
+      duplicateFraction: 0.05,
+      failEvery: 50,
+      poisonEvery: 100,
+      drainTimeoutMs: 90_000,
+      dir,
+    });
+    expect(report.lost).toEqual([]);
+    expect(report.runs.violations).toEqual([]);
+    expect(report.otherNonSuccess).toEqual([]);
+    expect(report.enqueueFailed).toBe(0);
+    expect(report.succeeded + report.failedByDesign + report.rejectedPoison).toBe(400);
+    expect(report.failedByDesign).toBe(8);
+    expect(report.rejectedPoison).toBe(4);
+    expect(report.deadLetters).toBeGreaterThanOrEqual(4);
+    expect(report.runs.exactlyOnce + report.runs.hitByKill).toBe(396);
+  });
+
+  it('injected the faults it reports', () => {
+    expect(report.kills.length).toBeGreaterThanOrEqual(1);
+    expect(report.cuts.length).toBeGreaterThanOrEqual(1);
+    expect(report.proxy.throttled + report.proxy.unavailable).toBeGreaterThan(0);
+    expect(report.duplicatesInjected).toBeGreaterThan(0);
+    expect(report.duplicatesAcknowledged).toBeGreaterThan(0);
+  });
+});
