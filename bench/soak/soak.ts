@@ -35,6 +35,16 @@ export interface SoakOptions {
   readonly workerTimeoutSeconds: number;
   /** Milliseconds between worker kills (0: none). */
   readonly killEveryMs: number;
+  /**
+   * Most worker kills in the run.
+   * @default - no limit
+   */
+  readonly maxKills?: number;
+  /**
+   * Most endpoint cuts in the run.
+   * @default - no limit
+   */
+  readonly maxCuts?: number;
   /** Milliseconds between endpoint cuts (0: none). */
   readonly cutEveryMs: number;
   /** Length of a cut, from–to milliseconds. */
@@ -347,7 +357,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (options.killEveryMs > 0) {
       faultLoops.push(
         (async () => {
-          while (!produced) {
+          while (!produced && kills.length < (options.maxKills ?? Number.POSITIVE_INFINITY)) {
             await sleep(options.killEveryMs * (0.5 + Math.random()));
             if (produced) break;
             const live = workers.filter((w) => w.alive);
@@ -365,7 +375,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (options.cutEveryMs > 0) {
       faultLoops.push(
         (async () => {
-          while (!produced) {
+          while (!produced && cuts.length < (options.maxCuts ?? Number.POSITIVE_INFINITY)) {
             await sleep(options.cutEveryMs * (0.5 + Math.random()));
             if (produced) break;
             const ms = Math.round(between(options.cutMs));
