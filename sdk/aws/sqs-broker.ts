@@ -99,6 +99,8 @@ export class SqsBroker implements Broker {
         .then((out) => out.QueueUrl!)
         .catch((error: unknown) => {
           this.urls.delete(queueName);
+          // Only a missing queue is worth a hint; an unreachable endpoint keeps its own (transient) error.
+          if (!/QueueDoesNotExist|NonExistentQueue/.test((error as Error).name ?? '')) throw error;
           throw new CeleriacError(
             ErrorCode.ENQUEUE_FAILED,
             `Queue "${queueName}" was not found (${(error as Error).name}): deploy the stack (cdk deploy), or run \`npm run dev\` to create it locally.`,

@@ -229,13 +229,15 @@ export class ResultTooLargeError extends CeleriacError {
 /**
  * Tells whether an error from a broker or backend client is transient: the endpoint was unreachable,
  * the call was throttled or the service answered with a server error. Reads the fields AWS SDK v3
- * and Node's network errors carry (`$retryable`, `$fault`, `$metadata.httpStatusCode`, `code`, `name`).
+ * and Node's network errors carry (`$retryable`, `$fault`, `$metadata.httpStatusCode`, `code`, `name`),
+ * on the error or along its `cause` chain.
  * @example
  * isTransientError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) // true
  */
-export function isTransientError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown; $retryable?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+export function isTransientError(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as { name?: unknown; code?: unknown; cause?: unknown; $retryable?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (e.cause !== undefined && isTransientError(e.cause, depth + 1)) return true;
   if (e.$retryable) return true;
   if (e.$fault === 'server') return true;
   const status = e.$metadata?.httpStatusCode;
