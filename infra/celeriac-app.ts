@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -115,6 +115,13 @@ export class CeleriacApp extends Construct {
     this.table = table;
 
     const entry = props.entry ?? DEFAULT_WORKER_ENTRY;
+    // Its own role instead of AWSLambdaBasicExecutionRole (logs on every log group): writes to its log group only.
+    const logGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const role = new iam.Role(this, 'WorkerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `celeriac worker of app ${app.name}`,
+    });
+    logGroup.grantWrite(role);
     const worker = new NodejsFunction(this, 'Worker', {
       entry,
       // The repository's own lock file, whatever the working directory; a custom entry finds its own.
@@ -130,7 +137,8 @@ export class CeleriacApp extends Construct {
         CELERIAC_APP: app.name,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      logGroup: new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+      logGroup,
+      role,
       bundling: {
         format: OutputFormat.ESM,
         mainFields: ['module', 'main'],
@@ -141,6 +149,10 @@ export class CeleriacApp extends Construct {
       },
     });
     this.workerFunction = worker;
+    Validations.of(worker).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the oldest runtime celeriac supports and its default; the `runtime` prop picks a newer one.',
+    });
 
     for (const settings of app.queues.values()) {
       const queue = queues.get(settings.name)!;

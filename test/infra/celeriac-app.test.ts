@@ -128,6 +128,8 @@ describe('CeleriacApp', () => {
     const queues = Object.values(ids.queue).sort();
     const dlqs = Object.values(ids.dlq).sort();
     expect(statementsOfRole(template, ids.workerRole)).toEqual([
+      // Its own log group only (no AWSLambdaBasicExecutionRole, which allows every log group).
+      { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logicalId(celeriac.node.findChild('WorkerLogs'))] },
       {
         effect: 'Allow',
         actions: [
@@ -147,6 +149,11 @@ describe('CeleriacApp', () => {
         resources: [ids.table],
       },
     ]);
+  });
+
+  it('attaches no AWS managed policy to the worker role', () => {
+    const role = template.toJSON().Resources[ids.workerRole];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('names no wildcard resource in any IAM policy', () => {
@@ -178,6 +185,7 @@ describe('CeleriacApp', () => {
       'Results',
       'Worker',
       'WorkerLogs',
+      'WorkerRole',
     ]);
   });
 

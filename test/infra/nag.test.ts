@@ -1,0 +1,46 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { ExampleStack } from '../../infra/example-stack.js';
+import { app } from '../fixtures/infra-app.js';
+import { testApp } from './synth.js';
+
+/** Every AwsSolutions finding on a stack, as `RuleId at construct path`. */
+function findings(stack: ExampleStack): string[] {
+  const report = new AwsSolutionsChecks(stack).validateScope(stack);
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.resourceLogicalId}: ${violation.description.split('\n')[0]}`),
+  );
+}
+
+describe('cdk-nag AwsSolutions pack', () => {
+  it('finds no unacknowledged error or warning in the example stack', () => {
+    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
+    expect(findings(stack)).toEqual([]);
+  });
+});
+
+describe('security of the stack', () => {
+  it('catches what it is meant to: a bare function with an old runtime and a managed policy is reported', async () => {
+    const { Stack } = await import('aws-cdk-lib');
+    const lambda = await import('aws-cdk-lib/aws-lambda');
+    const stack = new Stack(testApp(), 'Bare');
+    new lambda.Function(stack, 'Old', { runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=()=>1') });
+    const found = findings(stack as ExampleStack).join('\n');
+    expect(found).toMatch(/AwsSolutions-L1/);
+    expect(found).toMatch(/AwsSolutions-IAM4/);
+  });
+
+  it('encrypts every queue and dead-letter queue (SSE) and leaves the table encrypted at rest', () => {
+    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
+    const template = (stack.node.root as import('aws-cdk-lib').App).synth().getStackByName(stack.stackName).template as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const queues = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SQS::Queue');
+    expect(queues).toHaveLength(4);
+    for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    const tables = Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    // DynamoDB always encrypts at rest; without SSESpecification it uses an AWS owned key. It must not be switched off.
+    expect((tables[0]!.Properties.SSESpecification as { SSEEnabled?: boolean } | undefined)?.SSEEnabled).not.toBe(false);
+  });
+});
