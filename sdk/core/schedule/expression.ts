@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { ScheduleError } from '../errors.js';
+import { SUB_MINUTE_INTERVALS } from './intervals.js';
 
 /**
  * Schedule expressions as EventBridge Scheduler reads them (`rate(…)`, `cron(…)`, `at(…)`), their
@@ -13,8 +14,7 @@ export type ScheduleExpression =
   | { readonly kind: 'cron'; readonly expression: string; readonly fields: readonly string[] }
   | { readonly kind: 'at'; readonly expression: string; readonly local: string };
 
-/** Sub-minute intervals a per-minute fan-out can run evenly: the divisors of 60 below 60. */
-export const SUB_MINUTE_INTERVALS = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30] as const;
+export { SUB_MINUTE_INTERVALS };
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((.*)\)$/;
