@@ -132,13 +132,17 @@ export class LocalScheduler {
         if (known?.schedule.expression !== schedule.expression) this.log(`celeriac scheduler: ${key} will not run: ${(error as Error).message}`);
       }
       if (known) {
+        // An edited schedule starts over from its edit, as a new one would.
+        if (schedule.modifiedAt?.getTime() !== known.schedule.modifiedAt?.getTime() && schedule.modifiedAt) {
+          known.cursor = Math.max(known.cursor, schedule.modifiedAt.getTime() - 1);
+        }
         known.schedule = schedule;
         known.expression = expression;
         continue;
       }
       // A new rate schedule starts at once, as on AWS; an overdue at() fires once; otherwise runs
       // missed before this process saw the schedule are not replayed.
-      const created = (schedule.createdAt?.getTime() ?? now) - 1;
+      const created = (rateStart(schedule)?.getTime() ?? now) - 1;
       const cursor = expression?.kind === 'at' ? created : Math.max(created, now - (this.options.refreshMs ?? 2000) - 1000);
       this.tracked.set(key, { schedule, expression, cursor, attempts: 0, busy: false });
     }
@@ -178,7 +182,7 @@ export class LocalScheduler {
   private nextRun(tracked: Tracked, after: number): Date | undefined {
     if (!tracked.expression) return undefined;
     const { schedule } = tracked;
-    return nextRunTimes(tracked.expression, { timezone: schedule.timezone, start: schedule.start ?? schedule.createdAt, end: schedule.end }, new Date(after), 1)[0];
+    return nextRunTimes(tracked.expression, { timezone: schedule.timezone, start: rateStart(schedule), end: schedule.end }, new Date(after), 1)[0];
   }
 
   private async fire(tracked: Tracked, due: Date, now: number): Promise<void> {
@@ -217,6 +221,14 @@ export class LocalScheduler {
       this.tracked.delete(key);
     }
   }
+}
+
+/**
+ * Where a rate schedule counts its intervals from: its start date, else its last edit (a schedule
+ * without a start date runs at once when created or changed).
+ */
+export function rateStart(schedule: Pick<StoredSchedule, 'start' | 'createdAt' | 'modifiedAt'>): Date | undefined {
+  return schedule.start ?? schedule.modifiedAt ?? schedule.createdAt;
 }
 
 function completionKey(schedule: StoredSchedule): string {

@@ -182,7 +182,7 @@ export class Schedules {
       if (every === undefined && expression.kind === 'rate') every = expression.seconds;
       if (stored.enabled) {
         const now = new Date(this.host.clock.now());
-        const window = { timezone: stored.timezone, start: stored.start ?? stored.createdAt, end: stored.end };
+        const window = { timezone: stored.timezone, start: stored.start ?? stored.modifiedAt ?? stored.createdAt, end: stored.end };
         nextRuns = input.fanOutSeconds ? fanOutRuns(nextRunTimes(expression, window, new Date(now.getTime() - 60_000), 3), input.fanOutSeconds, now) : nextRunTimes(expression, window, now, 5);
       }
     } catch (error) {
