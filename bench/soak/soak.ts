@@ -313,7 +313,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let queues: ProvisionedQueue[] = [];
   let duplicating: DuplicatingBroker | undefined;
   const workerEnv = { ...appEnv, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-  const startWorker = async () => {
+  const startWorker = async (): Promise<void> => {
+    // A worker that fails to start (the machine is overloaded) is retried rather than ending the run.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        workers.push(await startOneWorker());
+        return;
+      } catch (error) {
+        log(`${runId}: a worker process failed to start (attempt ${attempt}): ${(error as Error).message}`);
+        if (attempt >= 5) throw error;
+        await sleep(1_000 * attempt);
+      }
+    }
+  };
+  const startOneWorker = async () => {
     const worker = await WorkerProcess.start({
       appModule: SOAK_APP_MODULE,
       endpoint: proxy.endpoint,
@@ -323,7 +336,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       env: workerEnv,
       stderrFile: join(options.dir, `${runId}.workers.log`),
     });
-    workers.push(worker);
     return worker;
   };
 
