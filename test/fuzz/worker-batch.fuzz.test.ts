@@ -74,6 +74,7 @@ describe('worker batch path under generated messages', () => {
       }),
       { numRuns: Math.ceil(FUZZ_RUNS / (BATCH / 2)) },
     );
-    expect(inputs).toBeGreaterThanOrEqual(FUZZ_RUNS * 0.9);
+    process.stdout.write(`worker batch fuzz: ${inputs} generated messages in ${Math.ceil(FUZZ_RUNS / (BATCH / 2))} batches\n`);
+    expect(inputs).toBeGreaterThanOrEqual(FUZZ_RUNS);
   });
 });
