@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
+import { countdownGroupOf } from '../sdk/core/schedule/definition.js';
 import { CeleriacSchedules } from './celeriac-schedules.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -160,6 +161,14 @@ export class CeleriacApp extends Construct {
     Validations.of(worker).acknowledge({
       id: 'AwsSolutions-L1',
       reason: 'Node.js 22 is the oldest runtime celeriac supports and its default; the `runtime` prop picks a newer one.',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${countdownGroupOf(app.name)}/*]`,
+      reason: 'Countdowns are one-time schedules named at run time; the wildcard covers only the app’s own countdown group.',
+    });
+    Validations.of(this.schedules.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the Scheduler targets (their DeadLetterConfig), which cdk-nag does not see.',
     });
 
     for (const settings of app.queues.values()) {

@@ -9,7 +9,7 @@ export type WorkerEvent =
       readonly id: string;
       readonly task: string;
       readonly runtimeMs: number;
-      /** The task's result, only when the worker was built with `logPayloads: true`. */
+      /** The task's result (the default logger leaves it out unless `logPayloads: true`). */
       readonly result?: JsonValue;
     }
   | { readonly type: 'failed'; readonly id: string; readonly task: string; readonly runtimeMs: number; readonly error: StoredError }

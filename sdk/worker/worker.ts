@@ -43,8 +43,8 @@ export interface WorkerOptions {
    */
   readonly random?: () => number;
   /**
-   * Puts task results in `succeeded` log events. Off by default, so task data never reaches logs
-   * unless asked for (arguments are never logged).
+   * Lets the default logger print task results. Off by default, so task data never reaches logs
+   * unless asked for (arguments are never logged). A custom `log` always receives the result.
    * @default false
    */
   readonly logPayloads?: boolean;
@@ -64,9 +64,14 @@ export interface BatchResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-const jsonLog = (event: WorkerEvent): void => {
-  console.log(JSON.stringify({ level: event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info', message: formatWorkerEvent(event), ...event }));
-};
+/** The default logger: one JSON line per event on stdout, without task results unless `logPayloads`. */
+const jsonLog =
+  (logPayloads: boolean) =>
+  (event: WorkerEvent): void => {
+    const shown: WorkerEvent = event.type === 'succeeded' && !logPayloads ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
+    const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
+    console.log(JSON.stringify({ level, message: formatWorkerEvent(shown), ...shown }));
+  };
 
 class Poison extends Error {
   constructor(
@@ -96,10 +101,10 @@ export class Worker {
     private readonly app: App,
     options: WorkerOptions = {},
   ) {
-    this.log = options.log ?? jsonLog;
+    this.logPayloads = options.logPayloads ?? false;
+    this.log = options.log ?? jsonLog(this.logPayloads);
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
-    this.logPayloads = options.logPayloads ?? false;
   }
 
   /** Processes a batch; the messages to keep on the queue are returned as `batchItemFailures`. */
@@ -246,7 +251,7 @@ export class Worker {
           return this.fail(base, retries, runtimeMs, error, options, { 'celeriac:truncated': true, sizeBytes: error.sizeBytes, head });
         }
       }
-      this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, ...(this.logPayloads ? { result } : {}) });
+      this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, result });
       return 'ack';
     }
 

@@ -17,7 +17,8 @@ describe('soak under faults (CI variant)', () => {
       tasks: 200,
       workers: 2,
       concurrency: 2,
-      workerTimeoutSeconds: 1,
+      // 3 s: the worker aborts a task 1 s before the invocation's end, so 1 s would leave no time to run.
+      workerTimeoutSeconds: 3,
       killEveryMs: 3_000,
       maxKills: 2,
       cutEveryMs: 4_000,

@@ -36,7 +36,7 @@ describe('security of the stack', () => {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
     const queues = Object.values(template.Resources).filter((r) => r.Type === 'AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5); // two task queues, their two DLQs, the Scheduler delivery DLQ
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     const tables = Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
     expect(tables).toHaveLength(1);
