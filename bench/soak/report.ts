@@ -50,6 +50,8 @@ export function formatSoakReport(report: SoakReport, command: string): string {
     `| tasks hit by a kill while running (body started, record not written by the killed process) | ${n(r.hitByKill)} |`,
     `| of those, run again once per kill that hit them | ${n(r.rerunOncePerKill)} |`,
     `| of those, not run again (the record landed before the kill) | ${n(r.notRerun)} |`,
+    `| tasks retried by the worker (out of invocation time under load), a run per retry | ${n(r.rerunByRetry ?? 0)} |`,
+    `| tasks run again because a run's record could not be written before its invocation ended (outage) | ${n(r.rerunAfterUnrecorded ?? 0)} |`,
     `| duplicate deliveries acknowledged without running (injected and moto's own) | ${n(report.duplicatesAcknowledged)} |`,
     `| total body executions | ${n(r.totalExecutions)} |`,
     `| **tasks run more often than the kill log allows** | **${n(r.violations.length)}** |`,

@@ -32,7 +32,13 @@ export type WorkerEvent =
   | { readonly type: 'deferred'; readonly id: string; readonly task: string; readonly seconds: number; readonly reason: 'running' | 'eta' }
   | { readonly type: 'revoked'; readonly id: string; readonly task: string; readonly reason: string }
   | { readonly type: 'fanned-out'; readonly id: string; readonly task: string; readonly runs: number; readonly everySeconds: number }
-  | { readonly type: 'error'; readonly messageId: string; readonly error: StoredError };
+  | {
+      readonly type: 'error';
+      readonly messageId: string;
+      /** The task whose body ran but whose record could not be written (it will run again). */
+      readonly id?: string;
+      readonly error: StoredError;
+    };
 
 /**
  * One log line per event, in the manner of a Celery worker.
@@ -59,7 +65,9 @@ export function formatWorkerEvent(event: WorkerEvent): string {
     case 'fanned-out':
       return `Schedule firing ${event.id}: ${event.runs} runs of ${event.task} enqueued this minute, every ${event.everySeconds}s`;
     case 'error':
-      return `Message ${event.messageId} left on the queue after an internal error: ${event.error.type}: ${event.error.message}`;
+      return event.id
+        ? `Task [${event.id}] ran but its record could not be written; message ${event.messageId} stays on the queue and the task will run again: ${event.error.type}: ${event.error.message}`
+        : `Message ${event.messageId} left on the queue after an internal error: ${event.error.type}: ${event.error.message}`;
   }
 }
 

@@ -240,15 +240,15 @@ export class Worker {
         result = JSON.parse(JSON.stringify(outcome.value ?? null)) as JsonValue;
       } catch (cause) {
         outcome = { ok: false, error: new TypeError(`Task returned a value that cannot be stored as JSON: ${(cause as Error).message}`) };
-        return this.fail(base, retries, runtimeMs, outcome.error, options);
+        return this.fail(base, retries, runtimeMs, outcome.error, { ...options, messageId: record.messageId });
       }
       if (!envelope.ignoreResult) {
         try {
-          await this.saveOutcome({ ...base, state: TaskState.SUCCESS, retries, result, dateDone: new Date(clock.now()) }, options);
+          await this.saveOutcome({ ...base, state: TaskState.SUCCESS, retries, result, dateDone: new Date(clock.now()) }, { ...options, messageId: record.messageId });
         } catch (error) {
           if (!(error instanceof ResultTooLargeError)) throw error;
           const head = JSON.stringify(result).slice(0, 1024);
-          return this.fail(base, retries, runtimeMs, error, options, { 'celeriac:truncated': true, sizeBytes: error.sizeBytes, head });
+          return this.fail(base, retries, runtimeMs, error, { ...options, messageId: record.messageId }, { 'celeriac:truncated': true, sizeBytes: error.sizeBytes, head });
         }
       }
       this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, result });
@@ -259,10 +259,10 @@ export class Worker {
     if (error instanceof Ignore) return 'ack';
     if (error instanceof Reject) throw new Poison(error, envelope, retries);
     const retry = this.retryDecision(task, error, retries);
-    if (retry === undefined) return this.fail(base, retries, runtimeMs, error, options);
+    if (retry === undefined) return this.fail(base, retries, runtimeMs, error, { ...options, messageId: record.messageId });
     if (retry === 'exhausted') {
       const cause = error instanceof Retry ? error.cause : error;
-      return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries), options);
+      return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries), { ...options, messageId: record.messageId });
     }
     const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
     await backend.save({
@@ -305,7 +305,7 @@ export class Worker {
     retries: number,
     runtimeMs: number,
     error: unknown,
-    options: BatchOptions,
+    options: BatchOptions & { readonly messageId: string },
     result?: JsonValue,
   ): Promise<Disposition> {
     const stored = toStoredError(error);
@@ -322,7 +322,7 @@ export class Worker {
    * the redelivered message would run the body again: the write is retried with backoff until shortly
    * before the invocation's deadline (four retries when there is none).
    */
-  private async saveOutcome(record: TaskRecord, options: BatchOptions): Promise<void> {
+  private async saveOutcome(record: TaskRecord, options: BatchOptions & { readonly messageId: string }): Promise<void> {
     const clock = this.app.clock;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -332,7 +332,11 @@ export class Worker {
         const waitMs = Math.min(2_000, 100 * 2 ** attempt);
         const outOfTime =
           options.deadlineMs === undefined ? attempt >= 4 : clock.now() + waitMs > options.deadlineMs - this.safetyMarginMs || attempt >= 30;
-        if (error instanceof ResultTooLargeError || outOfTime) throw error;
+        if (error instanceof ResultTooLargeError) throw error;
+        if (outOfTime) {
+          this.log({ type: 'error', messageId: options.messageId, id: record.id, error: toStoredError(error) });
+          throw error;
+        }
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }

@@ -47,6 +47,7 @@ function record(event: WorkerEvent): void {
       appendFileSync(ledger, `dup ${event.id} ${pid}\n`);
       break;
     case 'error':
+      if (event.id) appendFileSync(ledger, `unrecorded ${event.id} ${pid}\n`);
       appendFileSync(ledger, `err ${event.messageId.replace(/\s+/g, '_')} ${pid} ${(event.error.code ?? event.error.type).replace(/\s+/g, '_')}\n`);
       process.stderr.write(`worker ${pid}: ${event.error.type}: ${event.error.message}\n`);
       break;
