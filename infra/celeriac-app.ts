@@ -4,13 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
+import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -112,6 +113,14 @@ export class CeleriacApp extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // The one listing index of the dashboard and `celeriac inspect` (see sdk/aws/task-index.ts).
+    table.addGlobalSecondaryIndex({
+      indexName: TASK_INDEX_NAME,
+      partitionKey: { name: TASK_INDEX_SHARD_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TASK_INDEX_TIME_ATTRIBUTE, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TASK_INDEX_PROJECTION],
+    });
     this.table = table;
 
     const entry = props.entry ?? DEFAULT_WORKER_ENTRY;
@@ -160,7 +169,7 @@ export class CeleriacApp extends Construct {
         ...(settings.maxConcurrency !== undefined ? { maxConcurrency: settings.maxConcurrency } : {}),
       });
     }
-    table.grant(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    this.grantOnTable(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
   }
 
   /**
@@ -181,7 +190,7 @@ export class CeleriacApp extends Construct {
    * celeriac.grantReadResults(webFunction);
    */
   grantReadResults(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    return this.grantOnTable(grantee, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
   }
 
   /**
@@ -213,6 +222,11 @@ export class CeleriacApp extends Construct {
    */
   metricWorkerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.workerFunction.metricErrors(props);
+  }
+
+  /** Item actions on the table itself, not its index (`Table.grant` would add `index/*`). */
+  private grantOnTable(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
   }
 
   private lookup(queues: ReadonlyMap<string, sqs.IQueue>, name: string): sqs.IQueue {

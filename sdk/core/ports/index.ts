@@ -1,3 +1,3 @@
 export type { Broker, DeadLetter, OutgoingMessage, SendOutcome } from './broker.js';
-export type { ClaimOutcome, ClaimRequest, ResultBackend, TaskRecord } from './result-backend.js';
+export type { ClaimOutcome, ClaimRequest, ResultBackend, RetryEntry, TaskMonitoring, TaskRecord } from './result-backend.js';
 export { systemClock, type Clock } from './clock.js';
