@@ -7,6 +7,7 @@ import { LocalRuntime } from '../aws/local-runtime.js';
 import { provisionLocalResources } from '../aws/provision.js';
 import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
 import { formatWorkerEvent } from '../worker/events.js';
+import { startLocalDashboard } from './dashboard-command.js';
 import { loadApp } from './load-app.js';
 
 /** Options of `celeriac dev`. */
@@ -19,12 +20,16 @@ export interface DevOptions {
   readonly port: number;
   /** Pollers per queue. */
   readonly concurrency: number;
+  /** Port of the dashboard on 127.0.0.1 (0 = any free port); no dashboard when undefined. */
+  readonly dashboardPort?: number;
 }
 
 /** A running `celeriac dev`. */
 export interface DevSession {
   readonly endpoint: string;
   readonly url: string | undefined;
+  /** The dashboard's address, when served. */
+  readonly dashboardUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,9 +44,11 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   applyLocalAwsEnv(emulator.endpoint);
   let runtime: LocalRuntime | undefined;
   let served: Served | undefined;
+  let dashboard: Served | undefined;
   const stop = async () => {
     await runtime?.stop();
     await served?.close();
+    await dashboard?.close();
     await emulator.stop();
   };
   try {
@@ -52,6 +59,14 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     const handler = createWorkerHandler(app, { log: (event) => print(`[${timestamp()}: ${event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO'}/Worker] ${formatWorkerEvent(event)}`) });
     runtime = new LocalRuntime({ app, sqs, handler, queues, concurrency: options.concurrency });
     runtime.start();
+    if (options.dashboardPort !== undefined) {
+      const local = runtime;
+      const pollers = (queue: string) => Math.max(1, Math.min(options.concurrency, app.queue(queue).maxConcurrency ?? options.concurrency));
+      dashboard = await startLocalDashboard(app, {
+        port: options.dashboardPort,
+        localCounters: () => new Map([...local.stats].map(([queue, stats]) => [queue, { ...stats, pollers: pollers(queue) }])),
+      });
+    }
     if (options.serve) {
       const mod = (await import(pathToFileURL(resolve(options.serve)).href)) as { startServer?: (o: { port: number }) => Promise<Served> };
       if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);
@@ -73,7 +88,8 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
       print(`    curl -s ${served.url}/tasks/<taskId>`);
     }
     print('');
-    return { endpoint: emulator.endpoint, url: served?.url, stop };
+    if (dashboard) print(`  Dashboard: ${dashboard.url}`);
+    return { endpoint: emulator.endpoint, url: served?.url, dashboardUrl: dashboard?.url, stop };
   } catch (error) {
     await stop();
     throw error;

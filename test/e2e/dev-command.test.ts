@@ -15,7 +15,7 @@ let serviceUrl: string;
 beforeAll(async () => {
   child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'sdk/cli/main.ts', 'dev', '--app', 'examples/app/tasks.ts', '--serve', 'examples/app/server.ts', '--port', '0'],
+    ['--import', 'tsx', 'sdk/cli/main.ts', 'dev', '--app', 'examples/app/tasks.ts', '--serve', 'examples/app/server.ts', '--port', '0', '--dashboard-port', '0'],
     { env: { ...process.env, AWS_ENDPOINT_URL: endpoint, CELERIAC_EXAMPLE_OUTPUT: outputDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
