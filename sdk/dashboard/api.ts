@@ -55,7 +55,6 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 export function createApiRoutes(inspector: Inspector): Hono {
   const api = new Hono();
   api.onError((error, c) => jsonError(c, error));
-  api.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `No API route ${c.req.method} ${c.req.path}` } }, 404));
 
   api.get('/tasks', async (c) => c.json(await inspector.listTasks(taskQueryFromUrl(c))));
   api.get('/tasks/registered', (c) => c.json({ tasks: inspector.registered() }));
@@ -101,5 +100,6 @@ export function createApiRoutes(inspector: Inspector): Hono {
   });
   api.get('/workers', async (c) => c.json({ workers: await inspector.workers(intParam(c.req.query('minutes'), 'minutes', 1, 1440, 60)) }));
   api.get('/rates', async (c) => c.json({ rates: await inspector.rates(intParam(c.req.query('minutes'), 'minutes', 1, 1440, 60)) }));
+  api.all('*', (c) => c.json({ error: { code: 'NOT_FOUND', message: `No API route ${c.req.method} ${c.req.path}` } }, 404));
   return api;
 }

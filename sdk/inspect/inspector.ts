@@ -164,12 +164,13 @@ export class Inspector {
 
   /**
    * Sends a finished task again with the same arguments, as a new task (the Retry button).
-   * @throws {OptionsError} when the record has no complete copy of the arguments (redacted, capped,
+   * @throws {OptionsError} when the task has not finished, or the record has no complete copy of the arguments (redacted, capped,
    *   unknown task), since sending partial arguments would run the wrong thing.
    */
   async retry(id: string): Promise<{ id: string }> {
     const record = await this.getTask(id);
     if (!record?.task) throw new OptionsError(`Task ${id} has no record to retry from.`);
+    if (!isReadyState(record.state)) throw new OptionsError(`Task ${id} is ${record.state}: only a finished task can be sent again.`);
     const task = this.app.findTask(record.task);
     if (!task) throw new OptionsError(`Task ${id} ran "${record.task}", which this app does not register.`);
     const args = task.options.redact === false ? completeArgs(record) : undefined;
