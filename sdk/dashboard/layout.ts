@@ -47,6 +47,7 @@ pre{margin:0;padding:14px;white-space:pre-wrap;word-break:break-word;background:
 .card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:12px 16px}.card b{display:block;font-size:22px}
 .chart{padding:14px}.chart svg{width:100%;height:140px}.legend{font-size:12px;color:var(--muted);padding:0 14px 12px}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 12px;vertical-align:-1px}
+.axis{display:flex;justify-content:space-between;font-size:11px;color:var(--muted);padding:0 14px}
 .pager{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;border-top:1px solid var(--line);background:#fafbfc}
 `;
 
@@ -112,5 +113,6 @@ export function ratesChart(points: readonly RatePoint[]): Html {
     return html`<g><title>${label}</title><rect x="${i * width + width * 0.1}%" y="${100 - ok - bad}%" width="${width * 0.8}%" height="${ok}%" fill="#1f9d55"></rect><rect x="${i * width + width * 0.1}%" y="${100 - bad}%" width="${width * 0.8}%" height="${bad}%" fill="#d92d20"></rect></g>`;
   });
   return html`<div class="panel" id="rates"><div class="chart"><svg role="img" aria-label="Tasks per minute" preserveAspectRatio="none">${bars}</svg></div>
+<div class="axis"><span>${points.length} min ago</span><span>now</span></div>
 <div class="legend">Tasks finished per minute, last ${points.length} minutes (peak ${max}/min, ${total} in all)<i style="background:#1f9d55"></i>succeeded<i style="background:#d92d20"></i>failed</div></div>`;
 }
