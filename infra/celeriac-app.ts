@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
+import { METRIC, METRICS_NAMESPACE } from '../sdk/worker/metrics.js';
+import { CeleriacDashboard, type CeleriacDashboardOptions } from './celeriac-dashboard.js';
 import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 
@@ -48,6 +50,11 @@ export interface CeleriacAppProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Deploys the dashboard on Lambda behind a function URL with IAM auth (`true`, or options).
+   * @default false
+   */
+  readonly dashboard?: boolean | CeleriacDashboardOptions;
 }
 
 /**
@@ -73,6 +80,8 @@ export class CeleriacApp extends Construct {
   readonly table: dynamodb.ITable;
   /** The worker function that runs the tasks of every queue. */
   readonly workerFunction: lambda.IFunction;
+  /** The deployed dashboard, when the `dashboard` prop asks for it. */
+  readonly dashboard: CeleriacDashboard | undefined;
 
   private readonly app: App;
 
@@ -170,6 +179,44 @@ export class CeleriacApp extends Construct {
       });
     }
     this.grantOnTable(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+
+    this.dashboard = props.dashboard
+      ? new CeleriacDashboard(this, 'Dashboard', { celeriac: this, runtime, ...(typeof props.dashboard === 'object' ? props.dashboard : {}) })
+      : undefined;
+  }
+
+  /**
+   * Tasks that ended in FAILURE (poison messages included), from the worker's embedded metrics;
+   * all tasks of the app, or one task by name. Statistic: sum.
+   * @example
+   * new cloudwatch.Alarm(this, 'Failures', { metric: celeriac.metricTaskFailures(), threshold: 5, evaluationPeriods: 1 });
+   */
+  metricTaskFailures(options: { readonly task?: string } & cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    const { task, ...props } = options;
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.tasks,
+      dimensionsMap: { App: this.app.name, ...(task ? { Task: task } : {}), State: 'FAILURE' },
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /**
+   * How long one task's runs take (milliseconds), from the worker's embedded metrics, by state
+   * (SUCCESS by default). Statistic: p95.
+   * @example
+   * celeriac.metricTaskDuration('email.send')
+   */
+  metricTaskDuration(task: string, options: { readonly state?: string } & cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    const { state = 'SUCCESS', ...props } = options;
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.duration,
+      dimensionsMap: { App: this.app.name, Task: task, State: state },
+      statistic: 'p95',
+      ...props,
+    });
   }
 
   /**

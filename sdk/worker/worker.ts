@@ -12,6 +12,7 @@ import { TaskState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
 import { argsRepr } from './args-repr.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
+import { emfFields } from './metrics.js';
 import { toStoredError } from './stored-error.js';
 
 /** A received message, shaped like a Lambda SQS record (only the fields the worker reads). */
@@ -59,9 +60,13 @@ export interface BatchResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-const jsonLog = (event: WorkerEvent): void => {
-  console.log(JSON.stringify({ level: event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info', message: formatWorkerEvent(event), ...event }));
-};
+/** One JSON line per event; task outcomes carry CloudWatch Embedded Metric Format fields. */
+const jsonLog =
+  (appName: string) =>
+  (event: WorkerEvent): void => {
+    const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
+    console.log(JSON.stringify({ level, message: formatWorkerEvent(event), ...event, ...emfFields(appName, event, Date.now()) }));
+  };
 
 class Poison extends Error {
   constructor(
@@ -90,7 +95,7 @@ export class Worker {
     private readonly app: App,
     options: WorkerOptions = {},
   ) {
-    this.log = options.log ?? jsonLog;
+    this.log = options.log ?? jsonLog(app.name);
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
   }

@@ -81,7 +81,7 @@ describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromiu
     }, 60_000, 'every task to be recorded and the poison messages dead-lettered');
     await harness.stopWorker();
     served = await serveDashboard(createDashboard(inspector), { port: 0 });
-    browser = await chromium.launch({ executablePath: browserCheck.path, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: (browserCheck as { path: string }).path, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     page.on('dialog', (dialog) => void dialog.accept());
   }, 180_000);
@@ -136,7 +136,7 @@ describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromiu
   it('renders task arguments containing <script> as text', async () => {
     await page.goto(`${served.url}/tasks/${ids.script}`);
     expect(await page.locator('#args').textContent()).toBe(JSON.stringify(['<script>window.__injected = 1</script><img src=x onerror="window.__injected = 2">']));
-    expect(await page.evaluate(() => (window as { __injected?: number }).__injected)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __injected?: number }).__injected)).toBeUndefined();
     expect(await page.locator('main script, main img').count()).toBe(0);
   });
 
