@@ -15,6 +15,7 @@ import { METRIC, METRICS_NAMESPACE } from '../sdk/worker/metrics.js';
 import { CeleriacDashboard, type CeleriacDashboardOptions } from './celeriac-dashboard.js';
 import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
+import { CeleriacSchedules } from './celeriac-schedules.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -82,6 +83,8 @@ export class CeleriacApp extends Construct {
   readonly workerFunction: lambda.IFunction;
   /** The deployed dashboard, when the `dashboard` prop asks for it. */
   readonly dashboard: CeleriacDashboard | undefined;
+  /** The app's schedules on EventBridge Scheduler: groups, role, declared schedules (id `Schedules`). */
+  readonly schedules: CeleriacSchedules;
 
   private readonly app: App;
 
@@ -113,6 +116,10 @@ export class CeleriacApp extends Construct {
     }
     this.queues = queues;
     this.deadLetterQueues = deadLetterQueues;
+    this.schedules = new CeleriacSchedules(this, 'Schedules', {
+      app,
+      queues: new Map([...app.queues.values()].map((settings) => [settings.queueName, queues.get(settings.name)!])),
+    });
 
     const table = new dynamodb.Table(this, 'Results', {
       tableName: app.resultsTableName,
@@ -146,6 +153,7 @@ export class CeleriacApp extends Construct {
       memorySize: app.worker.memoryMb,
       environment: {
         CELERIAC_APP: app.name,
+        CELERIAC_SCHEDULER_ROLE_ARN: this.schedules.role.roleArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup: new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
@@ -179,6 +187,8 @@ export class CeleriacApp extends Construct {
       });
     }
     this.grantOnTable(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    // Tasks may enqueue long countdowns.
+    this.schedules.grantCountdowns(worker);
 
     this.dashboard = props.dashboard
       ? new CeleriacDashboard(this, 'Dashboard', { celeriac: this, runtime, ...(typeof props.dashboard === 'object' ? props.dashboard : {}) })
@@ -221,13 +231,23 @@ export class CeleriacApp extends Construct {
 
   /**
    * Lets `grantee` send tasks: `sqs:SendMessage`, `sqs:GetQueueUrl` and `sqs:GetQueueAttributes` on
-   * every queue of the app.
+   * every queue of the app, and countdowns beyond 15 minutes (one-time schedules in the countdown group).
    * @example
    * celeriac.grantEnqueue(webFunction);
    */
   grantEnqueue(grantee: iam.IGrantable): iam.Grant {
     const [first, ...rest] = [...this.queues.values()].map((queue) => queue.grantSendMessages(grantee));
-    return rest.reduce((all, grant) => all.combine(grant), first!);
+    return rest.reduce((all, grant) => all.combine(grant), first!).combine(this.schedules.grantCountdowns(grantee));
+  }
+
+  /**
+   * Lets `grantee` manage schedules at run time (`app.schedules`, `celeriac schedules`): see
+   * {@link CeleriacSchedules.grantManage}.
+   * @example
+   * celeriac.grantSchedules(adminFunction);
+   */
+  grantSchedules(grantee: iam.IGrantable): iam.Grant {
+    return this.schedules.grantManage(grantee);
   }
 
   /**

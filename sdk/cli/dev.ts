@@ -4,7 +4,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../../functions/worker/create-handler.js';
 import { LocalRuntime } from '../aws/local-runtime.js';
-import { provisionLocalResources } from '../aws/provision.js';
+import { LocalScheduler } from '../aws/local-scheduler.js';
+import { provisionLocalResources, provisionLocalSchedules } from '../aws/provision.js';
+import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
 import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
 import { formatWorkerEvent } from '../worker/events.js';
 import { startLocalDashboard } from './dashboard-command.js';
@@ -43,9 +45,11 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   const emulator = await resolveEndpoint({ log: (line) => console.error(line) });
   applyLocalAwsEnv(emulator.endpoint);
   let runtime: LocalRuntime | undefined;
+  let beat: LocalScheduler | undefined;
   let served: Served | undefined;
   let dashboard: Served | undefined;
   const stop = async () => {
+    await beat?.stop();
     await runtime?.stop();
     await served?.close();
     await dashboard?.close();
@@ -59,6 +63,15 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     const handler = createWorkerHandler(app, { log: (event) => print(`[${timestamp()}: ${event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO'}/Worker] ${formatWorkerEvent(event)}`) });
     runtime = new LocalRuntime({ app, sqs, handler, queues, concurrency: options.concurrency });
     runtime.start();
+    await provisionLocalSchedules(app, { sqs, scheduler: app.scheduler() });
+    beat = new LocalScheduler({
+      scheduler: app.scheduler(),
+      broker: app.broker(),
+      groups: [scheduleGroupOf(app.name), countdownGroupOf(app.name)],
+      now: () => app.clock.now(),
+      log: (line) => print(`[${timestamp()}: INFO/Beat] ${line.replace(/^celeriac scheduler: /, '')}`),
+    });
+    await beat.start();
     if (options.dashboardPort !== undefined) {
       const local = runtime;
       const pollers = (queue: string) => Math.max(1, Math.min(options.concurrency, app.queue(queue).maxConcurrency ?? options.concurrency));
@@ -79,6 +92,12 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     print(`- *** --- * --- results:   ${app.resultsTableName}`);
     for (const queue of queues) print(`- ** ---------- queue:     ${queue.name.padEnd(10)} ${queue.url}`);
     print(`--- ***** ----- concurrency: ${options.concurrency} pollers a queue`);
+    const listed = await app.schedules.list();
+    for (const schedule of listed) {
+      const when = schedule.every !== undefined ? `every ${schedule.every}s` : `${schedule.expression} ${schedule.timezone}`;
+      print(`- ** ---------- beat:      ${schedule.name.padEnd(22)} ${when}${schedule.nextRuns[0] ? `, next ${schedule.nextRuns[0].toISOString()}` : ''}`);
+    }
+    if (listed.length === 0) print(`- ** ---------- beat:      no schedules yet (app.schedule(), app.schedules.create() or \`celeriac schedules add\`)`);
     if (served) {
       print('');
       print(`  Example service: ${served.url}`);
