@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -37,7 +37,8 @@ export interface CeleriacDashboardProps extends CeleriacDashboardOptions {
  * (e.g. through a SigV4 proxy, or CloudFront with origin access control).
  *
  * Its role may read task records (and write one REVOKED record per revoke), read queue counts, read,
- * send, delete and move dead letters, and purge: nothing else.
+ * send, delete and move dead letters, purge, and list, pause and resume the app's schedules: nothing
+ * else.
  */
 export class CeleriacDashboard extends Construct {
   /** The dashboard function. */
@@ -82,6 +83,17 @@ export class CeleriacDashboard extends Construct {
         resources: deadLetters.map((q) => q.queueArn),
       }),
     );
+    // Schedules page: list (no resource-level permission), read, pause and resume the app's schedules.
+    const schedules = celeriac.schedules;
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+        resources: [Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${schedules.group.scheduleGroupName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+      }),
+    );
+    schedules.role.grantPassRole(fn.grantPrincipal);
+    fn.addEnvironment('CELERIAC_SCHEDULER_ROLE_ARN', schedules.role.roleArn);
     new CfnOutput(this, 'Url', { value: this.url.url, description: 'Dashboard URL (IAM auth: sign requests with SigV4)' });
   }
 

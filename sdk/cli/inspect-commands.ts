@@ -62,7 +62,7 @@ export function registerInspectCommand(program: Command): void {
           ? 'This app has no scheduler.'
           : schedules.length === 0
             ? 'No schedules.'
-            : table([['NAME', 'TASK', 'WHEN', 'ENABLED', 'NEXT RUN'], ...schedules.map((s) => [s.name, s.task, s.expression, String(s.enabled), iso(s.nextRuns[0])])]),
+            : table([['NAME', 'TASK', 'WHEN', 'ENABLED', 'NEXT RUN'], ...schedules.map((s) => [s.name, s.task ?? '-', `${s.expression} ${s.timezone}`, String(s.enabled), iso(s.nextRuns[0])])]),
       );
     }),
   );

@@ -66,7 +66,7 @@ ${problem ? html`<div class="notice err" role="alert">${problem}</div>` : ''}
               'No tasks recorded yet',
               html`<p>A task shows up here once a worker picks it up (sending writes nothing, as in Celery). Send one, e.g. <code>await add.delay(4, 4)</code>, or <code>celeriac call math.add '[4,4]'</code>.</p>`,
             )
-        : html`<table><thead><tr><th>State</th><th>Task</th><th>ID</th><th>Queue</th><th>Sent</th><th class="num">Runtime</th><th class="num">Retries</th></tr></thead>
+        : html`<table><thead><tr><th>State</th><th>Task</th><th>ID</th><th>Queue</th><th>Sent (UTC)</th><th class="num">Runtime</th><th class="num">Retries</th></tr></thead>
 <tbody>${rows.map(
             (t) => html`<tr data-task-id="${t.id}"><td>${stateBadge(t.state)}</td><td>${t.task ?? '—'}</td><td class="mono"><a href="${base}/tasks/${encodeURIComponent(t.id)}">${t.id}</a></td>
 <td>${t.queue ?? '—'}</td><td>${time(t.sentAt)}</td><td class="num">${duration(t.runtimeMs)}</td><td class="num">${t.retries}</td></tr>`,
@@ -134,7 +134,7 @@ ${page?.next ? html`<a class="button" href="${link({ cursor: page.next })}">Olde
 ${
   messages.length === 0
     ? html`<div class="panel">${empty('The dead-letter queue is empty', html`<p>Messages land here when the worker cannot run them (bad JSON, unknown task, invalid arguments: the reason is kept with the message) or when they were received more than the queue's <code>maxReceiveCount</code> times.</p>`)}</div>`
-    : html`<form method="post" action="${base}/queues/${queue}/redrive"><div class="panel"><table><thead><tr><th><input type="checkbox" aria-label="Select all" onclick="for (const b of this.form.querySelectorAll('input[name=messageIds]')) b.checked = this.checked"></th><th>Task</th><th>Task id</th><th>Reason</th><th>Sent</th><th>Body</th></tr></thead>
+    : html`<form method="post" action="${base}/queues/${queue}/redrive"><div class="panel"><table><thead><tr><th><input type="checkbox" aria-label="Select all" onclick="for (const b of this.form.querySelectorAll('input[name=messageIds]')) b.checked = this.checked"></th><th>Task</th><th>Task id</th><th>Reason</th><th>Sent (UTC)</th><th>Body</th></tr></thead>
 <tbody>${messages.map(
         (m) => html`<tr data-message-id="${m.messageId}"><td><input type="checkbox" name="messageIds" value="${m.messageId}" aria-label="Select ${m.taskId ?? m.messageId}"></td><td>${m.task ?? '—'}</td>
 <td class="mono">${m.taskId ? html`<a href="${base}/tasks/${encodeURIComponent(m.taskId)}">${m.taskId}</a>` : '—'}</td>
@@ -159,14 +159,17 @@ ${
 
   pages.get('/schedules', async (c) => {
     const { available, schedules } = await inspector.schedules();
-    const body = html`<h1>Schedules</h1><p class="sub">Periodic tasks (Celery beat), kept in EventBridge Scheduler.</p><div class="panel">${
+    const body = html`<h1>Schedules</h1><p class="sub">Periodic tasks (Celery beat) kept in EventBridge Scheduler: those declared with <code>app.schedule()</code> and those made at run time with <code>app.schedules</code>.</p><div class="panel">${
       !available
-        ? empty('No scheduler for this app', html`<p>This app declares no periodic tasks, or this version of celeriac has no scheduler yet. Schedules declared in the app appear here with their next runs, and can be paused and resumed.</p>`)
+        ? empty('No scheduler for this app', html`<p>This app's transport has no scheduler, so it has no schedules. <code>createApp</code> from <code>celeriac</code> uses EventBridge Scheduler.</p>`)
         : schedules.length === 0
-          ? empty('No schedules', html`<p>The app's scheduler holds no schedule.</p>`)
-          : html`<table><thead><tr><th>Name</th><th>Task</th><th>When</th><th>Next runs</th><th>Status</th><th></th></tr></thead><tbody>${schedules.map(
-              (s) => html`<tr><td><b>${s.name}</b></td><td>${s.task}</td><td class="mono">${s.expression}</td><td>${s.nextRuns.slice(0, 3).map((d) => html`<div>${time(d)}</div>`)}</td>
-<td>${s.enabled ? html`<span class="badge s-SUCCESS">ENABLED</span>` : html`<span class="badge s-REVOKED">PAUSED</span>`}</td>
+          ? empty('No schedules yet', html`<p>Declare one in the app, e.g. <code>app.schedule('reports.nightly', exportUsers, { crontab: '0 2 * * *' })</code>, or create one at run time with <code>app.schedules.create()</code>. It appears here with its next runs, and can be paused and resumed.</p>`)
+          : html`<table><thead><tr><th>Name</th><th>Task</th><th>When</th><th>Arguments</th><th>Next runs (UTC)</th><th>Status</th><th></th></tr></thead><tbody>${schedules.map(
+              (s) => html`<tr data-schedule="${s.name}"><td><b>${s.name}</b>${s.declared ? html`<div class="muted">declared in code</div>` : ''}${s.description ? html`<div class="muted">${s.description}</div>` : ''}</td>
+<td>${s.task ?? '—'}</td><td class="mono">${s.every !== undefined ? `every ${s.every} s` : s.expression}<div class="muted">${s.timezone}</div></td>
+<td class="mono">${JSON.stringify(s.args)}${Object.keys(s.kwargs).length ? ` ${JSON.stringify(s.kwargs)}` : ''}</td>
+<td>${s.nextRuns.length ? s.nextRuns.slice(0, 3).map((d) => html`<div>${time(d)}</div>`) : html`<span class="muted">—</span>`}</td>
+<td>${s.enabled ? html`<span class="badge s-SUCCESS">ENABLED</span>` : html`<span class="badge s-REVOKED">PAUSED</span>`}${s.problem ? html`<div class="badge s-FAILURE" title="${s.problem}">PROBLEM</div><div class="muted">${s.problem}</div>` : ''}</td>
 <td><form method="post" action="${base}/schedules/${encodeURIComponent(s.name)}/${s.enabled ? 'pause' : 'resume'}"><button type="submit">${s.enabled ? 'Pause' : 'Resume'}</button></form></td></tr>`,
             )}</tbody></table>`
     }</div>`;

@@ -4,7 +4,6 @@ import type { App } from '../core/app.js';
 import { DynamoDbTaskIndex } from '../aws/dynamodb-task-index.js';
 import { SqsQueueAdmin } from '../aws/sqs-queue-admin.js';
 import { Inspector, type LocalCounters } from './inspector.js';
-import type { ScheduleSource } from './types.js';
 
 /** Options of {@link createAwsInspector}. */
 export interface AwsInspectorOptions {
@@ -25,11 +24,6 @@ export interface AwsInspectorOptions {
    */
   readonly redriveMethod?: 'move-task' | 'copy';
   /**
-   * The app's schedules.
-   * @default - none
-   */
-  readonly schedules?: ScheduleSource;
-  /**
    * Live counters of a local runtime.
    * @default - none
    */
@@ -48,7 +42,6 @@ export function createAwsInspector(app: App, options: AwsInspectorOptions = {}):
     app,
     tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName }),
     queues: new SqsQueueAdmin({ app, client: sqs, ...(options.redriveMethod ? { redriveMethod: options.redriveMethod } : {}) }),
-    ...(options.schedules ? { schedules: options.schedules } : {}),
     ...(options.localCounters ? { localCounters: options.localCounters } : {}),
   });
 }

@@ -2,6 +2,7 @@ import type { App } from '../core/app.js';
 import { ErrorCode, OptionsError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
+import type { ScheduleInfo } from '../core/schedule/schedules.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import { REDACTED } from '../worker/args-repr.js';
 import { parseTaskSearch } from './query.js';
@@ -12,8 +13,6 @@ import type {
   QueueStats,
   RatePoint,
   RedriveOutcome,
-  ScheduleSource,
-  ScheduleSummary,
   TaskIndex,
   TaskPage,
   TaskQuery,
@@ -31,11 +30,6 @@ export interface InspectorOptions {
   readonly tasks: TaskIndex;
   /** Queue administration. */
   readonly queues: QueueAdmin;
-  /**
-   * The app's schedules (beat).
-   * @default - none: the Schedules page explains how to add them
-   */
-  readonly schedules?: ScheduleSource;
   /**
    * Live counters of the local runtime, shown on the Workers page.
    * @default - none (deployed: activity comes from the task records)
@@ -182,19 +176,28 @@ export class Inspector {
     return { id: result.id };
   }
 
-  /** The app's schedules, or `available: false` when the app has no scheduler. */
-  async schedules(): Promise<{ available: boolean; schedules: ScheduleSummary[] }> {
-    if (!this.options.schedules) return { available: false, schedules: [] };
-    return { available: true, schedules: await this.options.schedules.list() };
+  /** The app's schedules (`app.schedules.list()`), or `available: false` when its transport has no scheduler. */
+  async schedules(): Promise<{ available: boolean; schedules: ScheduleInfo[] }> {
+    if (!this.hasScheduler()) return { available: false, schedules: [] };
+    return { available: true, schedules: await this.app.schedules.list() };
   }
 
   /**
    * Pauses or resumes a schedule.
    * @throws {OptionsError} when the app has no scheduler.
+   * @throws {ScheduleError} when there is no such schedule.
    */
-  async setScheduleEnabled(name: string, enabled: boolean): Promise<void> {
-    if (!this.options.schedules) throw new OptionsError('This app has no schedules.');
-    await this.options.schedules.setEnabled(name, enabled);
+  async setScheduleEnabled(name: string, enabled: boolean): Promise<ScheduleInfo> {
+    if (!this.hasScheduler()) throw new OptionsError(`App "${this.app.name}" has no scheduler.`);
+    return enabled ? this.app.schedules.enable(name) : this.app.schedules.disable(name);
+  }
+
+  private hasScheduler(): boolean {
+    try {
+      return this.app.transport().scheduler !== undefined;
+    } catch {
+      return false;
+    }
   }
 
   /** Worker activity per queue over the last `minutes`, from the task records (and the local runtime's counters). */

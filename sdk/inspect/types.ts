@@ -136,18 +136,3 @@ export interface RatePoint {
   readonly succeeded: number;
   readonly failed: number;
 }
-
-/** A schedule, as the Schedules page lists it. */
-export interface ScheduleSummary {
-  readonly name: string;
-  readonly task: string;
-  readonly expression: string;
-  readonly enabled: boolean;
-  readonly nextRuns: readonly Date[];
-}
-
-/** Reads and changes schedules (beat): provided once the app has a scheduler. */
-export interface ScheduleSource {
-  list(): Promise<ScheduleSummary[]>;
-  setEnabled(name: string, enabled: boolean): Promise<void>;
-}

@@ -73,6 +73,8 @@ describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromiu
       }),
     );
     inspector = createAwsInspector(app, { sqs: harness.sqs, dynamodb: harness.dynamodb, redriveMethod: 'copy' });
+    await app.schedules.create('reports.nightly', report, { cron: '0 2 * * *', timezone: 'Europe/Paris', args: ['daily'], description: 'Daily sales report' });
+    await app.schedules.create('email.digest', sendEmail, { every: '10m', args: ['team@example.com', 'Digest'] });
     await eventually(async () => {
       const records = await Promise.all(sent.map((s) => inspector.getTask(s.id)));
       const settled = records.every((r) => r && (r.state === TaskState.SUCCESS || r.state === TaskState.FAILURE || r.state === TaskState.RETRY));
@@ -159,11 +161,20 @@ describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromiu
     expect(stats.visible).toBe(3);
   });
 
-  it('explains an empty Schedules page and shows worker activity with the rates chart', async () => {
+  it('lists schedules with their next runs, and pauses one', async () => {
     await page.goto(`${served.url}/schedules`);
-    expect(await page.locator('.empty strong').textContent()).toBe('No scheduler for this app');
+    expect(await page.locator('tr[data-schedule]').count()).toBe(2);
+    expect(await page.locator('tr[data-schedule="reports.nightly"] td:nth-child(3)').textContent()).toContain('Europe/Paris');
+    expect(await page.locator('tr[data-schedule="reports.nightly"] td:nth-child(5) time').count()).toBe(3);
     await shoot('schedules');
 
+    await page.click('tr[data-schedule="email.digest"] button:has-text("Pause")');
+    await page.waitForSelector('[role=status]');
+    expect(await page.locator('tr[data-schedule="email.digest"] .badge').first().textContent()).toBe('PAUSED');
+    expect((await app.schedules.get('email.digest'))?.enabled).toBe(false);
+  });
+
+  it('shows worker activity per queue with the rates chart', async () => {
     await page.goto(`${served.url}/workers`);
     expect(await page.locator('#rates svg rect').count()).toBe(120);
     expect(await page.locator('tbody tr').count()).toBe(2);

@@ -36,7 +36,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
     });
   });
 
-  it('scopes the dashboard role to the results table, its index and the app’s queues', () => {
+  it('scopes the dashboard role to the results table, its index, the app’s queues and its schedule group', () => {
     const table = logicalId(celeriac.table);
     const queues = ['default', 'exports'].map((n) => logicalId(celeriac.queues.get(n)!));
     const dlqs = ['default', 'exports'].map((n) => logicalId(celeriac.deadLetterQueues.get(n)!));
@@ -50,8 +50,19 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
         actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ListMessageMoveTasks', 'sqs:ReceiveMessage', 'sqs:StartMessageMoveTask'],
         resources: [...dlqs].sort(),
       },
+      // ListSchedules has no resource-level permission in IAM.
+      { effect: 'Allow', actions: ['scheduler:ListSchedules'], resources: ['"*"'] },
+      {
+        effect: 'Allow',
+        actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+        resources: [JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/shop/*']] })],
+      },
+      { effect: 'Allow', actions: ['iam:PassRole'], resources: [logicalId(celeriac.schedules.role)] },
     ]);
-    expect(JSON.stringify(statements)).not.toMatch(/"\*"|\/\*/);
+    // No wildcard on data: table, index and queues are named.
+    const data = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:')));
+    expect(data).toHaveLength(4);
+    expect(data.flatMap((s) => s.resources).filter((r) => r.includes('*'))).toEqual([]);
   });
 
   it('lets grantAccess give a role the function URL invoke permissions on the dashboard only', () => {

@@ -83,7 +83,7 @@ describe('JSON HTTP API (on the emulator)', () => {
   it('GET /api/queues, /api/tasks/registered, /api/schedules, /api/workers and /api/rates answer JSON', async () => {
     expect((await json('/api/queues')).body.queues).toHaveLength(2);
     expect((await json('/api/tasks/registered')).body.tasks).toEqual([{ name: 'math.add', queue: 'default', maxRetries: 3, ignoreResult: false, redacted: false }]);
-    expect((await json('/api/schedules')).body).toEqual({ available: false, schedules: [] });
+    expect((await json('/api/schedules')).body).toEqual({ available: true, schedules: [] });
     expect((await json('/api/workers?minutes=60')).body.workers).toHaveLength(2);
     expect((await json('/api/rates?minutes=5')).body.rates).toHaveLength(5);
   });
