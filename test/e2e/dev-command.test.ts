@@ -52,6 +52,12 @@ describe('celeriac dev (the process `npm run dev` starts)', () => {
     expect(existsSync(done.result.file)).toBe(true);
     expect(readFileSync(done.result.file, 'utf8')).toMatch(/^Subject: Welcome$/m);
     expect(output).toMatch(new RegExp(`Task email\\.send\\[${taskId}\\] succeeded in \\d+\\.\\d{3}s`));
+
+    const dashboard = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    expect(dashboard).toBeDefined();
+    const listed = (await (await fetch(`${dashboard}/api/tasks?q=name:email.send`)).json()) as { tasks: { id: string; state: string }[] };
+    expect(listed.tasks).toContainEqual(expect.objectContaining({ id: taskId, state: 'SUCCESS' }));
+    expect(await (await fetch(`${dashboard}/tasks/${taskId}`)).text()).toContain('Welcome');
   });
 
   it('runs POST /sms-codes through the worker and logs the code', async () => {
