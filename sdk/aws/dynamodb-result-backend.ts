@@ -11,7 +11,7 @@ import { refusedClaim } from '../core/claim-rule.js';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
 import type { ClaimOutcome, ClaimRequest, ResultBackend, TaskRecord } from '../core/ports/result-backend.js';
 import { TaskState } from '../core/states.js';
-import { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';
+import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, RESULT_ITEM_VERSION } from './result-item.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
 
 /** Options of {@link DynamoDbResultBackend}. */
@@ -65,12 +65,12 @@ export class DynamoDbResultBackend implements ResultBackend {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      const history = output.Attributes ? decodeResultItem(output.Attributes).retryHistory : undefined;
+      const history = decodeRetryHistoryOf(output.Attributes);
       return { status: 'claimed', retries: Number(output.Attributes?.retries?.N ?? 0), ...(history?.length ? { retryHistory: history } : {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'claim', request.id);
       // The refusing item comes back with the exception; re-read only if an emulator omitted it.
-      const existing = error.Item ? decodeResultItem(error.Item) : await this.get(request.id);
+      const existing = error.Item && !isBareKey(error.Item) ? decodeResultItem(error.Item) : await this.get(request.id);
       // Undefined only if the item changed between the write and the re-read: try again shortly.
       return refusedClaim(existing, request) ?? { status: 'running', leaseUntil: new Date(request.now.getTime() + 1000) };
     }

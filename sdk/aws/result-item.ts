@@ -85,6 +85,21 @@ export function decodeResultItem(item: Item): TaskRecord {
   };
 }
 
+/** The retry timeline of an item, read alone (the claim reads it from the item it wrote). */
+export function decodeRetryHistoryOf(item: Item | undefined): RetryEntry[] | undefined {
+  const text = item?.retryHistory?.S;
+  return text === undefined ? undefined : decodeRetryHistory(item?.id?.S ?? '?', text);
+}
+
+/**
+ * True for an item that holds only its key. DynamoDB never shows one for a celeriac record, but moto
+ * creates an item from an `UpdateItem` by putting the bare key first and then applying the update,
+ * so a concurrent read can see it: it is a record being created, not a record.
+ */
+export function isBareKey(item: Item): boolean {
+  return Object.keys(item).length === 1 && item.id !== undefined;
+}
+
 function decodeRetryHistory(id: string, text: string): RetryEntry[] {
   return parseJson<{ at: number; countdownSeconds: number; error: string }[]>(id, 'retryHistory', text).map((r) => ({ ...r, at: new Date(r.at) }));
 }
