@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
 import type { App } from '../core/app.js';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
-import { applyLocalAwsEnv } from '../emulator/index.js';
 import { createAwsInspector } from '../inspect/aws.js';
 import type { Inspector } from '../inspect/inspector.js';
-import { loadApp } from './load-app.js';
+import { connect } from './connect.js';
 
 /**
  * Exit codes of the `celeriac` commands, for scripts: 0 done; 1 the operation or the task failed;
@@ -34,7 +33,7 @@ export interface AppCommandOptions {
 export function withAppOptions(command: Command): Command {
   return command
     .addOption(new Option('--app <module>', 'module exporting the app (export const app = createApp(…))').env('CELERIAC_APP_MODULE').makeOptionMandatory())
-    .option('--endpoint <url>', 'AWS endpoint, e.g. the one `celeriac dev` prints (default: AWS_ENDPOINT_URL, else AWS)');
+    .option('--endpoint <url>', 'AWS endpoint (default: AWS_ENDPOINT_URL, else the running `celeriac dev` of this directory, else AWS)');
 }
 
 /** Adds `--json` to a read command. */
@@ -42,10 +41,9 @@ export function withJson(command: Command): Command {
   return command.option('--json', 'print JSON instead of text');
 }
 
-/** Loads the app and builds its inspector against the chosen endpoint. */
+/** Loads the app and builds its inspector against the chosen endpoint (see `connect`). */
 export async function openApp(options: AppCommandOptions): Promise<{ app: App; inspector: Inspector }> {
-  if (options.endpoint) applyLocalAwsEnv(options.endpoint);
-  const app = await loadApp(options.app);
+  const { app } = await connect(options);
   // Emulators lack SQS's StartMessageMoveTask: redrive there by receive → send → delete.
   const inspector = createAwsInspector(app, { redriveMethod: process.env.AWS_ENDPOINT_URL ? 'copy' : 'move-task' });
   return { app, inspector };

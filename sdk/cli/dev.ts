@@ -10,6 +10,7 @@ import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.j
 import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
 import { formatWorkerEvent } from '../worker/events.js';
 import { startLocalDashboard } from './dashboard-command.js';
+import { writeDevState } from './connect.js';
 import { loadApp } from './load-app.js';
 
 /** Options of `celeriac dev`. */
@@ -48,7 +49,9 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   let beat: LocalScheduler | undefined;
   let served: Served | undefined;
   let dashboard: Served | undefined;
+  let forget: (() => Promise<void>) | undefined;
   const stop = async () => {
+    await forget?.();
     await beat?.stop();
     await runtime?.stop();
     await served?.close();
@@ -80,6 +83,8 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
         localCounters: () => new Map([...local.stats].map(([queue, stats]) => [queue, { ...stats, pollers: pollers(queue) }])),
       });
     }
+    // Other commands in this directory (`celeriac schedules …`) find the embedded emulator's endpoint.
+    if (emulator.embedded) forget = await writeDevState(emulator.endpoint);
     if (options.serve) {
       const mod = (await import(pathToFileURL(resolve(options.serve)).href)) as { startServer?: (o: { port: number }) => Promise<Served> };
       if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);

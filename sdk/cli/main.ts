@@ -7,6 +7,7 @@ import { DEFAULT_DASHBOARD_PORT, registerDashboardCommand } from './dashboard-co
 import { startDev } from './dev.js';
 import { registerDlqCommand, registerInspectCommand, registerPurgeCommand } from './inspect-commands.js';
 import { registerCallCommand, registerResultCommand, registerRevokeCommand } from './task-commands.js';
+import { schedulesCommand } from './schedules.js';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -55,6 +56,7 @@ registerRevokeCommand(program);
 registerPurgeCommand(program);
 registerDlqCommand(program);
 registerDashboardCommand(program);
+program.addCommand(schedulesCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`celeriac: ${(error as Error).message ?? String(error)}`);

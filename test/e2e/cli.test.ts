@@ -6,7 +6,7 @@ import { createHarness, eventually, uniqueAppName, type Harness } from '../helpe
 
 const endpoint = useEmulatorEnv();
 process.env.CELERIAC_TEST_APP_NAME = uniqueAppName('cli');
-const { app } = await import('../fixtures/cli-app.js');
+const { app } = await import('../fixtures/inspect-cli-app.js');
 
 interface Run {
   code: number;
@@ -19,7 +19,7 @@ function celeriac(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'sdk/cli/main.ts', ...args, '--app', 'test/fixtures/cli-app.ts', '--endpoint', endpoint],
+      ['--import', 'tsx', 'sdk/cli/main.ts', ...args, '--app', 'test/fixtures/inspect-cli-app.ts', '--endpoint', endpoint],
       { env: { ...process.env }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
