@@ -130,7 +130,7 @@ ${page?.next ? html`<a class="button" href="${link({ cursor: page.next })}">Olde
   pages.get('/queues/:queue/dead-letters', async (c) => {
     const queue = c.req.param('queue');
     const messages = await inspector.deadLetters(queue, 100);
-    const body = html`<div class="row"><div><h1>Dead letters · ${queue}</h1><p class="sub">Read without removing them. Redrive sends a message back to <b>${queue}</b>; its task runs once, since the worker records each task id.</p></div></div>
+    const body = html`<div class="row"><div><h1>Dead letters · ${queue}</h1><p class="sub">Read without removing them. Redrive sends a message back to <b>${queue}</b>. The worker runs a task id once: a message it rejected has a FAILURE record saying why, and runs again only once that record is forgotten (<code>result.forget()</code>).</p></div></div>
 ${
   messages.length === 0
     ? html`<div class="panel">${empty('The dead-letter queue is empty', html`<p>Messages land here when the worker cannot run them (bad JSON, unknown task, invalid arguments: the reason is kept with the message) or when they were received more than the queue's <code>maxReceiveCount</code> times.</p>`)}</div>`
