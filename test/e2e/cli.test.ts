@@ -68,16 +68,18 @@ describe('celeriac CLI (as a process)', () => {
   });
 
   it('exits 2 with a message for bad input: unknown task, bad JSON, unknown state, purge without --yes', async () => {
-    const unknown = await celeriac('call', 'no.such.task', '[]');
+    const [unknown, badJson, badState, purge] = await Promise.all([
+      celeriac('call', 'no.such.task', '[]'),
+      celeriac('call', 'math.add', '[4,'),
+      celeriac('inspect', 'tasks', 'state:DONE', '--json'),
+      celeriac('purge', 'default'),
+    ]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no\.such\.task/);
-    const badJson = await celeriac('call', 'math.add', '[4,');
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toMatch(/args is not JSON/);
-    const badState = await celeriac('inspect', 'tasks', 'state:DONE', '--json');
     expect(badState.code).toBe(2);
     expect(badState.stderr).toMatch(/Unknown state "DONE"/);
-    const purge = await celeriac('purge', 'default');
     expect(purge.code).toBe(2);
     expect(purge.stderr).toMatch(/add --yes/);
   });
