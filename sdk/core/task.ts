@@ -18,6 +18,7 @@ export interface ResolvedTaskOptions {
   readonly ignoreResult: boolean;
   readonly argsSchema: StandardSchemaV1 | undefined;
   readonly autoretryFor: readonly ErrorClass[] | ((error: unknown) => boolean) | undefined;
+  readonly redact: boolean | ((args: readonly unknown[]) => unknown);
 }
 
 /** What a task needs from its app to send itself. */

@@ -1,9 +1,9 @@
 import type { App, ResolvedQueue } from '../core/app.js';
 import { runWithContext } from '../core/context.js';
-import { MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
+import { MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { ErrorCode, MaxRetriesExceededError, ResultTooLargeError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type { TaskRecord } from '../core/ports/result-backend.js';
+import type { RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
 import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { retryDelaySeconds } from '../core/retry.js';
@@ -11,7 +11,9 @@ import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
 import { TaskState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
+import { argsRepr } from './args-repr.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
+import { emfFields } from './metrics.js';
 import { fanOutMessages } from './fan-out.js';
 import { toStoredError } from './stored-error.js';
 
@@ -54,6 +56,8 @@ export interface WorkerOptions {
 export interface BatchOptions {
   /** Epoch milliseconds at which the invocation is stopped (Lambda: now + remaining time). */
   readonly deadlineMs?: number;
+  /** Id of the invocation, recorded as the task's `workerId` (Lambda: the request id). */
+  readonly invocationId?: string;
 }
 
 /** What becomes of one message: deleted from the queue, or left on it. */
@@ -64,13 +68,16 @@ export interface BatchResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-/** The default logger: one JSON line per event on stdout, without task results unless `logPayloads`. */
+/**
+ * The default logger: one JSON line per event; task outcomes carry CloudWatch Embedded Metric Format
+ * fields; task results are left out unless `logPayloads`.
+ */
 const jsonLog =
-  (logPayloads: boolean) =>
+  (appName: string, logPayloads: boolean) =>
   (event: WorkerEvent): void => {
     const shown: WorkerEvent = event.type === 'succeeded' && !logPayloads ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
     const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
-    console.log(JSON.stringify({ level, message: formatWorkerEvent(shown), ...shown }));
+    console.log(JSON.stringify({ level, message: formatWorkerEvent(shown), ...shown, ...emfFields(appName, event, Date.now()) }));
   };
 
 class Poison extends Error {
@@ -102,7 +109,7 @@ export class Worker {
     options: WorkerOptions = {},
   ) {
     this.logPayloads = options.logPayloads ?? false;
-    this.log = options.log ?? jsonLog(this.logPayloads);
+    this.log = options.log ?? jsonLog(app.name, this.logPayloads);
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
   }
@@ -158,6 +165,7 @@ export class Worker {
       return this.defer(record, envelope, seconds, 'eta');
     }
 
+    const monitoring = this.monitoring(record, envelope, task, options);
     const claim = await this.app.backend().claim({
       id: envelope.id,
       task: envelope.task,
@@ -165,6 +173,7 @@ export class Worker {
       now: new Date(now),
       leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
       expiresAt,
+      monitoring,
     });
     if (claim.status === 'finished') {
       this.log({ type: 'duplicate', id: envelope.id, task: envelope.task, state: claim.state });
@@ -178,6 +187,7 @@ export class Worker {
       const reason = `expired at ${envelope.expires}, before a worker could start it`;
       await this.app.backend().save({
         ...this.baseRecord(envelope, queue, expiresAt),
+        ...monitoring,
         state: TaskState.REVOKED,
         retries: claim.retries,
         dateDone: new Date(now),
@@ -186,7 +196,7 @@ export class Worker {
       this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
       return 'ack';
     }
-    return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
+    return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options, { ...monitoring, retryHistory: claim.retryHistory ?? [] });
   }
 
   private async run(
@@ -198,6 +208,7 @@ export class Worker {
     retries: number,
     expiresAt: number,
     options: BatchOptions,
+    monitoring: TaskMonitoring & { retryHistory: readonly RetryEntry[] },
   ): Promise<Disposition> {
     const clock = this.app.clock;
     const started = clock.now();
@@ -209,7 +220,13 @@ export class Worker {
             () => controller.abort(new TimeLimitExceededError(`Task ${task.name}[${envelope.id}] was stopped: the worker invocation ran out of time`)),
             Math.max(0, options.deadlineMs - this.safetyMarginMs - started),
           );
-    const base = { ...this.baseRecord(envelope, queue, expiresAt), dateStarted: new Date(started) };
+    const { retryHistory, ...shown } = monitoring;
+    const startedRecord = {
+      ...this.baseRecord(envelope, queue, expiresAt),
+      ...shown,
+      ...(retryHistory.length ? { retryHistory } : {}),
+      dateStarted: new Date(started),
+    };
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       const value = await runWithContext(
@@ -233,6 +250,7 @@ export class Worker {
     }
     const runtimeMs = clock.now() - started;
     const backend = this.app.backend();
+    const base = { ...startedRecord, runtimeMs };
 
     if (outcome.ok) {
       let result: JsonValue;
@@ -265,12 +283,14 @@ export class Worker {
       return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries), { ...options, messageId: record.messageId });
     }
     const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
+    const entry: RetryEntry = { at: new Date(clock.now()), countdownSeconds: retry, error: `${stored.type}: ${stored.message}`.slice(0, 300) };
     await backend.save({
       ...base,
       state: TaskState.RETRY,
       retries: retries + 1,
       error: stored,
       retryAt: new Date(clock.now() + retry * 1000),
+      retryHistory: [...retryHistory, entry].slice(-MAX_RETRY_HISTORY),
     });
     this.log({ type: 'retry', id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
     await this.changeVisibility(record, retry);
@@ -356,6 +376,8 @@ export class Worker {
       const queue = this.queueOf(record, envelope);
       await this.app.backend().save({
         id,
+        sentAt: sentTime(record, envelope?.sentAt ?? null, now),
+        ...(envelope ? argsRepr(this.app.findTask(envelope.task)?.options ?? { redact: false }, envelope.args, envelope.kwargs) : {}),
         state: TaskState.FAILURE,
         ...(taskName ? { task: taskName } : {}),
         queue: queue.name,
@@ -443,14 +465,31 @@ export class Worker {
     );
   }
 
-  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number) {
+  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt'> {
     return { id: envelope.id, task: envelope.task, queue: queue.name, expiresAt };
+  }
+
+  /** The monitoring fields known when a task starts: shown arguments, sent time, invocation. */
+  private monitoring(record: QueueRecord, envelope: Envelope, task: AnyTask, options: BatchOptions) {
+    return {
+      ...argsRepr(task.options, envelope.args, envelope.kwargs),
+      sentAt: sentTime(record, envelope.sentAt, this.app.clock.now()),
+      ...(options.invocationId !== undefined ? { workerId: options.invocationId } : {}),
+    };
   }
 
   private resultExpiresSeconds(taskName: string | undefined): number {
     const task = taskName === undefined ? undefined : this.app.findTask(taskName);
     return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
   }
+}
+
+/** When a message was sent: the envelope's `sentAt`, else the broker's timestamp, else now. */
+function sentTime(record: QueueRecord, sentAt: string | null, now: number): Date {
+  const fromEnvelope = sentAt === null ? NaN : Date.parse(sentAt);
+  if (Number.isFinite(fromEnvelope)) return new Date(fromEnvelope);
+  const fromBroker = Number(record.attributes?.SentTimestamp);
+  return new Date(Number.isFinite(fromBroker) && fromBroker > 0 ? fromBroker : now);
 }
 
 /** The physical queue name at the end of a queue ARN. */
