@@ -16,10 +16,9 @@ import { decodeResultItem } from '../../sdk/aws/result-item.js';
 import { awsTransport } from '../../sdk/aws/transport.js';
 import type { Broker, OutgoingMessage, SendOutcome, TaskRecord } from '../../sdk/core/index.js';
 import { EnqueueError } from '../../sdk/core/errors.js';
-import { startEmulator } from '../../sdk/emulator/index.js';
 import { FaultProxy, type FaultProxyStats } from '../../test/faults/fault-proxy.js';
 import { rebaseUrl, WorkerProcess } from '../../test/faults/worker-process.js';
-import { startLockedDynamoDbEmulator } from './locked-dynamodb.js';
+import { startLockedEmulator } from './locked-emulator.js';
 import { defineSoakApp } from './soak-app.js';
 
 const SOAK_APP_MODULE = fileURLToPath(new URL('./soak-app.ts', import.meta.url));
@@ -297,9 +296,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   writeFileSync(ledgerPath, '');
   writeFileSync(killLogPath, '');
 
-  // Two emulator processes, one for SQS and one for DynamoDB (moto is single-core bound), the latter
-  // with atomic item writes as on DynamoDB (see locked-dynamodb.ts).
-  const emulators = options.endpoint ? [] : await Promise.all([startEmulator(), startLockedDynamoDbEmulator()]);
+  // Two emulator processes, one for SQS and one for DynamoDB (moto is single-core bound), each with
+  // moto's races that AWS does not have locked (see locked-emulator.ts).
+  const emulators = options.endpoint ? [] : await Promise.all([startLockedEmulator(), startLockedEmulator()]);
   const endpoint = options.endpoint ?? emulators[0]!.endpoint;
   const dynamodbEndpoint = options.endpoint ?? emulators[1]!.endpoint;
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -3,10 +3,13 @@ import { dirname, join } from 'node:path';
 import { ensureMotoInstalled, findFreePort } from '../../sdk/emulator/index.js';
 
 /**
- * moto's server applies a DynamoDB conditional write without a per-item lock: two concurrent
- * `UpdateItem` calls with `attribute_not_exists(id)` can both succeed there, which DynamoDB never
- * allows. The soak measures celeriac's claim, not that race, so its DynamoDB emulator serialises
- * item writes with one lock, as DynamoDB's per-item atomicity does. Everything else is moto as is.
+ * Two races of moto's server that AWS does not have, and that the soak is not about:
+ * - DynamoDB: a conditional write is applied without a per-item lock, so two concurrent `UpdateItem`
+ *   calls with `attribute_not_exists(id)` can both succeed (seen in the soak: one body run twice).
+ * - SQS: `Queue.delete_message` rebuilds the message list from a snapshot without a lock, so a message
+ *   sent during a delete is dropped (seen in the soak: whole sent batches never delivered).
+ * This emulator serialises those calls with one lock. Duplicate receives (moto's receive takes no
+ * lock either) are kept: SQS delivers at least once, and they exercise the claim.
  */
 const BOOTSTRAP = [
   'import os, sys, threading',
@@ -26,12 +29,15 @@ const BOOTSTRAP = [
   "for _name in ('put_item', 'update_item', 'delete_item', 'get_item', 'transact_write_items'):",
   '    if hasattr(DynamoDBBackend, _name):',
   '        setattr(DynamoDBBackend, _name, _locked(getattr(DynamoDBBackend, _name)))',
+  'from moto.sqs.models import Queue',
+  "for _name in ('add_message', 'delete_message'):",
+  '    setattr(Queue, _name, _locked(getattr(Queue, _name)))',
   'from moto.server import main',
   'sys.exit(main(sys.argv[1:]))',
 ].join('\n');
 
-/** A moto server for DynamoDB with atomic conditional writes, on a free 127.0.0.1 port. */
-export async function startLockedDynamoDbEmulator(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+/** A moto server with the two races above locked, on a free 127.0.0.1 port. */
+export async function startLockedEmulator(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const motoServer = await ensureMotoInstalled();
   const python = join(dirname(motoServer), 'python');
   const port = await findFreePort();
@@ -50,7 +56,7 @@ export async function startLockedDynamoDbEmulator(): Promise<{ endpoint: string;
     }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the DynamoDB emulator did not start on ${endpoint}`);
+      throw new Error(`the locked emulator did not start on ${endpoint}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
