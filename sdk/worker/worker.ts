@@ -141,14 +141,16 @@ export class Worker {
       return this.defer(record, envelope, seconds, 'eta');
     }
 
-    const claim = await this.app.backend().claim({
-      id: envelope.id,
-      task: envelope.task,
-      queue: queue.name,
-      now: new Date(now),
-      leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
-      expiresAt,
-    });
+    const claim = task.options.duplicateProtection
+      ? await this.app.backend().claim({
+          id: envelope.id,
+          task: envelope.task,
+          queue: queue.name,
+          now: new Date(now),
+          leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
+          expiresAt,
+        })
+      : unclaimed(record, envelope);
     if (claim.status === 'finished') {
       this.log({ type: 'duplicate', id: envelope.id, task: envelope.task, state: claim.state });
       return 'ack';
@@ -371,4 +373,10 @@ export class Worker {
     const task = taskName === undefined ? undefined : this.app.findTask(taskName);
     return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
   }
+}
+
+/** Lean mode (`duplicateProtection: false`): run without a claim; retries counted from the receive count. */
+function unclaimed(record: QueueRecord, envelope: Envelope): { readonly status: 'claimed'; readonly retries: number } {
+  const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+  return { status: 'claimed', retries: envelope.retries + Math.max(0, (Number.isFinite(received) ? received : 1) - 1) };
 }
