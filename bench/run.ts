@@ -29,6 +29,7 @@ const HELP = `npm run bench -- [flags]
   --only LIST             benches to run, comma-separated: ${BENCHES.join(',')} (default: all)
   --enqueue-n N           messages each way in the enqueue bench (5000)
   --enqueue-moto-n N      at most this many on moto, whose queues slow as they deepen (1000)
+  --enqueue-rounds R      rounds of the three enqueue ways, median reported (3)
   --concurrency C         requests in flight for the raw enqueue ways (16)
   --e2e-n N               tasks per system end to end (2000)
   --window W              most unfinished tasks at once end to end (100)
@@ -50,6 +51,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'enqueue-n': { type: 'string', default: '5000' },
     'enqueue-moto-n': { type: 'string', default: '1000' },
+    'enqueue-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     'e2e-n': { type: 'string', default: '2000' },
     window: { type: 'string', default: '100' },
@@ -84,6 +86,7 @@ function int(name: keyof typeof flags, min: number, max: number): number {
 const settings = {
   enqueueN: int('enqueue-n', 10, 100_000),
   enqueueMotoN: int('enqueue-moto-n', 10, 100_000),
+  enqueueRounds: int('enqueue-rounds', 1, 20),
   concurrency: int('concurrency', 1, 256),
   e2eN: int('e2e-n', 10, 50_000),
   window: int('window', 1, 5_000),
@@ -150,7 +153,7 @@ const attempt = async (name: BenchName, fn: () => Promise<void>) => {
 try {
   await attempt('overhead', async () => show(await benchOverhead(ctx, { n: settings.overheadN })));
   await attempt('cold', async () => show(await benchColdStart(ctx, { runs: settings.coldRuns })));
-  await attempt('enqueue', async () => show(await benchEnqueue(ctx, { n: settings.enqueueN, motoN: settings.enqueueMotoN, concurrency: settings.concurrency, timeoutMs: settings.timeoutMs })));
+  await attempt('enqueue', async () => show(await benchEnqueue(ctx, { n: settings.enqueueN, motoN: settings.enqueueMotoN, rounds: settings.enqueueRounds, concurrency: settings.concurrency, timeoutMs: settings.timeoutMs })));
   await attempt('calls', async () => {
     const { calls, cost } = await benchAwsCalls(ctx, { n: settings.callsN, timeoutMs: settings.timeoutMs });
     show(calls);
