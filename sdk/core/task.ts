@@ -3,7 +3,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { AsyncResult } from './async-result.js';
 import { maybeCurrentTask } from './context.js';
 import { ENVELOPE_VERSION, MAX_DELAY_SECONDS } from './defaults.js';
-import { NotSupportedError, OptionsError } from './errors.js';
+import { OptionsError } from './errors.js';
 import type { JsonValue, TaskReturn } from './json.js';
 import type { ApplyOptions, ErrorClass } from './options.js';
 import type { Envelope } from './protocol/envelope.js';
@@ -25,6 +25,8 @@ export interface ResolvedTaskOptions {
 export interface TaskHost {
   readonly clock: { now(): number };
   publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void>;
+  /** Sends a message at a time beyond the broker's delay limit (a one-time schedule). */
+  publishLater(queue: string, envelope: Envelope, at: Date): Promise<void>;
   asyncResult<R>(id: string): AsyncResult<R>;
   assertQueue(queue: string): void;
 }
@@ -64,7 +66,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
    * Sends the task with options (Celery: `apply_async`).
    * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`.
    * @throws {OptionsError} when an option is out of range (the message names it and the value).
-   * @throws {NotSupportedError} for a countdown or ETA beyond 15 minutes.
+   * @throws {ConfigError} for a countdown or ETA beyond 15 minutes when the transport has no scheduler.
    * @throws {PayloadTooLargeError} when the message exceeds the queue's size limit.
    * @throws {EnqueueError} when the queue refuses the message.
    * @example
@@ -99,7 +101,12 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
       ignoreResult: options.ignoreResult ?? this.options.ignoreResult,
       sentAt: new Date(now).toISOString(),
     };
-    await this.host.publish(queue, this.name, envelope, delaySeconds);
+    if (delaySeconds > MAX_DELAY_SECONDS) {
+      // Beyond SQS's 15 minutes: a one-time schedule sends it; the worker still honours the exact eta.
+      await this.host.publishLater(queue, envelope, new Date(Math.floor((now + delaySeconds * 1000) / 1000) * 1000));
+    } else {
+      await this.host.publish(queue, this.name, envelope, delaySeconds);
+    }
     return this.host.asyncResult<TaskReturn<R>>(id);
   }
 
@@ -132,12 +139,6 @@ function resolveDelaySeconds(options: ApplyOptions, now: number): number {
   } else if (eta !== undefined) {
     const at = toTime(eta, 'eta');
     seconds = Math.max(0, Math.ceil((at - now) / 1000));
-  }
-  if (seconds > MAX_DELAY_SECONDS) {
-    throw new NotSupportedError(
-      `A countdown or eta of ${seconds} s is beyond SQS's ${MAX_DELAY_SECONDS} s (15 min) delay limit; ` +
-        'longer delays through EventBridge Scheduler are not yet supported. Use at most 900 s for now.',
-    );
   }
   return seconds;
 }
