@@ -237,7 +237,7 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
     `$${(f.dollarsPerMillion * 100).toFixed(0)}`,
   ]);
   for (const peer of ['Celery (Redis broker + results)', 'BullMQ (Redis)']) {
-    costRows.push([`${peer}: 1 × EC2 t4g.small worker + 1 × ElastiCache cache.t3.micro, always on`, `${usd(alwaysOn)} a month, whatever the volume`, `${usd(alwaysOn)} at 1 M tasks/month, ${usd(alwaysOn / 10)} at 10 M`, '', usd(alwaysOn)]);
+    costRows.push([`${peer}: 1 × EC2 t4g.small worker + 1 × ElastiCache cache.t3.micro, always on`, `${usd(alwaysOn)} a month, whatever the volume`, `${usd(alwaysOn)} at 1 M tasks/month, ${usd(alwaysOn / 10)} at 10 M`, '—', usd(alwaysOn)]);
   }
   const cost: BenchTable = {
     title: `3b. $ per million tasks (AWS list prices, us-east-1, read ${PRICES_READ_ON})`,

@@ -73,9 +73,10 @@ async function enqueueOn(ctx: BenchContext, target: SqsTarget, n: number, concur
     const t0 = now();
     await Promise.all(Array.from({ length: count }, (_, i) => noop.delay(i)));
     const seconds = (now() - t0) / 1000;
+    const requests = describe(counter);
     await app.close();
     await removeAppResources(app, queues, client, dynamodb);
-    return { name: 'celeriac `delay()` × N, all at once', seconds, requests: describe(counter) };
+    return { name: 'celeriac `delay()` × N, all at once', seconds, requests };
   };
 
   // Warm-up: connections, credentials, the emulator's code paths.
