@@ -117,8 +117,8 @@ export class CeleriacSchedules extends Construct {
         Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group.scheduleGroupName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
       ),
     });
-    // The adapter makes sure a group exists before creating in it (an existing group is fine).
-    const groupsGrant = iam.Grant.addToPrincipal({ grantee, actions: ['scheduler:CreateScheduleGroup'], resourceArns: groups.map((g) => g.scheduleGroupArn) });
+    // The adapter checks that a group exists before creating in it.
+    const groupsGrant = iam.Grant.addToPrincipal({ grantee, actions: ['scheduler:GetScheduleGroup'], resourceArns: groups.map((g) => g.scheduleGroupArn) });
     const pass = this.role.grantPassRole(grantee.grantPrincipal);
     return schedules.combine(groupsGrant).combine(pass);
   }

@@ -81,7 +81,10 @@ export class DynamoDbResultBackend implements ResultBackend {
   async get(id: string): Promise<TaskRecord | undefined> {
     try {
       const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
-      return output.Item ? decodeResultItem(output.Item) : undefined;
+      // An item holding only its key is a write still in progress: moto creates the item before it
+      // applies an UpdateItem's expression, and a concurrent read can see it. Nothing is stored yet.
+      if (!output.Item || Object.keys(output.Item).every((key) => key === 'id')) return undefined;
+      return decodeResultItem(output.Item);
     } catch (error) {
       throw this.translate(error, 'get', id);
     }

@@ -4,6 +4,7 @@ import {
   CreateScheduleGroupCommand,
   DeleteScheduleCommand,
   GetScheduleCommand,
+  GetScheduleGroupCommand,
   ListSchedulesCommand,
   ResourceNotFoundException,
   UpdateScheduleCommand,
@@ -142,18 +143,28 @@ export class EventBridgeScheduler implements Scheduler {
     return stored;
   }
 
-  /** Creates the group once per process; an existing group is fine. */
+  /**
+   * Creates the group when it does not exist, once per process. Looked up first: some emulators
+   * (moto) empty an existing group when asked to create it again, where AWS answers ConflictException.
+   */
   private ensureGroup(group: string): Promise<void> {
     let pending = this.groups.get(group);
     if (!pending) {
-      pending = this.options.client.send(new CreateScheduleGroupCommand({ Name: group })).then(
-        () => undefined,
-        (error: unknown) => {
-          if (error instanceof ConflictException) return;
-          this.groups.delete(group);
-          throw failed(`create schedule group ${group}`, error);
-        },
-      );
+      pending = (async () => {
+        try {
+          await this.options.client.send(new GetScheduleGroupCommand({ Name: group }));
+          return;
+        } catch (error) {
+          // Without permission to read it, assume the stack made it; CreateSchedule says otherwise.
+          if (!(error instanceof ResourceNotFoundException)) return;
+        }
+        try {
+          await this.options.client.send(new CreateScheduleGroupCommand({ Name: group }));
+        } catch (error) {
+          if (!(error instanceof ConflictException)) throw failed(`create schedule group ${group}`, error);
+        }
+      })();
+      pending.catch(() => this.groups.delete(group));
       this.groups.set(group, pending);
     }
     return pending;

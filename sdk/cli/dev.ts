@@ -9,6 +9,7 @@ import { provisionLocalResources, provisionLocalSchedules } from '../aws/provisi
 import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
 import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
 import { formatWorkerEvent } from '../worker/events.js';
+import { writeDevState } from './connect.js';
 import { loadApp } from './load-app.js';
 
 /** Options of `celeriac dev`. */
@@ -42,7 +43,9 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   let runtime: LocalRuntime | undefined;
   let beat: LocalScheduler | undefined;
   let served: Served | undefined;
+  let forget: (() => Promise<void>) | undefined;
   const stop = async () => {
+    await forget?.();
     await beat?.stop();
     await runtime?.stop();
     await served?.close();
@@ -65,6 +68,8 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
       log: (line) => print(`[${timestamp()}: INFO/Beat] ${line.replace(/^celeriac scheduler: /, '')}`),
     });
     await beat.start();
+    // Other commands in this directory (`celeriac schedules …`) find the embedded emulator's endpoint.
+    if (emulator.embedded) forget = await writeDevState(emulator.endpoint);
     if (options.serve) {
       const mod = (await import(pathToFileURL(resolve(options.serve)).href)) as { startServer?: (o: { port: number }) => Promise<Served> };
       if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);

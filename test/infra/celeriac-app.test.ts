@@ -27,7 +27,7 @@ describe('CeleriacApp', () => {
         }),
       ],
     },
-    { effect: 'Allow', actions: ['scheduler:CreateScheduleGroup'], resources: [logicalId(celeriac.schedules.countdownGroup)] },
+    { effect: 'Allow', actions: ['scheduler:GetScheduleGroup'], resources: [logicalId(celeriac.schedules.countdownGroup)] },
     { effect: 'Allow', actions: ['iam:PassRole'], resources: [logicalId(celeriac.schedules.role)] },
   ];
 

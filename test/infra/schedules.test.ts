@@ -96,7 +96,7 @@ describe('CeleriacApp schedules', () => {
     const statements = statementsOfRole(template, logicalId(stack.node.findChild('Admin')));
     expect(statements.map((s) => s.actions)).toEqual([
       ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-      ['scheduler:CreateScheduleGroup'],
+      ['scheduler:GetScheduleGroup'],
       ['iam:PassRole'],
       ['scheduler:ListSchedules'],
     ]);
