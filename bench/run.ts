@@ -32,6 +32,7 @@ const HELP = `npm run bench -- [flags]
   --enqueue-rounds R      rounds of the three enqueue ways, median reported (3)
   --concurrency C         requests in flight for the raw enqueue ways (16)
   --e2e-n N               tasks per system end to end (2000)
+  --e2e-rounds R          rounds the end-to-end systems alternate in, median reported (3)
   --window W              most unfinished tasks at once end to end (100)
   --pollers P             celeriac local-runtime pollers end to end (4)
   --celery-concurrency C  Celery prefork processes (2)
@@ -54,6 +55,7 @@ const { values: flags } = parseArgs({
     'enqueue-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     'e2e-n': { type: 'string', default: '2000' },
+    'e2e-rounds': { type: 'string', default: '3' },
     window: { type: 'string', default: '100' },
     pollers: { type: 'string', default: '4' },
     'celery-concurrency': { type: 'string', default: '2' },
@@ -89,6 +91,7 @@ const settings = {
   enqueueRounds: int('enqueue-rounds', 1, 20),
   concurrency: int('concurrency', 1, 256),
   e2eN: int('e2e-n', 10, 50_000),
+  e2eRounds: int('e2e-rounds', 1, 20),
   window: int('window', 1, 5_000),
   pollers: int('pollers', 1, 64),
   celeryConcurrency: int('celery-concurrency', 1, 32),
@@ -173,6 +176,7 @@ try {
       await benchEndToEnd(ctx, {
         n: settings.e2eN,
         window: settings.window,
+        rounds: settings.e2eRounds,
         pollers: settings.pollers,
         celeryConcurrency: settings.celeryConcurrency,
         timeoutMs: settings.timeoutMs,
