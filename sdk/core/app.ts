@@ -127,7 +127,7 @@ export class App implements ResultSource {
     if (this.registry.has(name)) {
       throw new CeleriacError(ErrorCode.TASK_ALREADY_REGISTERED, `A task named "${name}" is already registered in app "${this.name}".`);
     }
-    const resolved = this.resolveTaskOptions(name, options as TaskOptions);
+    const resolved = this.resolveTaskOptions(name, options as unknown as TaskOptions);
     const task = new Task<A, R>(name, fn, resolved, {
       clock: this.clock,
       publish: (queue, taskName, envelope, delaySeconds) => this.publish(queue, taskName, envelope, delaySeconds),
@@ -344,6 +344,7 @@ export class App implements ResultSource {
       duplicateProtection: options.duplicateProtection ?? app.duplicateProtection ?? true,
       argsSchema: options.argsSchema,
       autoretryFor: options.autoretryFor,
+      redact: options.redact ?? false,
     };
   }
 }

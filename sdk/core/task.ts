@@ -19,6 +19,7 @@ export interface ResolvedTaskOptions {
   readonly duplicateProtection: boolean;
   readonly argsSchema: StandardSchemaV1 | undefined;
   readonly autoretryFor: readonly ErrorClass[] | ((error: unknown) => boolean) | undefined;
+  readonly redact: boolean | ((args: readonly unknown[]) => unknown);
 }
 
 /** What a task needs from its app to send itself. */

@@ -1,9 +1,9 @@
 import type { App, ResolvedQueue } from '../core/app.js';
 import { runWithContext } from '../core/context.js';
-import { MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
+import { MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { ErrorCode, MaxRetriesExceededError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type { TaskRecord } from '../core/ports/result-backend.js';
+import type { RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
 import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { retryDelaySeconds } from '../core/retry.js';
@@ -11,7 +11,9 @@ import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
 import { TaskState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
+import { argsRepr } from './args-repr.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
+import { emfFields } from './metrics.js';
 import { fanOutMessages } from './fan-out.js';
 import { toStoredError } from './stored-error.js';
 
@@ -48,6 +50,8 @@ export interface WorkerOptions {
 export interface BatchOptions {
   /** Epoch milliseconds at which the invocation is stopped (Lambda: now + remaining time). */
   readonly deadlineMs?: number;
+  /** Id of the invocation, recorded as the task's `workerId` (Lambda: the request id). */
+  readonly invocationId?: string;
 }
 
 /** What becomes of one message: deleted from the queue, or left on it. */
@@ -58,9 +62,13 @@ export interface BatchResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-const jsonLog = (event: WorkerEvent): void => {
-  console.log(JSON.stringify({ level: event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info', message: formatWorkerEvent(event), ...event }));
-};
+/** One JSON line per event; task outcomes carry CloudWatch Embedded Metric Format fields. */
+const jsonLog =
+  (appName: string) =>
+  (event: WorkerEvent): void => {
+    const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
+    console.log(JSON.stringify({ level, message: formatWorkerEvent(event), ...event, ...emfFields(appName, event, Date.now()) }));
+  };
 
 class Poison extends Error {
   constructor(
@@ -89,7 +97,7 @@ export class Worker {
     private readonly app: App,
     options: WorkerOptions = {},
   ) {
-    this.log = options.log ?? jsonLog;
+    this.log = options.log ?? jsonLog(app.name);
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
   }
@@ -145,6 +153,7 @@ export class Worker {
       return this.defer(record, envelope, seconds, 'eta');
     }
 
+    const monitoring = this.monitoring(record, envelope, task, options);
     const claim = task.options.duplicateProtection
       ? await this.app.backend().claim({
           id: envelope.id,
@@ -153,6 +162,7 @@ export class Worker {
           now: new Date(now),
           leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
           expiresAt,
+          monitoring,
         })
       : unclaimed(record, envelope);
     if (claim.status === 'finished') {
@@ -167,6 +177,7 @@ export class Worker {
       const reason = `expired at ${envelope.expires}, before a worker could start it`;
       await this.app.backend().save({
         ...this.baseRecord(envelope, queue, expiresAt),
+        ...monitoring,
         state: TaskState.REVOKED,
         retries: claim.retries,
         dateDone: new Date(now),
@@ -175,7 +186,7 @@ export class Worker {
       this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
       return 'ack';
     }
-    return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
+    return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options, { ...monitoring, retryHistory: claim.retryHistory ?? [] });
   }
 
   private async run(
@@ -187,6 +198,7 @@ export class Worker {
     retries: number,
     expiresAt: number,
     options: BatchOptions,
+    monitoring: TaskMonitoring & { retryHistory: readonly RetryEntry[] },
   ): Promise<Disposition> {
     const clock = this.app.clock;
     const started = clock.now();
@@ -198,7 +210,13 @@ export class Worker {
             () => controller.abort(new TimeLimitExceededError(`Task ${task.name}[${envelope.id}] was stopped: the worker invocation ran out of time`)),
             Math.max(0, options.deadlineMs - this.safetyMarginMs - started),
           );
-    const base = { ...this.baseRecord(envelope, queue, expiresAt), dateStarted: new Date(started) };
+    const { retryHistory, ...shown } = monitoring;
+    const startedRecord = {
+      ...this.baseRecord(envelope, queue, expiresAt),
+      ...shown,
+      ...(retryHistory.length ? { retryHistory } : {}),
+      dateStarted: new Date(started),
+    };
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
       const value = await runWithContext(
@@ -222,6 +240,7 @@ export class Worker {
     }
     const runtimeMs = clock.now() - started;
     const backend = this.app.backend();
+    const base = { ...startedRecord, runtimeMs };
 
     if (outcome.ok) {
       let result: JsonValue;
@@ -248,12 +267,14 @@ export class Worker {
       return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries));
     }
     const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
+    const entry: RetryEntry = { at: new Date(clock.now()), countdownSeconds: retry, error: `${stored.type}: ${stored.message}`.slice(0, 300) };
     await backend.save({
       ...base,
       state: TaskState.RETRY,
       retries: retries + 1,
       error: stored,
       retryAt: new Date(clock.now() + retry * 1000),
+      retryHistory: [...retryHistory, entry].slice(-MAX_RETRY_HISTORY),
     });
     this.log({ type: 'retry', id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
     await this.changeVisibility(record, retry);
@@ -304,6 +325,8 @@ export class Worker {
       const queue = this.queueOf(record, envelope);
       await this.app.backend().save({
         id,
+        sentAt: sentTime(record, envelope?.sentAt ?? null, now),
+        ...(envelope ? argsRepr(this.app.findTask(envelope.task)?.options ?? { redact: false }, envelope.args, envelope.kwargs) : {}),
         state: TaskState.FAILURE,
         ...(taskName ? { task: taskName } : {}),
         queue: queue.name,
@@ -391,8 +414,17 @@ export class Worker {
     );
   }
 
-  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number) {
+  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt'> {
     return { id: envelope.id, task: envelope.task, queue: queue.name, expiresAt };
+  }
+
+  /** The monitoring fields known when a task starts: shown arguments, sent time, invocation. */
+  private monitoring(record: QueueRecord, envelope: Envelope, task: AnyTask, options: BatchOptions) {
+    return {
+      ...argsRepr(task.options, envelope.args, envelope.kwargs),
+      sentAt: sentTime(record, envelope.sentAt, this.app.clock.now()),
+      ...(options.invocationId !== undefined ? { workerId: options.invocationId } : {}),
+    };
   }
 
   private resultExpiresSeconds(taskName: string | undefined): number {
@@ -405,6 +437,14 @@ export class Worker {
 function unclaimed(record: QueueRecord, envelope: Envelope): { readonly status: 'claimed'; readonly retries: number } {
   const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
   return { status: 'claimed', retries: envelope.retries + Math.max(0, (Number.isFinite(received) ? received : 1) - 1) };
+}
+
+/** When a message was sent: the envelope's `sentAt`, else the broker's timestamp, else now. */
+function sentTime(record: QueueRecord, sentAt: string | null, now: number): Date {
+  const fromEnvelope = sentAt === null ? NaN : Date.parse(sentAt);
+  if (Number.isFinite(fromEnvelope)) return new Date(fromEnvelope);
+  const fromBroker = Number(record.attributes?.SentTimestamp);
+  return new Date(Number.isFinite(fromBroker) && fromBroker > 0 ? fromBroker : now);
 }
 
 /** The physical queue name at the end of a queue ARN. */
