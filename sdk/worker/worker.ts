@@ -3,7 +3,7 @@ import { runWithContext } from '../core/context.js';
 import { MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { ErrorCode, MaxRetriesExceededError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type { RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
+import type { ClaimOutcome, RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
 import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { retryDelaySeconds } from '../core/retry.js';
@@ -434,7 +434,7 @@ export class Worker {
 }
 
 /** Lean mode (`duplicateProtection: false`): run without a claim; retries counted from the receive count. */
-function unclaimed(record: QueueRecord, envelope: Envelope): { readonly status: 'claimed'; readonly retries: number } {
+function unclaimed(record: QueueRecord, envelope: Envelope): Extract<ClaimOutcome, { status: 'claimed' }> {
   const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
   return { status: 'claimed', retries: envelope.retries + Math.max(0, (Number.isFinite(received) ? received : 1) - 1) };
 }
