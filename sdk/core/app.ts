@@ -341,6 +341,7 @@ export class App implements ResultSource {
         Number.MAX_SAFE_INTEGER,
       ),
       ignoreResult: options.ignoreResult ?? app.ignoreResult ?? false,
+      duplicateProtection: options.duplicateProtection ?? app.duplicateProtection ?? true,
       argsSchema: options.argsSchema,
       autoretryFor: options.autoretryFor,
       redact: options.redact ?? false,
