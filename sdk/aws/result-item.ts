@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ResultRecordError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
-import { TaskState } from '../core/states.js';
+import { CUSTOM_STATE, TaskState } from '../core/states.js';
 
 /** Version of the DynamoDB item layout this library writes. */
 export const RESULT_ITEM_VERSION = 1;
@@ -13,7 +13,8 @@ export type Item = Record<string, AttributeValue>;
 /**
  * Item layout (v1): `id` S (key), `v` N, `state` S, `task` S, `queue` S, `result` S (JSON),
  * `error` S (JSON), `retries` N, `dateStarted` / `dateDone` / `leaseUntil` / `retryAt` N (epoch ms),
- * `expiresAt` N (epoch seconds, the table's TTL attribute).
+ * `expiresAt` N (epoch seconds, the table's TTL attribute); workflow fields `parentId` / `rootId` /
+ * `groupId` S, `children` L of S; `meta` S (JSON, custom states); `terminateRequested` BOOL.
  */
 export function encodeResultItem(record: TaskRecord): Item {
   const item: Item = {
@@ -31,6 +32,13 @@ export function encodeResultItem(record: TaskRecord): Item {
     const date = record[key];
     if (date !== undefined) item[key] = { N: String(date.getTime()) };
   }
+  for (const key of ['parentId', 'rootId', 'groupId'] as const) {
+    const value = record[key];
+    if (value !== undefined) item[key] = { S: value };
+  }
+  if (record.meta !== undefined) item.meta = { S: JSON.stringify(record.meta) };
+  if (record.children?.length) item.children = { L: record.children.map((child) => ({ S: child })) };
+  if (record.terminateRequested) item.terminateRequested = { BOOL: true };
   return item;
 }
 
@@ -41,7 +49,7 @@ export function encodeResultItem(record: TaskRecord): Item {
 export function decodeResultItem(item: Item): TaskRecord {
   const id = item.id?.S;
   const state = item.state?.S;
-  if (!id || !state || !(Object.values(TaskState) as string[]).includes(state)) {
+  if (!id || !state || !((Object.values(TaskState) as string[]).includes(state) || CUSTOM_STATE.test(state))) {
     throw new ResultRecordError(`Item ${JSON.stringify(item.id)} is not a celeriac task record (state ${JSON.stringify(state)})`);
   }
   const v = Number(item.v?.N ?? RESULT_ITEM_VERSION);
@@ -61,6 +69,12 @@ export function decodeResultItem(item: Item): TaskRecord {
     ...dateField(item, 'leaseUntil'),
     ...dateField(item, 'retryAt'),
     expiresAt: Number(item.expiresAt?.N ?? 0),
+    ...(item.meta?.S !== undefined ? { meta: parseJson<JsonValue>(id, 'meta', item.meta.S) } : {}),
+    ...(item.parentId?.S !== undefined ? { parentId: item.parentId.S } : {}),
+    ...(item.rootId?.S !== undefined ? { rootId: item.rootId.S } : {}),
+    ...(item.groupId?.S !== undefined ? { groupId: item.groupId.S } : {}),
+    ...(item.children?.L ? { children: item.children.L.map((child) => child.S ?? '') } : {}),
+    ...(item.terminateRequested?.BOOL ? { terminateRequested: true } : {}),
   };
 }
 

@@ -1,13 +1,34 @@
 import { AsyncResult, type ResultSource } from './async-result.js';
 import * as D from './defaults.js';
 import { CeleriacError, ConfigError, ErrorCode, UnknownTaskError } from './errors.js';
+import { Hooks, type HookHandler, type HookName } from './hooks.js';
 import type { AppConfig, ErrorClass, QueueOptions, TaskOptions, Transport } from './options.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Broker } from './ports/broker.js';
-import type { ResultBackend } from './ports/result-backend.js';
+import type { ResultBackend, RevokeOutcome } from './ports/result-backend.js';
 import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
 import { BatchingPublisher } from './publisher.js';
+import { parseRateLimit } from './rate-limit.js';
+import { compileTaskRoutes, routeTask, type TaskRoutes } from './routing.js';
 import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
+
+/** Options of `revoke()` (Celery: `revoke(terminate=…)`). */
+export interface RevokeOptions {
+  /**
+   * Also stop the task if it is running: its `signal` aborts with `TaskRevokedError` and its record
+   * becomes REVOKED. The worker notices within its `revokeCheckIntervalMs`.
+   * @default false
+   */
+  readonly terminate?: boolean;
+  /**
+   * Why, recorded with the REVOKED state.
+   * @default 'revoked by request'
+   */
+  readonly reason?: string;
+}
+
+/** Called by `revoke()` after the backend recorded it: how other parts (e.g. a scheduler holding a delayed task) drop the task too. */
+export type RevokeHandler = (id: string, outcome: RevokeOutcome) => void | Promise<void>;
 
 /** A queue's settings with defaults applied. */
 export interface ResolvedQueue {
@@ -48,8 +69,8 @@ export class App implements ResultSource {
   readonly worker: ResolvedWorker;
   /** Name of the DynamoDB table holding task records. */
   readonly resultsTableName: string;
-  /** The clock. */
-  readonly clock: Clock;
+  /** Typed hooks for logging and tracing (Celery: signals). */
+  readonly hooks = new Hooks();
   /** Default time a task record is kept, in seconds. */
   readonly resultExpiresSeconds: number;
   /** Error classes `get()` re-creates, by name. */
@@ -57,6 +78,9 @@ export class App implements ResultSource {
 
   private readonly config: AppConfig;
   private readonly registry = new Map<string, AnyTask>();
+  private readonly routes: TaskRoutes;
+  private readonly revokeHandlers: RevokeHandler[] = [];
+  private currentClock: Clock;
   private readonly publisher: BatchingPublisher;
   private transportSource: AppConfig['transport'];
   private resolvedTransport: Transport | undefined;
@@ -69,7 +93,8 @@ export class App implements ResultSource {
     }
     this.config = config;
     this.name = config.name;
-    this.clock = config.clock ?? systemClock;
+    this.currentClock = config.clock ?? systemClock;
+    this.routes = compileTaskRoutes(config.taskRoutes);
     this.worker = {
       timeoutSeconds: positiveInt(config.worker?.timeoutSeconds ?? D.DEFAULT_WORKER_TIMEOUT_SECONDS, 'worker.timeoutSeconds', 900),
       memoryMb: positiveInt(config.worker?.memoryMb ?? D.DEFAULT_WORKER_MEMORY_MB, 'worker.memoryMb', 10_240),
@@ -78,6 +103,7 @@ export class App implements ResultSource {
     this.queues = new Map(Object.entries(declared).map(([name, options]) => [name, this.resolveQueue(name, options)]));
     this.defaultQueue = config.defaultQueue ?? (this.queues.has(D.DEFAULT_QUEUE) ? D.DEFAULT_QUEUE : [...this.queues.keys()][0] ?? D.DEFAULT_QUEUE);
     this.assertQueue(this.defaultQueue);
+    for (const route of this.routes) this.assertQueue(route.queue);
     this.resultsTableName = `${this.name}-results`;
     this.resultExpiresSeconds = positiveInt(config.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS, 'resultExpiresSeconds', Number.MAX_SAFE_INTEGER);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
@@ -99,14 +125,72 @@ export class App implements ResultSource {
       throw new CeleriacError(ErrorCode.TASK_ALREADY_REGISTERED, `A task named "${name}" is already registered in app "${this.name}".`);
     }
     const resolved = this.resolveTaskOptions(name, options as TaskOptions);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const app = this;
     const task = new Task<A, R>(name, fn, resolved, {
-      clock: this.clock,
+      get clock() {
+        return app.clock;
+      },
+      get resultExpiresSeconds() {
+        return app.resultExpiresSeconds;
+      },
       publish: (queue, taskName, envelope, delaySeconds) => this.publish(queue, taskName, envelope, delaySeconds),
       asyncResult: (id) => this.asyncResult(id),
       assertQueue: (queue) => this.assertQueue(queue),
+      getTask: (taskName) => this.getTask(taskName),
+      backend: () => this.backend(),
     });
     this.registry.set(name, task);
     return task;
+  }
+
+  /** The clock. */
+  get clock(): Clock {
+    return this.currentClock;
+  }
+
+  /** Replaces the clock (`celeriac/testing` drives a virtual one). */
+  useClock(clock: Clock): void {
+    this.currentClock = clock;
+  }
+
+  /**
+   * Adds a hook handler (shorthand for `app.hooks.on`); returns a function that removes it.
+   * @example
+   * app.on('beforePublish', ({ headers }) => { headers.traceId = currentTraceId(); });
+   */
+  on<K extends HookName>(name: K, handler: HookHandler<K>): () => void {
+    return this.hooks.on(name, handler);
+  }
+
+  /**
+   * Revokes a task (Celery: `app.control.revoke(id)`): not yet started, it is recorded REVOKED and
+   * never runs; running, with `terminate` its worker aborts it; finished, nothing changes. Then runs
+   * the revoke handlers (see {@link addRevokeHandler}).
+   * @example
+   * await app.revoke(result.id, { terminate: true });
+   */
+  async revoke(id: string, options: RevokeOptions = {}): Promise<RevokeOutcome> {
+    const now = this.clock.now();
+    const reason = options.reason ?? 'revoked by request';
+    const outcome = await this.backend().revoke({
+      id,
+      reason,
+      terminate: options.terminate ?? false,
+      now: new Date(now),
+      expiresAt: Math.ceil(now / 1000) + this.resultExpiresSeconds,
+    });
+    if (outcome.status === 'revoked') await this.hooks.emit('revoked', { id, reason, terminated: false });
+    for (const handler of this.revokeHandlers) await handler(id, outcome);
+    return outcome;
+  }
+
+  /**
+   * Adds a handler `revoke()` calls after recording the revoke: the extension point for parts that
+   * hold a task elsewhere (a one-time schedule for a far countdown deletes it here).
+   */
+  addRevokeHandler(handler: RevokeHandler): void {
+    this.revokeHandlers.push(handler);
   }
 
   /** The task registered under `name`, or undefined. */
@@ -198,7 +282,14 @@ export class App implements ResultSource {
   }
 
   private async publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void> {
-    await this.publisher.publish(this.queue(queue).queueName, taskName, { id: envelope.id, body: encodeEnvelope(envelope), delaySeconds });
+    let sent = envelope;
+    if (this.hooks.has('beforePublish')) {
+      const headers = { ...envelope.headers };
+      await this.hooks.emit('beforePublish', { id: envelope.id, task: taskName, queue, headers });
+      sent = { ...envelope, headers };
+    }
+    await this.publisher.publish(this.queue(queue).queueName, taskName, { id: sent.id, body: encodeEnvelope(sent), delaySeconds });
+    if (this.hooks.has('afterPublish')) await this.hooks.emit('afterPublish', { id: envelope.id, task: taskName, queue });
   }
 
   private resolveQueue(name: string, options: QueueOptions): ResolvedQueue {
@@ -237,7 +328,7 @@ export class App implements ResultSource {
 
   private resolveTaskOptions(name: string, options: TaskOptions): ResolvedTaskOptions {
     const app = this.config;
-    const queue = options.queue ?? this.defaultQueue;
+    const queue = options.queue ?? routeTask(this.routes, name) ?? this.defaultQueue;
     this.assertQueue(queue);
     const maxRetries = nonNegativeInt(options.maxRetries ?? app.maxRetries ?? D.DEFAULT_MAX_RETRIES, `${name}: maxRetries`);
     const { maxReceiveCount } = this.queue(queue);
@@ -264,6 +355,10 @@ export class App implements ResultSource {
       ignoreResult: options.ignoreResult ?? app.ignoreResult ?? false,
       argsSchema: options.argsSchema,
       autoretryFor: options.autoretryFor,
+      storeErrorsEvenIfIgnored: options.storeErrorsEvenIfIgnored ?? app.storeErrorsEvenIfIgnored ?? true,
+      rateLimit: options.rateLimit === undefined ? undefined : parseRateLimit(options.rateLimit, `${name}: rateLimit`),
+      softTimeLimitSeconds: optionalSeconds(options.softTimeLimitSeconds, `${name}: softTimeLimitSeconds`, this.worker.timeoutSeconds),
+      timeLimitSeconds: optionalSeconds(options.timeLimitSeconds, `${name}: timeLimitSeconds`, this.worker.timeoutSeconds),
     };
   }
 }
@@ -279,6 +374,14 @@ export function createCoreApp(config: AppConfig): App {
 
 function positiveInt(value: number, field: string, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${field} must be an integer 1–${max}, received ${value}`);
+  return value;
+}
+
+function optionalSeconds(value: number | undefined, field: string, workerTimeoutSeconds: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value <= 0 || value > workerTimeoutSeconds) {
+    throw new ConfigError(`${field} must be > 0 and at most the worker's timeoutSeconds (${workerTimeoutSeconds}), received ${value}`);
+  }
   return value;
 }
 

@@ -24,6 +24,9 @@ export const ErrorCode = {
   MAX_RETRIES_EXCEEDED: 'MAX_RETRIES_EXCEEDED',
   NO_TASK_CONTEXT: 'NO_TASK_CONTEXT',
   TIME_LIMIT_EXCEEDED: 'TIME_LIMIT_EXCEEDED',
+  SOFT_TIME_LIMIT_EXCEEDED: 'SOFT_TIME_LIMIT_EXCEEDED',
+  CHORD_FAILED: 'CHORD_FAILED',
+  PARENT_FAILED: 'PARENT_FAILED',
 } as const;
 
 /** One of the stable error codes. */
@@ -191,6 +194,29 @@ export class TimeLimitExceededError extends CeleriacError {
   override name = 'TimeLimitExceededError';
   constructor(message: string) {
     super(ErrorCode.TIME_LIMIT_EXCEEDED, message);
+  }
+}
+
+/**
+ * The task's `softTimeLimitSeconds` passed: its `signal` aborts with this reason
+ * (`signal.throwIfAborted()` throws it). A task may catch it to clean up and return.
+ */
+export class SoftTimeLimitExceeded extends CeleriacError {
+  override name = 'SoftTimeLimitExceeded';
+  constructor(message: string) {
+    super(ErrorCode.SOFT_TIME_LIMIT_EXCEEDED, message);
+  }
+}
+
+/** A chord member failed, so the chord's callback does not run; its record holds this error. */
+export class ChordError extends CeleriacError {
+  override name = 'ChordError';
+  constructor(
+    /** Id of the member that failed. */
+    readonly memberId: string,
+    message: string,
+  ) {
+    super(ErrorCode.CHORD_FAILED, message);
   }
 }
 

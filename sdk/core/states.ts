@@ -17,6 +17,12 @@ export const TaskState = {
 /** One of the task states. */
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
+/**
+ * A task's state as stored: one of Celery's, or a custom state a task set with `updateState()`
+ * (e.g. `PROGRESS`). A custom state means the task is running.
+ */
+export type AnyState = TaskState | (string & {});
+
 /** States after which a task never changes again (Celery: `READY_STATES`). */
 export const READY_STATES: ReadonlySet<TaskState> = new Set([
   TaskState.SUCCESS,
@@ -25,6 +31,9 @@ export const READY_STATES: ReadonlySet<TaskState> = new Set([
 ]);
 
 /** True when `state` is final (SUCCESS, FAILURE or REVOKED). */
-export function isReadyState(state: TaskState): boolean {
-  return READY_STATES.has(state);
+export function isReadyState(state: AnyState): boolean {
+  return READY_STATES.has(state as TaskState);
 }
+
+/** How a custom state is spelled (`PROGRESS`, `UPLOADING`): upper case letters, digits and `_`, 1–40. */
+export const CUSTOM_STATE = /^[A-Z][A-Z0-9_]{0,39}$/;

@@ -1,17 +1,19 @@
 import type { App, ResolvedQueue } from '../core/app.js';
-import { runWithContext } from '../core/context.js';
-import { MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
-import { ErrorCode, MaxRetriesExceededError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
+import { childrenOf, runWithContext, type StateUpdate, type TaskContext } from '../core/context.js';
+import { DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
+import { ErrorCode, MaxRetriesExceededError, OptionsError, TaskRevokedError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
 import { retryDelaySeconds } from '../core/retry.js';
 import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
-import { TaskState } from '../core/states.js';
+import { CUSTOM_STATE, isReadyState, TaskState, type AnyState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
+import { RunGuard } from './run-guard.js';
 import { toStoredError } from './stored-error.js';
+import { WorkflowEffects } from './workflow.js';
 
 /** A received message, shaped like a Lambda SQS record (only the fields the worker reads). */
 export interface QueueRecord {
@@ -40,6 +42,18 @@ export interface WorkerOptions {
    * @default Math.random
    */
   readonly random?: () => number;
+  /**
+   * How often a running task's record is read to see whether `revoke({ terminate: true })` asked to
+   * stop it, in milliseconds (one read each time, only while a task runs longer than this).
+   * @default 1000
+   */
+  readonly revokeCheckIntervalMs?: number;
+  /**
+   * How far ahead a rate-limited task may reserve its start and wait for it in the invocation, in
+   * milliseconds; a task whose turn is further away goes back to the queue until then.
+   * @default 1000
+   */
+  readonly rateLimitHorizonMs?: number;
 }
 
 /** Options of one batch. */
@@ -82,6 +96,9 @@ export class Worker {
   private readonly log: (event: WorkerEvent) => void;
   private readonly safetyMarginMs: number;
   private readonly random: () => number;
+  private readonly revokeCheckIntervalMs: number;
+  private readonly rateLimitHorizonMs: number;
+  private readonly workflow: WorkflowEffects;
 
   constructor(
     private readonly app: App,
@@ -90,6 +107,9 @@ export class Worker {
     this.log = options.log ?? jsonLog;
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
+    this.revokeCheckIntervalMs = options.revokeCheckIntervalMs ?? DEFAULT_REVOKE_CHECK_INTERVAL_MS;
+    this.rateLimitHorizonMs = options.rateLimitHorizonMs ?? DEFAULT_RATE_LIMIT_HORIZON_MS;
+    this.workflow = new WorkflowEffects(app, this.log);
   }
 
   /** Processes a batch; the messages to keep on the queue are returned as `batchItemFailures`. */
@@ -140,6 +160,13 @@ export class Worker {
       const seconds = Math.ceil((Date.parse(envelope.eta) - now) / 1000);
       return this.defer(record, envelope, seconds, 'eta');
     }
+    if (options.deadlineMs !== undefined) {
+      // Not started when it could not finish: left to the queue for another invocation.
+      const needMs = (task.options.timeLimitSeconds ?? 0) * 1000 + this.safetyMarginMs;
+      if (options.deadlineMs - now < needMs) return this.defer(record, envelope, 1, 'deadline');
+    }
+    const limited = await this.rateGate(record, envelope, task);
+    if (limited) return limited;
 
     const claim = await this.app.backend().claim({
       id: envelope.id,
@@ -151,6 +178,8 @@ export class Worker {
     });
     if (claim.status === 'finished') {
       this.log({ type: 'duplicate', id: envelope.id, task: envelope.task, state: claim.state });
+      // A member's join is idempotent: re-joining covers a crash between its record and its join.
+      if (claim.state === TaskState.SUCCESS && envelope.chord !== null) await this.workflow.joinChord(envelope);
       return 'ack';
     }
     if (claim.status === 'running') {
@@ -167,6 +196,7 @@ export class Worker {
         error: { type: 'TaskExpired', code: ErrorCode.TASK_REVOKED, message: `Task ${reason}` },
       });
       this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
+      await this.app.hooks.emit('revoked', { id: envelope.id, task: envelope.task, reason, terminated: false });
       return 'ack';
     }
     return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
@@ -184,18 +214,26 @@ export class Worker {
   ): Promise<Disposition> {
     const clock = this.app.clock;
     const started = clock.now();
-    const controller = new AbortController();
-    const timer =
-      options.deadlineMs === undefined
-        ? undefined
-        : setTimeout(
-            () => controller.abort(new TimeLimitExceededError(`Task ${task.name}[${envelope.id}] was stopped: the worker invocation ran out of time`)),
-            Math.max(0, options.deadlineMs - this.safetyMarginMs - started),
-          );
+    const label = `${task.name}[${envelope.id}]`;
+    const backend = this.app.backend();
+    const guard = new RunGuard({
+      label,
+      startedMs: started,
+      softTimeLimitSeconds: task.options.softTimeLimitSeconds,
+      timeLimitSeconds: task.options.timeLimitSeconds,
+      deadlineMs: options.deadlineMs,
+      safetyMarginMs: this.safetyMarginMs,
+      revokeCheck: {
+        intervalMs: this.revokeCheckIntervalMs,
+        check: async () => ((await backend.get(envelope.id))?.terminateRequested ? 'terminated by revoke()' : undefined),
+      },
+    });
     const base = { ...this.baseRecord(envelope, queue, expiresAt), dateStarted: new Date(started) };
+    let context: TaskContext | undefined;
+    await this.app.hooks.emit('prerun', { id: envelope.id, task: task.name, args, retries });
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
-      const value = await runWithContext(
+      const running = runWithContext(
         {
           id: envelope.id,
           name: task.name,
@@ -204,18 +242,27 @@ export class Worker {
           headers: envelope.headers,
           parentId: envelope.parentId,
           rootId: envelope.rootId ?? envelope.id,
-          signal: controller.signal,
+          signal: guard.controller.signal,
+          updateState: (update) => this.updateState(envelope.id, update),
         },
-        () => task.fn(...args),
+        async () => task.fn(...args),
+        (ctx) => (context = ctx),
       );
-      outcome = { ok: true, value };
+      const settled = await Promise.race([running.then((value) => ({ ok: true as const, value })), guard.stopped]);
+      if ('kind' in settled) {
+        running.catch(() => undefined); // the function may still settle; its outcome is not wanted
+        if (settled.kind === 'terminated') return this.terminated(envelope, task, base, retries, settled.reason, clock.now() - started);
+        outcome = { ok: false, error: settled.error };
+      } else {
+        outcome = settled;
+      }
     } catch (error) {
-      outcome = { ok: false, error: controller.signal.aborted && !(error instanceof Retry) ? new Retry(0, controller.signal.reason, undefined) : error };
+      outcome = { ok: false, error: guard.deadlineHit && !(error instanceof Retry) ? new Retry(0, guard.controller.signal.reason, undefined) : error };
     } finally {
-      if (timer) clearTimeout(timer);
+      guard.dispose();
     }
     const runtimeMs = clock.now() - started;
-    const backend = this.app.backend();
+    const children = context ? childrenOf(context) : [];
 
     if (outcome.ok) {
       let result: JsonValue;
@@ -223,12 +270,24 @@ export class Worker {
         result = JSON.parse(JSON.stringify(outcome.value ?? null)) as JsonValue;
       } catch (cause) {
         outcome = { ok: false, error: new TypeError(`Task returned a value that cannot be stored as JSON: ${(cause as Error).message}`) };
-        return this.fail(base, retries, runtimeMs, outcome.error);
+        return this.fail(envelope, task, base, retries, runtimeMs, outcome.error);
       }
+      const linked = await this.workflow.sendLinks(envelope, result);
+      const allChildren = [...children, ...linked];
       if (!envelope.ignoreResult) {
-        await backend.save({ ...base, state: TaskState.SUCCESS, retries, result, dateDone: new Date(clock.now()) });
+        await backend.save({
+          ...base,
+          state: TaskState.SUCCESS,
+          retries,
+          result,
+          dateDone: new Date(clock.now()),
+          ...(allChildren.length ? { children: allChildren } : {}),
+        });
       }
+      await this.workflow.joinChord(envelope);
       this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, result });
+      await this.app.hooks.emit('success', { id: envelope.id, task: task.name, result, runtimeMs });
+      await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.SUCCESS, runtimeMs });
       return 'ack';
     }
 
@@ -236,10 +295,10 @@ export class Worker {
     if (error instanceof Ignore) return 'ack';
     if (error instanceof Reject) throw new Poison(error, envelope, retries);
     const retry = this.retryDecision(task, error, retries);
-    if (retry === undefined) return this.fail(base, retries, runtimeMs, error);
+    if (retry === undefined) return this.fail(envelope, task, base, retries, runtimeMs, error);
     if (retry === 'exhausted') {
       const cause = error instanceof Retry ? error.cause : error;
-      return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries));
+      return this.fail(envelope, task, base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries));
     }
     const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
     await backend.save({
@@ -250,8 +309,59 @@ export class Worker {
       retryAt: new Date(clock.now() + retry * 1000),
     });
     this.log({ type: 'retry', id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
+    await this.app.hooks.emit('retry', { id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
+    await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.RETRY, runtimeMs });
     await this.changeVisibility(record, retry);
     return 'requeue';
+  }
+
+  /** Records a custom state for the running task (`currentTask().updateState()`). */
+  private async updateState(id: string, update: StateUpdate): Promise<void> {
+    const { state } = update;
+    if (!CUSTOM_STATE.test(state) || isReadyState(state) || state === TaskState.PENDING || state === TaskState.RETRY) {
+      throw new OptionsError(
+        `updateState() takes a custom state in upper case (e.g. 'PROGRESS') or STARTED, not ${JSON.stringify(state)}: final states are recorded by the worker.`,
+      );
+    }
+    await this.app.backend().updateState(id, state, update.meta ?? null);
+  }
+
+  /** A running task stopped by `revoke({ terminate: true })`: recorded REVOKED. */
+  private async terminated(
+    envelope: Envelope,
+    task: AnyTask,
+    base: Omit<TaskRecord, 'state' | 'retries'>,
+    retries: number,
+    reason: string,
+    runtimeMs: number,
+  ): Promise<Disposition> {
+    const error = toStoredError(new TaskRevokedError(envelope.id, reason));
+    await this.app.backend().save({ ...base, state: TaskState.REVOKED, retries, error, dateDone: new Date(this.app.clock.now()) });
+    this.log({ type: 'revoked', id: envelope.id, task: task.name, reason });
+    await this.app.hooks.emit('revoked', { id: envelope.id, task: task.name, reason, terminated: true });
+    await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.REVOKED, runtimeMs });
+    return 'ack';
+  }
+
+  /**
+   * Holds a rate-limited task to its turn: waits in the invocation for a start reserved within the
+   * horizon, else puts the message back until its turn is near. Never fails or drops the task.
+   */
+  private async rateGate(record: QueueRecord, envelope: Envelope, task: AnyTask): Promise<Disposition | undefined> {
+    const limit = task.options.rateLimit;
+    if (!limit) return undefined;
+    const clock = this.app.clock;
+    const now = clock.now();
+    const slot = await this.app.backend().reserveRateSlot({
+      key: task.name,
+      intervalMs: limit.intervalMs,
+      nowMs: now,
+      horizonMs: this.rateLimitHorizonMs,
+      expiresAt: Math.ceil((now + limit.windowMs) / 1000) + 3600,
+    });
+    if (slot.status === 'busy') return this.defer(record, envelope, Math.ceil((slot.busyUntilMs - this.rateLimitHorizonMs - now) / 1000), 'rate');
+    if (slot.atMs > now) await clock.sleep(slot.atMs - now);
+    return undefined;
   }
 
   /** Seconds until the next attempt, 'exhausted' when no retry is left, undefined when the error is not retried. */
@@ -277,10 +387,22 @@ export class Worker {
     return rule.some((type) => error instanceof type);
   }
 
-  private async fail(base: Omit<TaskRecord, 'state' | 'retries'>, retries: number, runtimeMs: number, error: unknown): Promise<Disposition> {
+  private async fail(
+    envelope: Envelope,
+    task: AnyTask,
+    base: Omit<TaskRecord, 'state' | 'retries'>,
+    retries: number,
+    runtimeMs: number,
+    error: unknown,
+  ): Promise<Disposition> {
     const stored = toStoredError(error);
-    await this.app.backend().save({ ...base, state: TaskState.FAILURE, retries, error: stored, dateDone: new Date(this.app.clock.now()) });
+    if (!envelope.ignoreResult || task.options.storeErrorsEvenIfIgnored) {
+      await this.app.backend().save({ ...base, state: TaskState.FAILURE, retries, error: stored, dateDone: new Date(this.app.clock.now()) });
+    }
+    await this.workflow.onFailure(envelope, stored, base.expiresAt);
     this.log({ type: 'failed', id: base.id, task: base.task ?? '?', runtimeMs, error: stored });
+    await this.app.hooks.emit('failure', { id: envelope.id, task: task.name, error: stored });
+    await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.FAILURE as AnyState, runtimeMs });
     return 'ack';
   }
 
@@ -304,6 +426,7 @@ export class Worker {
         expiresAt: Math.ceil(now / 1000) + this.resultExpiresSeconds(taskName),
       });
     }
+    if (envelope && id) await this.workflow.onFailure(envelope, stored, Math.ceil(now / 1000) + this.resultExpiresSeconds(taskName));
     await this.app.broker().deadLetter(record.eventSourceARN, {
       body: record.body,
       messageId: record.messageId,
@@ -313,7 +436,7 @@ export class Worker {
     return 'ack';
   }
 
-  private async defer(record: QueueRecord, envelope: Envelope, seconds: number, reason: 'running' | 'eta'): Promise<Disposition> {
+  private async defer(record: QueueRecord, envelope: Envelope, seconds: number, reason: 'running' | 'eta' | 'deadline' | 'rate'): Promise<Disposition> {
     const bounded = Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(1, seconds));
     this.log({ type: 'deferred', id: envelope.id, task: envelope.task, seconds: bounded, reason });
     await this.changeVisibility(record, bounded);
@@ -364,7 +487,15 @@ export class Worker {
   }
 
   private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number) {
-    return { id: envelope.id, task: envelope.task, queue: queue.name, expiresAt };
+    return {
+      id: envelope.id,
+      task: envelope.task,
+      queue: queue.name,
+      expiresAt,
+      ...(envelope.parentId !== null ? { parentId: envelope.parentId } : {}),
+      ...(envelope.rootId !== null ? { rootId: envelope.rootId } : {}),
+      ...(envelope.groupId !== null ? { groupId: envelope.groupId } : {}),
+    };
   }
 
   private resultExpiresSeconds(taskName: string | undefined): number {
