@@ -100,8 +100,15 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   async get(id: string): Promise<TaskRecord | undefined> {
     try {
-      const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
-      return output.Item ? decodeResultItem(output.Item) : undefined;
+      for (let attempt = 0; ; attempt++) {
+        const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
+        // moto serves a GetItem while an UpdateItem creating the item is half applied (key only): read again.
+        if (output.Item && output.Item.state === undefined && attempt < 3) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          continue;
+        }
+        return output.Item ? decodeResultItem(output.Item) : undefined;
+      }
     } catch (error) {
       throw this.translate(error, 'get', id);
     }

@@ -67,4 +67,4 @@ export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400;
 export const DEFAULT_REVOKE_CHECK_INTERVAL_MS = 1_000;
 
 /** How far ahead a worker reserves a rate-limit slot and waits for it in process, in milliseconds. */
-export const DEFAULT_RATE_LIMIT_HORIZON_MS = 1_000;
+export const DEFAULT_RATE_LIMIT_HORIZON_MS = 2_000;

@@ -11,6 +11,7 @@ import { Ignore, Reject, Retry } from '../core/signals.js';
 import { CUSTOM_STATE, isReadyState, TaskState, type AnyState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
+import { RateGate, type Turn } from './rate-gate.js';
 import { RunGuard } from './run-guard.js';
 import { toStoredError } from './stored-error.js';
 import { WorkflowEffects } from './workflow.js';
@@ -50,8 +51,9 @@ export interface WorkerOptions {
   readonly revokeCheckIntervalMs?: number;
   /**
    * How far ahead a rate-limited task may reserve its start and wait for it in the invocation, in
-   * milliseconds; a task whose turn is further away goes back to the queue until then.
-   * @default 1000
+   * milliseconds; a task whose turn is further away goes back to the queue until its turn is this
+   * near. Larger: fewer trips through the queue, more time spent waiting inside invocations.
+   * @default 2000
    */
   readonly rateLimitHorizonMs?: number;
 }
@@ -97,7 +99,7 @@ export class Worker {
   private readonly safetyMarginMs: number;
   private readonly random: () => number;
   private readonly revokeCheckIntervalMs: number;
-  private readonly rateLimitHorizonMs: number;
+  private readonly rates: RateGate;
   private readonly workflow: WorkflowEffects;
 
   constructor(
@@ -108,7 +110,7 @@ export class Worker {
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
     this.revokeCheckIntervalMs = options.revokeCheckIntervalMs ?? DEFAULT_REVOKE_CHECK_INTERVAL_MS;
-    this.rateLimitHorizonMs = options.rateLimitHorizonMs ?? DEFAULT_RATE_LIMIT_HORIZON_MS;
+    this.rates = new RateGate(app, options.rateLimitHorizonMs ?? DEFAULT_RATE_LIMIT_HORIZON_MS);
     this.workflow = new WorkflowEffects(app, this.log);
   }
 
@@ -165,8 +167,8 @@ export class Worker {
       const needMs = (task.options.timeLimitSeconds ?? 0) * 1000 + this.safetyMarginMs;
       if (options.deadlineMs - now < needMs) return this.defer(record, envelope, 1, 'deadline');
     }
-    const limited = await this.rateGate(record, envelope, task);
-    if (limited) return limited;
+    const turn = await this.rateGate(record, envelope, task);
+    if (typeof turn === 'string') return turn;
 
     const claim = await this.app.backend().claim({
       id: envelope.id,
@@ -198,6 +200,10 @@ export class Worker {
       this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
       await this.app.hooks.emit('revoked', { id: envelope.id, task: envelope.task, reason, terminated: false });
       return 'ack';
+    }
+    if (turn !== undefined) {
+      const late = await this.awaitTurn(record, envelope, task, queue, claim.retries, expiresAt, turn);
+      if (late) return late;
     }
     return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
   }
@@ -344,24 +350,33 @@ export class Worker {
   }
 
   /**
-   * Holds a rate-limited task to its turn: waits in the invocation for a start reserved within the
-   * horizon, else puts the message back until its turn is near. Never fails or drops the task.
+   * Reserves a rate-limited task's turn before its claim; when the schedule is full beyond the
+   * horizon, the message goes back to the queue until its turn is near. Never fails or drops the task.
    */
-  private async rateGate(record: QueueRecord, envelope: Envelope, task: AnyTask): Promise<Disposition | undefined> {
-    const limit = task.options.rateLimit;
-    if (!limit) return undefined;
-    const clock = this.app.clock;
-    const now = clock.now();
-    const slot = await this.app.backend().reserveRateSlot({
-      key: task.name,
-      intervalMs: limit.intervalMs,
-      nowMs: now,
-      horizonMs: this.rateLimitHorizonMs,
-      expiresAt: Math.ceil((now + limit.windowMs) / 1000) + 3600,
-    });
-    if (slot.status === 'busy') return this.defer(record, envelope, Math.ceil((slot.busyUntilMs - this.rateLimitHorizonMs - now) / 1000), 'rate');
-    if (slot.atMs > now) await clock.sleep(slot.atMs - now);
-    return undefined;
+  private async rateGate(record: QueueRecord, envelope: Envelope, task: AnyTask): Promise<Disposition | Turn | undefined> {
+    if (!task.options.rateLimit) return undefined;
+    const reserved = await this.rates.reserve(task);
+    if (reserved.status === 'busy') return this.defer(record, envelope, this.rates.secondsUntilNear(reserved.busyUntilMs), 'rate');
+    return reserved.turn;
+  }
+
+  /**
+   * After the claim: waits for the turn (see {@link RateGate}). When the task may not start now, the
+   * claim is released (PENDING) and the message goes back to the queue.
+   */
+  private async awaitTurn(
+    record: QueueRecord,
+    envelope: Envelope,
+    task: AnyTask,
+    queue: ResolvedQueue,
+    retries: number,
+    expiresAt: number,
+    turn: Turn,
+  ): Promise<Disposition | undefined> {
+    const outcome = await this.rates.awaitTurn(task, turn);
+    if (outcome.status === 'start') return undefined;
+    await this.app.backend().save({ ...this.baseRecord(envelope, queue, expiresAt), state: TaskState.PENDING, retries });
+    return this.defer(record, envelope, outcome.status === 'busy' ? this.rates.secondsUntilNear(outcome.busyUntilMs) : 1, 'rate');
   }
 
   /** Seconds until the next attempt, 'exhausted' when no retry is left, undefined when the error is not retried. */
