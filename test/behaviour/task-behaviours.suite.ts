@@ -45,7 +45,7 @@ export function defineBehaviourTasks(app: App, runs: RunCounter) {
     runs.add(`sum:${key}`);
     return xs.reduce<number>((a, b) => a + (b ?? 0), 0);
   });
-  const boom = app.task('b.boom', async (key: string) => {
+  const boom = app.task('b.boom', async (key: string): Promise<number> => {
     runs.add(`boom:${key}`);
     throw new RangeError(`member ${key} broke`);
   });

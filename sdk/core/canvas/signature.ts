@@ -18,6 +18,10 @@ export type SignatureOptions = Pick<ApplyOptions, 'queue' | 'countdownSeconds' |
  * comes back over JSON.
  */
 export abstract class Canvas<in P extends readonly unknown[], out Out> {
+  /** @internal Type only: what the element takes from its parent, compared strictly (contravariant). */
+  declare readonly acceptsInput?: (input: P) => void;
+  /** @internal Type only: the element's result. */
+  declare readonly producesResult?: Out;
   /** @internal */
   abstract readonly host: TaskHost;
 
@@ -188,7 +192,8 @@ function signatureOptions(options: SignatureOptions, chordMember: boolean): Sign
 /**
  * Chains steps: each step gets the previous step's result first; the chain's result is the last
  * step's (Celery: `chain(a, b, c)` or `a | b | c`). Types flow through: a step must accept the
- * previous result, or be immutable (`si()`).
+ * previous result, or be immutable (`si()`). Up to six steps are typed; nest chains for more
+ * (`chain(chain(a, b, c), d, e)`).
  * @throws {OptionsError} when given no step.
  * @example
  * const total = await (await chain(add.s(2, 2), add.s(4), add.s(8)).delay()).get(); // 16
@@ -217,8 +222,6 @@ export function chain<P extends readonly unknown[], O1, O2, O3, O4, O5, O6>(
   e: Canvas<[O4], O5>,
   f: Canvas<[O5], O6>,
 ): Chain<P, O6>;
-/** Any number of steps, typed loosely (the result is `unknown`). */
-export function chain(...steps: AnyCanvas[]): Chain<any, unknown>;
 export function chain(...steps: AnyCanvas[]): Chain<any, unknown> {
   return new Chain(steps);
 }
