@@ -174,7 +174,7 @@ export class DynamoDbCoordination {
   async reserveRateSlot(request: RateSlotRequest): Promise<RateSlot> {
     const key = { id: { S: `rate#${request.key}` } };
     const now = request.nowMs;
-    for (let attempt = 0; attempt < 8; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const output = await this.client.send(
           new UpdateItemCommand({

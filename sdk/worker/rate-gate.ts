@@ -9,15 +9,15 @@ export interface Turn {
 }
 
 /** What {@link RateGate.awaitTurn} decided. */
-export type TurnOutcome = { readonly status: 'start' } | { readonly status: 'busy'; readonly busyUntilMs: number } | { readonly status: 'missed' };
+export type TurnOutcome = { readonly status: 'start' } | { readonly status: 'missed' };
 
 /**
  * A task's global rate limit, on the worker's side. Turns come from the result backend's shared
  * schedule (one start every interval, see `nextRateSlot`); the gate makes each start happen within
  * a twentieth of the window after its turn, so at most 105 % of the limit (plus one) start in any
- * window whatever the latency of the requests in between. A turn missed because a request was slow
- * is reserved again; to miss fewer, the gate aims each reservation at the time it expects to be
- * ready to start (an average of its own recent reservation-to-start latencies).
+ * window whatever the latency of the requests in between. To miss fewer turns, the gate aims each
+ * reservation at the time it expects to be ready to start (an average of its own recent
+ * reservation-to-start latencies).
  */
 export class RateGate {
   private readonly leadMs = new Map<string, number>();
@@ -34,24 +34,17 @@ export class RateGate {
   }
 
   /**
-   * Waits for `turn` and says whether to start now; reserves again (up to four times) when the turn
-   * was missed.
+   * Waits for `turn` and says whether to start now: only within a twentieth of the window after it.
+   * A missed turn (a slow request in between) is given up rather than chased with more requests,
+   * which would only add load to a slow store; the task goes back to the queue for a new one.
    */
   async awaitTurn(task: AnyTask, turn: Turn): Promise<TurnOutcome> {
     const limit = task.options.rateLimit!;
-    const toleranceMs = limit.windowMs / 20;
     const clock = this.app.clock;
-    let current = turn;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const readyMs = clock.now();
-      this.learn(task.name, readyMs - current.askedAtMs - Math.max(0, current.atMs - current.askedAtMs));
-      if (current.atMs > readyMs) await clock.sleep(current.atMs - readyMs);
-      if (clock.now() <= current.atMs + toleranceMs) return { status: 'start' };
-      const next = await this.ask(task);
-      if (next.status === 'busy') return next;
-      current = next.turn;
-    }
-    return { status: 'missed' };
+    const readyMs = clock.now();
+    this.learn(task.name, readyMs - turn.askedAtMs - Math.max(0, turn.atMs - turn.askedAtMs));
+    if (turn.atMs > readyMs) await clock.sleep(turn.atMs - readyMs);
+    return clock.now() <= turn.atMs + limit.windowMs / 20 ? { status: 'start' } : { status: 'missed' };
   }
 
   /** Seconds to keep a message away so it comes back when the schedule is within the horizon again. */

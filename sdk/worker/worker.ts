@@ -361,8 +361,8 @@ export class Worker {
   }
 
   /**
-   * After the claim: waits for the turn (see {@link RateGate}). When the task may not start now, the
-   * claim is released (PENDING) and the message goes back to the queue.
+   * After the claim: waits for the turn (see {@link RateGate}). When the turn was missed, the claim
+   * is released (PENDING) and the message goes back to the queue for a new turn.
    */
   private async awaitTurn(
     record: QueueRecord,
@@ -376,7 +376,7 @@ export class Worker {
     const outcome = await this.rates.awaitTurn(task, turn);
     if (outcome.status === 'start') return undefined;
     await this.app.backend().save({ ...this.baseRecord(envelope, queue, expiresAt), state: TaskState.PENDING, retries });
-    return this.defer(record, envelope, outcome.status === 'busy' ? this.rates.secondsUntilNear(outcome.busyUntilMs) : 1, 'rate');
+    return this.defer(record, envelope, 1, 'rate');
   }
 
   /** Seconds until the next attempt, 'exhausted' when no retry is left, undefined when the error is not retried. */
