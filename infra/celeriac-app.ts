@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
+import { CeleriacSchedules } from './celeriac-schedules.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -72,6 +73,8 @@ export class CeleriacApp extends Construct {
   readonly table: dynamodb.ITable;
   /** The worker function that runs the tasks of every queue. */
   readonly workerFunction: lambda.IFunction;
+  /** The app's schedules on EventBridge Scheduler: groups, role, declared schedules (id `Schedules`). */
+  readonly schedules: CeleriacSchedules;
 
   private readonly app: App;
 
@@ -103,6 +106,10 @@ export class CeleriacApp extends Construct {
     }
     this.queues = queues;
     this.deadLetterQueues = deadLetterQueues;
+    this.schedules = new CeleriacSchedules(this, 'Schedules', {
+      app,
+      queues: new Map([...app.queues.values()].map((settings) => [settings.queueName, queues.get(settings.name)!])),
+    });
 
     const table = new dynamodb.Table(this, 'Results', {
       tableName: app.resultsTableName,
@@ -128,6 +135,7 @@ export class CeleriacApp extends Construct {
       memorySize: app.worker.memoryMb,
       environment: {
         CELERIAC_APP: app.name,
+        CELERIAC_SCHEDULER_ROLE_ARN: this.schedules.role.roleArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup: new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH }),
@@ -161,17 +169,29 @@ export class CeleriacApp extends Construct {
       });
     }
     table.grant(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    // Tasks may enqueue long countdowns.
+    this.schedules.grantCountdowns(worker);
   }
 
   /**
    * Lets `grantee` send tasks: `sqs:SendMessage`, `sqs:GetQueueUrl` and `sqs:GetQueueAttributes` on
-   * every queue of the app.
+   * every queue of the app, and countdowns beyond 15 minutes (one-time schedules in the countdown group).
    * @example
    * celeriac.grantEnqueue(webFunction);
    */
   grantEnqueue(grantee: iam.IGrantable): iam.Grant {
     const [first, ...rest] = [...this.queues.values()].map((queue) => queue.grantSendMessages(grantee));
-    return rest.reduce((all, grant) => all.combine(grant), first!);
+    return rest.reduce((all, grant) => all.combine(grant), first!).combine(this.schedules.grantCountdowns(grantee));
+  }
+
+  /**
+   * Lets `grantee` manage schedules at run time (`app.schedules`, `celeriac schedules`): see
+   * {@link CeleriacSchedules.grantManage}.
+   * @example
+   * celeriac.grantSchedules(adminFunction);
+   */
+  grantSchedules(grantee: iam.IGrantable): iam.Grant {
+    return this.schedules.grantManage(grantee);
   }
 
   /**

@@ -12,7 +12,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { CeleriacError, ErrorCode, TaskState, type AsyncResult } from '../../sdk/index.js';
-import { add, app, exportUsers, sendEmail, sendSmsCode } from './tasks.js';
+import { add, app, exportUsers, sendEmail, sendSmsCode, weeklySummary } from './tasks.js';
 
 /** Seconds an export waits before it runs (a chance to cancel it, as in the Celery tutorials). */
 const EXPORT_COUNTDOWN_SECONDS = 10;
@@ -23,6 +23,7 @@ const emailBody = z.object({ subject: z.string(), content: z.string(), to: z.str
 const exportBody = z.object({ email: z.string() });
 const smsCodeBody = z.object({ phone: z.string() });
 const addBody = z.object({ x: z.number(), y: z.number() });
+const scheduleBody = z.object({ name: z.string(), email: z.string(), every: z.union([z.string(), z.number()]).optional(), cron: z.string().optional() });
 
 /** An error answered as `{ error: { code, message, field? } }` with its HTTP status. */
 class HttpError extends Error {
@@ -43,6 +44,9 @@ const STATUS_BY_CODE: Partial<Record<string, ContentfulStatusCode>> = {
   [ErrorCode.OPTIONS_INVALID]: 400,
   [ErrorCode.PAYLOAD_TOO_LARGE]: 413,
   [ErrorCode.ENQUEUE_FAILED]: 503,
+  [ErrorCode.SCHEDULE_INVALID]: 400,
+  [ErrorCode.SCHEDULE_EXISTS]: 409,
+  [ErrorCode.SCHEDULE_NOT_FOUND]: 404,
 };
 
 /** Reads the body as JSON and checks it against `schema`; throws an {@link HttpError} (400) otherwise. */
@@ -82,11 +86,15 @@ function accepted(c: Context, result: AsyncResult<unknown>, extra: Record<string
  * - `POST /sms-codes` `{ phone }`: sends `sms.send_code`.
  * - `POST /add` `{ x, y }`: sends `math.add`.
  * - `GET /tasks/:id`: the task's state, result or error.
+ * - `POST /schedules` `{ name, email, every | cron }`: adds a schedule of `reports.weekly_summary` at run
+ *   time (django-celery-beat's `PeriodicTask.objects.create`); `GET /schedules` lists the app's schedules;
+ *   `DELETE /schedules/:name` removes one.
  * - `GET /`: this list, with a curl example each.
  *
  * Errors answer `{ error: { code, message } }`: 400 for a bad body (`BAD_JSON`, `BODY_INVALID`
  * with `field`) or bad task arguments (`ARGS_INVALID`, `OPTIONS_INVALID`), 413 `PAYLOAD_TOO_LARGE`,
- * 503 `ENQUEUE_FAILED` when the queue refused the message, 500 otherwise.
+ * 503 `ENQUEUE_FAILED` when the queue refused the message, 400 `SCHEDULE_INVALID`, 409 `SCHEDULE_EXISTS`,
+ * 404 `SCHEDULE_NOT_FOUND`, 500 otherwise.
  * @example
  * const res = await createServer().request('/add', { method: 'POST', body: JSON.stringify({ x: 4, y: 4 }) });
  * // 202 { taskId: '…', state: 'PENDING', status: '/tasks/…' }
@@ -106,6 +114,9 @@ export function createServer(): Hono {
         { method: 'POST', path: '/sms-codes', task: sendSmsCode.name, body: '{ phone }', example: post('/sms-codes', { phone: '+4915112345678' }) },
         { method: 'POST', path: '/add', task: add.name, body: '{ x, y }', example: post('/add', { x: 4, y: 4 }) },
         { method: 'GET', path: '/tasks/:id', description: "a task's state, result or error", example: `curl -s ${base}/tasks/<taskId>` },
+        { method: 'POST', path: '/schedules', task: weeklySummary.name, body: '{ name, email, every | cron }', example: post('/schedules', { name: 'summary-hourly', email: 'ops@example.com', every: '1h' }) },
+        { method: 'GET', path: '/schedules', description: "the app's schedules with their next runs", example: `curl -s ${base}/schedules` },
+        { method: 'DELETE', path: '/schedules/:name', description: 'removes a schedule', example: `curl -s -X DELETE ${base}/schedules/summary-hourly` },
       ],
     });
   });
@@ -130,6 +141,28 @@ export function createServer(): Hono {
   server.post('/add', async (c) => {
     const { x, y } = await readBody(c, addBody);
     return accepted(c, await add.delay(x, y));
+  });
+
+  server.post('/schedules', async (c) => {
+    const { name, email, every, cron } = await readBody(c, scheduleBody);
+    const args: [string] = [email];
+    const schedule =
+      every !== undefined
+        ? await app.schedules.create(name, weeklySummary, { every, args })
+        : cron !== undefined
+          ? await app.schedules.create(name, weeklySummary, { cron, args })
+          : undefined;
+    if (!schedule) throw new HttpError(400, 'BODY_INVALID', 'Give `every` (e.g. "1h") or `cron` (e.g. "30 7 * * 1").', 'every');
+    return c.json(schedule, 201);
+  });
+
+  server.get('/schedules', async (c) => c.json(await app.schedules.list()));
+
+  server.delete('/schedules/:name', async (c) => {
+    if (!(await app.schedules.delete(c.req.param('name')))) {
+      throw new HttpError(404, ErrorCode.SCHEDULE_NOT_FOUND, `No schedule named "${c.req.param('name')}".`);
+    }
+    return c.body(null, 204);
   });
 
   server.get('/tasks/:id', async (c) => {

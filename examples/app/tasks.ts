@@ -1,10 +1,11 @@
 /**
  * The example app: the tasks of a small web shop, after the scenarios of Celery tutorials:
- * e-mails sent from a web view, a CSV export run later on its own queue, SMS login codes, and `add`.
+ * e-mails sent from a web view, a CSV export run later on its own queue, SMS login codes, `add`, and
+ * periodic tasks (a report every 3 seconds, a weekly summary on Monday 07:30 in Asia/Shanghai).
  * Services import `app` and the tasks; the worker (functions/worker/handler.ts) runs them.
  */
 import { randomInt } from 'node:crypto';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import nodemailer from 'nodemailer';
@@ -24,6 +25,8 @@ export const app = createApp({
     exports: { batchSize: 1, maxConcurrency: 2 },
   },
   errorTypes: [SmsGatewayBusyError],
+  // Celery's `timezone`: crontab schedules are read in it.
+  timezone: 'Asia/Shanghai',
 });
 
 /** Where the example writes its mail, CSV files and SMS log (Lambda: /tmp). */
@@ -99,3 +102,35 @@ export const sendSmsCode = app.task(
     maxRetries: 5,
   },
 );
+
+/** Counts what the shop has produced so far and appends a line to reports/status.log. */
+export const statusReport = app.task(
+  'reports.status',
+  async () => {
+    const count = async (folder: string) => (await readdir(join(outputDir(), folder)).catch(() => [])).length;
+    const line = { at: new Date().toISOString(), emails: await count('outbox'), exports: await count('exports') };
+    await mkdir(join(outputDir(), 'reports'), { recursive: true });
+    await appendFile(join(outputDir(), 'reports', 'status.log'), `${JSON.stringify(line)}\n`);
+    return line;
+  },
+  // Twenty runs a minute: keep their records for an hour only.
+  { resultExpiresSeconds: 3600 },
+);
+
+/** Mails the weekly summary to the given address. */
+export const weeklySummary = app.task(
+  'reports.weekly_summary',
+  async (to: string) => {
+    const result = await sendEmail.delay('Weekly summary', 'The shop had a good week.', to);
+    return { queuedEmail: result.id };
+  },
+  { argsSchema: z.tuple([z.email()]) },
+);
+
+// celery beat's `beat_schedule`: every 3 seconds, and crontab(minute=30, hour=7, day_of_week=1).
+app.schedule('reports.status-every-3s', statusReport, { every: '3s', expires: 30, description: 'shop status, every 3 seconds' });
+app.schedule('reports.weekly-summary', weeklySummary, {
+  cron: '30 7 * * 1',
+  args: ['ops@shop.example'],
+  description: 'weekly summary, Monday 07:30 Shanghai time',
+});

@@ -100,15 +100,11 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   async get(id: string): Promise<TaskRecord | undefined> {
     try {
-      for (let attempt = 0; ; attempt++) {
-        const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
-        // moto serves a GetItem while an UpdateItem creating the item is half applied (key only): read again.
-        if (output.Item && output.Item.state === undefined && attempt < 3) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          continue;
-        }
-        return output.Item ? decodeResultItem(output.Item) : undefined;
-      }
+      const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
+      // An item holding only its key is a write still in progress: moto creates the item before it
+      // applies an UpdateItem's expression, and a concurrent read can see it. Nothing is stored yet.
+      if (!output.Item || Object.keys(output.Item).every((key) => key === 'id')) return undefined;
+      return decodeResultItem(output.Item);
     } catch (error) {
       throw this.translate(error, 'get', id);
     }

@@ -9,6 +9,8 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../core/defaults.js';
+import type { Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
+import { schedulerDeadLetterQueueName } from './eventbridge-scheduler.js';
 
 /** A queue as created by {@link provisionLocalResources}. */
 export interface ProvisionedQueue {
@@ -61,6 +63,31 @@ export async function provisionLocalResources(
   );
   await ensureResultsTable(dynamodb, app.resultsTableName);
   return queues;
+}
+
+/**
+ * Creates the app's schedules declared in code on the current endpoint's Scheduler API, or brings
+ * them back to what the code says, as a deploy does; schedules created at run time are left alone.
+ * Also creates the queue that keeps deliveries Scheduler could not make.
+ * @example
+ * await provisionLocalSchedules(app, { sqs, scheduler: app.scheduler() });
+ */
+export async function provisionLocalSchedules(
+  app: App,
+  clients: { readonly sqs: SQSClient; readonly scheduler: Scheduler },
+): Promise<StoredSchedule[]> {
+  await clients.sqs.send(
+    new CreateQueueCommand({
+      QueueName: schedulerDeadLetterQueueName(app.name),
+      Attributes: { MessageRetentionPeriod: String(DEFAULT_DLQ_RETENTION_SECONDS), SqsManagedSseEnabled: 'true' },
+    }),
+  );
+  const declared = await app.declaredSchedules();
+  return Promise.all(
+    declared.map(async ({ spec }) =>
+      (await clients.scheduler.get(spec.group, spec.name)) ? clients.scheduler.update(spec) : clients.scheduler.create(spec),
+    ),
+  );
 }
 
 async function queueArn(sqs: SQSClient, url: string): Promise<string> {

@@ -31,6 +31,7 @@ export const DEAD_LETTER_ATTRIBUTES = {
   message: 'celeriac-error-message',
   taskId: 'celeriac-task-id',
   sourceMessageId: 'celeriac-source-message-id',
+  schedule: 'celeriac-schedule',
 } as const;
 
 /**
@@ -42,6 +43,7 @@ export class SqsBroker implements Broker {
   private readonly client: SQSClient;
   private readonly urls = new Map<string, Promise<string>>();
   private readonly deadLetterUrls = new Map<string, Promise<string>>();
+  private readonly arns = new Map<string, Promise<string>>();
 
   constructor(options: SqsBrokerOptions) {
     this.client = options.client;
@@ -85,6 +87,7 @@ export class SqsBroker implements Broker {
           [DEAD_LETTER_ATTRIBUTES.message]: text(letter.reason.message),
           [DEAD_LETTER_ATTRIBUTES.sourceMessageId]: text(letter.messageId),
           ...(letter.reason.taskId ? { [DEAD_LETTER_ATTRIBUTES.taskId]: text(letter.reason.taskId) } : {}),
+          ...(letter.reason.schedule ? { [DEAD_LETTER_ATTRIBUTES.schedule]: text(letter.reason.schedule) } : {}),
         },
       }),
     );
@@ -108,6 +111,20 @@ export class SqsBroker implements Broker {
       this.urls.set(queueName, url);
     }
     return url;
+  }
+
+  /** ARN of a queue by physical name (looked up once). */
+  queueArn(queueName: string): Promise<string> {
+    let arn = this.arns.get(queueName);
+    if (!arn) {
+      arn = this.queueUrl(queueName).then(async (url) => {
+        const out = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+        return out.Attributes!.QueueArn!;
+      });
+      arn.catch(() => this.arns.delete(queueName));
+      this.arns.set(queueName, arn);
+    }
+    return arn;
   }
 
   private queueUrlOf(source: string): Promise<string> {

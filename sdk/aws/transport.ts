@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import type { Transport } from '../core/options.js';
 import { DynamoDbResultBackend } from './dynamodb-result-backend.js';
+import { EventBridgeScheduler } from './eventbridge-scheduler.js';
 import { SqsBroker } from './sqs-broker.js';
 
 /** Options of {@link awsTransport}. */
@@ -18,6 +20,16 @@ export interface AwsTransportOptions {
    */
   readonly dynamodb?: DynamoDBClient;
   /**
+   * EventBridge Scheduler client.
+   * @default - a client from the environment
+   */
+  readonly scheduler?: SchedulerClient;
+  /**
+   * Role EventBridge Scheduler assumes to send to the app's queues.
+   * @default - `CELERIAC_SCHEDULER_ROLE_ARN` (set by the CDK construct on its functions), else the role the construct names `<app>-sched-<region>`
+   */
+  readonly schedulerRoleArn?: string;
+  /**
    * Queue URLs by physical name.
    * @default - looked up with `GetQueueUrl`
    */
@@ -25,16 +37,25 @@ export interface AwsTransportOptions {
 }
 
 /**
- * The AWS transport of an app: SQS for messages, DynamoDB for results. Clients read region,
+ * The AWS transport of an app: SQS for messages, DynamoDB for results, EventBridge Scheduler for
+ * schedules and long countdowns. Clients read region,
  * credentials and `AWS_ENDPOINT_URL` (LocalStack, the embedded emulator) from the environment.
  * @example
  * app.useTransport(awsTransport(app, { sqs: new SQSClient({ region: 'eu-west-1' }) }));
  */
-export function awsTransport(app: Pick<App, 'resultsTableName'>, options: AwsTransportOptions = {}): Transport {
+export function awsTransport(app: Pick<App, 'resultsTableName' | 'name'>, options: AwsTransportOptions = {}): Transport {
   const sqs = options.sqs ?? new SQSClient({});
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
+  const broker = new SqsBroker({ client: sqs, ...(options.queueUrls ? { queueUrls: options.queueUrls } : {}) });
+  const roleArn = options.schedulerRoleArn ?? process.env.CELERIAC_SCHEDULER_ROLE_ARN;
   return {
-    broker: new SqsBroker({ client: sqs, ...(options.queueUrls ? { queueUrls: options.queueUrls } : {}) }),
+    broker,
     backend: new DynamoDbResultBackend({ client: dynamodb, tableName: app.resultsTableName }),
+    scheduler: new EventBridgeScheduler({
+      client: options.scheduler ?? new SchedulerClient({}),
+      appName: app.name,
+      queueArn: (name) => broker.queueArn(name),
+      ...(roleArn ? { roleArn } : {}),
+    }),
   };
 }

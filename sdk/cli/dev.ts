@@ -4,9 +4,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../../functions/worker/create-handler.js';
 import { LocalRuntime } from '../aws/local-runtime.js';
-import { provisionLocalResources } from '../aws/provision.js';
+import { LocalScheduler } from '../aws/local-scheduler.js';
+import { provisionLocalResources, provisionLocalSchedules } from '../aws/provision.js';
+import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
 import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
 import { formatWorkerEvent } from '../worker/events.js';
+import { writeDevState } from './connect.js';
 import { loadApp } from './load-app.js';
 
 /** Options of `celeriac dev`. */
@@ -38,8 +41,12 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   const emulator = await resolveEndpoint({ log: (line) => console.error(line) });
   applyLocalAwsEnv(emulator.endpoint);
   let runtime: LocalRuntime | undefined;
+  let beat: LocalScheduler | undefined;
   let served: Served | undefined;
+  let forget: (() => Promise<void>) | undefined;
   const stop = async () => {
+    await forget?.();
+    await beat?.stop();
     await runtime?.stop();
     await served?.close();
     await emulator.stop();
@@ -52,6 +59,17 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     const handler = createWorkerHandler(app, { log: (event) => print(`[${timestamp()}: ${event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO'}/Worker] ${formatWorkerEvent(event)}`) });
     runtime = new LocalRuntime({ app, sqs, handler, queues, concurrency: options.concurrency });
     runtime.start();
+    await provisionLocalSchedules(app, { sqs, scheduler: app.scheduler() });
+    beat = new LocalScheduler({
+      scheduler: app.scheduler(),
+      broker: app.broker(),
+      groups: [scheduleGroupOf(app.name), countdownGroupOf(app.name)],
+      now: () => app.clock.now(),
+      log: (line) => print(`[${timestamp()}: INFO/Beat] ${line.replace(/^celeriac scheduler: /, '')}`),
+    });
+    await beat.start();
+    // Other commands in this directory (`celeriac schedules …`) find the embedded emulator's endpoint.
+    if (emulator.embedded) forget = await writeDevState(emulator.endpoint);
     if (options.serve) {
       const mod = (await import(pathToFileURL(resolve(options.serve)).href)) as { startServer?: (o: { port: number }) => Promise<Served> };
       if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);
@@ -64,6 +82,12 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     print(`- *** --- * --- results:   ${app.resultsTableName}`);
     for (const queue of queues) print(`- ** ---------- queue:     ${queue.name.padEnd(10)} ${queue.url}`);
     print(`--- ***** ----- concurrency: ${options.concurrency} pollers a queue`);
+    const listed = await app.schedules.list();
+    for (const schedule of listed) {
+      const when = schedule.every !== undefined ? `every ${schedule.every}s` : `${schedule.expression} ${schedule.timezone}`;
+      print(`- ** ---------- beat:      ${schedule.name.padEnd(22)} ${when}${schedule.nextRuns[0] ? `, next ${schedule.nextRuns[0].toISOString()}` : ''}`);
+    }
+    if (listed.length === 0) print(`- ** ---------- beat:      no schedules yet (app.schedule(), app.schedules.create() or \`celeriac schedules add\`)`);
     if (served) {
       print('');
       print(`  Example service: ${served.url}`);

@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { startDev } from './dev.js';
+import { schedulesCommand } from './schedules.js';
 
 function nonNegativeInt(value: string): number {
   const n = Number(value);
@@ -41,6 +42,8 @@ program
     process.on('SIGINT', () => shutdown('SIGINT'));
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
+
+program.addCommand(schedulesCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`celeriac: ${(error as Error).message ?? String(error)}`);

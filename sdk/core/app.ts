@@ -10,6 +10,10 @@ import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
 import { BatchingPublisher } from './publisher.js';
 import { parseRateLimit } from './rate-limit.js';
 import { compileTaskRoutes, routeTask, type TaskRoutes } from './routing.js';
+import type { Scheduler } from './ports/scheduler.js';
+import { buildSchedule, type BuiltSchedule, type ScheduleOptions } from './schedule/definition.js';
+import { assertTimeZone } from './schedule/expression.js';
+import { Schedules, type SchedulesHost } from './schedule/schedules.js';
 import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
 
 /** Options of `revoke()` (Celery: `revoke(terminate=…)`). */
@@ -75,12 +79,21 @@ export class App implements ResultSource {
   readonly resultExpiresSeconds: number;
   /** Error classes `get()` re-creates, by name. */
   readonly errorTypes: ReadonlyMap<string, ErrorClass>;
+  /** Time zone of schedules that do not name one (Celery: `timezone`). */
+  readonly timezone: string;
+  /**
+   * Schedules at run time, over the Scheduler (django-celery-beat's models and admin):
+   * `create`, `update`, `get`, `list`, `enable`, `disable`, `delete`.
+   */
+  readonly schedules: Schedules;
 
   private readonly config: AppConfig;
   private readonly registry = new Map<string, AnyTask>();
   private readonly routes: TaskRoutes;
   private readonly revokeHandlers: RevokeHandler[] = [];
   private currentClock: Clock;
+  private readonly declared = new Map<string, BuiltSchedule>();
+  private readonly scheduleHost: SchedulesHost;
   private readonly publisher: BatchingPublisher;
   private transportSource: AppConfig['transport'];
   private resolvedTransport: Transport | undefined;
@@ -107,6 +120,30 @@ export class App implements ResultSource {
     this.resultsTableName = `${this.name}-results`;
     this.resultExpiresSeconds = positiveInt(config.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS, 'resultExpiresSeconds', Number.MAX_SAFE_INTEGER);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
+    this.timezone = config.timezone ?? 'UTC';
+    try {
+      assertTimeZone(this.timezone);
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const app = this;
+    this.scheduleHost = {
+      name: this.name,
+      timezone: this.timezone,
+      get clock() {
+        return app.clock;
+      },
+      queue: (name) => this.queue(name),
+      findTask: (name) => this.findTask(name),
+      scheduler: () => this.scheduler(),
+      declaredScheduleNames: () => new Set(this.declared.keys()),
+    };
+    this.schedules = new Schedules(this.scheduleHost);
+    // A task revoked before it started may be waiting in a one-time schedule (a long countdown): delete it.
+    this.addRevokeHandler(async (id, outcome) => {
+      if (outcome.status === 'revoked' && this.transport().scheduler) await this.schedules.cancelCountdown(id);
+    });
     this.transportSource = config.transport;
     this.publisher = new BatchingPublisher(() => this.transport().broker, config.publishLingerMs ?? D.DEFAULT_PUBLISH_LINGER_MS);
   }
@@ -135,6 +172,7 @@ export class App implements ResultSource {
         return app.resultExpiresSeconds;
       },
       publish: (queue, taskName, envelope, delaySeconds) => this.publish(queue, taskName, envelope, delaySeconds),
+      publishLater: (queue, envelope, at) => this.schedules.scheduleCountdown(envelope.id, envelope.task, this.queue(queue).queueName, encodeEnvelope(envelope), at),
       asyncResult: (id) => this.asyncResult(id),
       assertQueue: (queue) => this.assertQueue(queue),
       getTask: (taskName) => this.getTask(taskName),
@@ -191,6 +229,55 @@ export class App implements ResultSource {
    */
   addRevokeHandler(handler: RevokeHandler): void {
     this.revokeHandlers.push(handler);
+  }
+
+  /**
+   * Declares a periodic task (Celery: a `beat_schedule` entry). Checked now: the task is this app's,
+   * the timing can run on EventBridge Scheduler, the time zone exists and the args pass the task's
+   * schema. The CDK stack provisions it in the app's schedule group; `celeriac dev` creates and
+   * fires it locally.
+   * @throws {ScheduleError} saying what to change.
+   * @example
+   * app.schedule('reports.heartbeat', heartbeat, { every: '3s' });
+   * app.schedule('reports.weekly', weeklyReport, { cron: '30 7 * * 1', timezone: 'Asia/Shanghai', args: ['ops@example.com'] });
+   */
+  schedule<A extends readonly unknown[], R>(name: string, task: Task<A, R>, options: ScheduleOptions<A>): void {
+    if (this.findTask(task.name) !== task) {
+      throw new ConfigError(`Schedule "${name}" runs task "${task.name}", which is not registered in app "${this.name}": register it with app.task() first.`);
+    }
+    if (this.declared.has(name)) throw new ConfigError(`A schedule named "${name}" is already declared in app "${this.name}".`);
+    const built = buildSchedule(this.scheduleHost, name, task.name, options as ScheduleOptions);
+    built.checked.catch(() => undefined); // an asynchronous schema's verdict is awaited by declaredSchedules()
+    this.declared.set(name, built);
+  }
+
+  /**
+   * The schedules declared with {@link App.schedule}, in the form Scheduler stores them.
+   * @throws {ArgsValidationError} when an asynchronous args schema rejects a schedule's args.
+   */
+  async declaredSchedules(): Promise<readonly BuiltSchedule[]> {
+    await Promise.all([...this.declared.values()].map((built) => built.checked));
+    return [...this.declared.values()];
+  }
+
+  /** The schedules declared with {@link App.schedule}, without waiting for asynchronous schema checks. */
+  declaredSchedulesNow(): readonly BuiltSchedule[] {
+    return [...this.declared.values()];
+  }
+
+  /**
+   * The scheduler.
+   * @throws {ConfigError} when the transport has none.
+   */
+  scheduler(): Scheduler {
+    const scheduler = this.transport().scheduler;
+    if (!scheduler) {
+      throw new ConfigError(
+        `App "${this.name}" has no scheduler: schedules at run time and countdowns beyond 15 minutes need one ` +
+          "(createApp from 'celeriac' uses EventBridge Scheduler; celeriac/testing an in-memory one).",
+      );
+    }
+    return scheduler;
   }
 
   /** The task registered under `name`, or undefined. */

@@ -16,6 +16,10 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   ENQUEUE_FAILED: 'ENQUEUE_FAILED',
   NOT_SUPPORTED: 'NOT_SUPPORTED',
+  SCHEDULE_INVALID: 'SCHEDULE_INVALID',
+  SCHEDULE_NOT_FOUND: 'SCHEDULE_NOT_FOUND',
+  SCHEDULE_EXISTS: 'SCHEDULE_EXISTS',
+  SCHEDULER_FAILED: 'SCHEDULER_FAILED',
   RESULT_TIMEOUT: 'RESULT_TIMEOUT',
   RESULT_RECORD_INVALID: 'RESULT_RECORD_INVALID',
   BACKEND_FAILED: 'BACKEND_FAILED',
@@ -135,6 +139,18 @@ export class NotSupportedError extends CeleriacError {
   override name = 'NotSupportedError';
   constructor(message: string) {
     super(ErrorCode.NOT_SUPPORTED, message);
+  }
+}
+
+/**
+ * A schedule cannot be run as given: an expression AWS would reject, a time zone that does not exist,
+ * an interval Scheduler cannot express, args failing the task's schema, or a hand-edited Input that is
+ * not a celeriac message. The message says what to change.
+ */
+export class ScheduleError extends CeleriacError {
+  override name = 'ScheduleError';
+  constructor(message: string, options?: { cause?: unknown; code?: ErrorCode }) {
+    super(options?.code ?? ErrorCode.SCHEDULE_INVALID, message, options);
   }
 }
 

@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Clock } from './ports/clock.js';
 import type { Broker } from './ports/broker.js';
 import type { ResultBackend } from './ports/result-backend.js';
+import type { Scheduler } from './ports/scheduler.js';
 
 /** An error class, for `autoretryFor` and `errorTypes`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -11,6 +12,11 @@ export type ErrorClass = abstract new (...args: any[]) => Error;
 export interface Transport {
   readonly broker: Broker;
   readonly backend: ResultBackend;
+  /**
+   * Where schedules live: periodic schedules created at run time, and countdowns beyond 15 minutes.
+   * @default - none: `app.schedules` and long countdowns throw a `ConfigError`
+   */
+  readonly scheduler?: Scheduler;
 }
 
 /** Settings of one queue: the SQS queue, its dead-letter queue and its worker event source. */
@@ -193,17 +199,28 @@ export interface AppConfig extends TaskDefaults {
    * @default - every task on its own `queue` or the `defaultQueue`
    */
   readonly taskRoutes?: Readonly<Record<string, string>>;
+  /**
+   * Time zone of schedules that do not name one (Celery: `timezone`), an IANA name.
+   * @default 'UTC'
+   */
+  readonly timezone?: string;
 }
 
 /** Options of one call to `applyAsync()`. */
 export interface ApplyOptions {
   /**
-   * Seconds to wait before the task may run (0–900, through SQS `DelaySeconds`; precision: seconds).
+   * Seconds to wait before the task may run. Up to 900 s (15 min) the message waits in SQS
+   * (`DelaySeconds`; precision: seconds). Beyond, it waits in a one-time EventBridge Scheduler
+   * `at()` schedule that deletes itself once run: durable, no worker holds it, no redelivery loop;
+   * on AWS the schedule fires within the minute after the time (Scheduler's precision), and the worker
+   * never starts the task before it.
    * @default 0
    */
   readonly countdownSeconds?: number;
   /**
-   * Earliest time to run, at most 15 minutes ahead. Exclusive with `countdownSeconds`.
+   * Earliest time to run. Exclusive with `countdownSeconds`. Within 15 minutes it waits in SQS;
+   * beyond, in a one-time Scheduler schedule (minute precision on AWS, never early), as for
+   * `countdownSeconds`.
    * @default - now
    */
   readonly eta?: Date | string;

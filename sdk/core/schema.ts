@@ -11,9 +11,25 @@ export async function validateArgs(
   schema: StandardSchemaV1 | undefined,
   args: readonly unknown[],
 ): Promise<unknown[]> {
+  return validateArgsNow(taskName, schema, args);
+}
+
+/**
+ * As {@link validateArgs}, synchronously when the schema validates synchronously (most do): then it
+ * returns the output or throws; otherwise it returns a promise.
+ * @throws {ArgsValidationError} listing each issue with its path.
+ */
+export function validateArgsNow(
+  taskName: string,
+  schema: StandardSchemaV1 | undefined,
+  args: readonly unknown[],
+): unknown[] | Promise<unknown[]> {
   if (!schema) return [...args];
-  let outcome = schema['~standard'].validate(args);
-  if (outcome instanceof Promise) outcome = await outcome;
+  const outcome = schema['~standard'].validate(args);
+  return outcome instanceof Promise ? outcome.then((settled) => outputOf(taskName, settled)) : outputOf(taskName, outcome);
+}
+
+function outputOf(taskName: string, outcome: StandardSchemaV1.Result<unknown>): unknown[] {
   if (outcome.issues) {
     throw new ArgsValidationError(
       taskName,

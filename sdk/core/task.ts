@@ -5,7 +5,7 @@ import { Signature } from './canvas/signature.js';
 import type { SignatureData } from './canvas/signature-data.js';
 import { maybeCurrentTask, recordChild } from './context.js';
 import { DEFAULT_IDEMPOTENCY_WINDOW_SECONDS, ENVELOPE_VERSION, MAX_DELAY_SECONDS } from './defaults.js';
-import { NotSupportedError, OptionsError } from './errors.js';
+import { OptionsError } from './errors.js';
 import type { JsonValue, TaskReturn } from './json.js';
 import type { ApplyOptions, ErrorClass } from './options.js';
 import type { Clock } from './ports/clock.js';
@@ -33,6 +33,8 @@ export interface ResolvedTaskOptions {
 export interface TaskHost {
   readonly clock: Clock;
   publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void>;
+  /** Sends a message at a time beyond the broker's delay limit (a one-time schedule). */
+  publishLater(queue: string, envelope: Envelope, at: Date): Promise<void>;
   asyncResult<R>(id: string): AsyncResult<R>;
   assertQueue(queue: string): void;
   /** The registered task of that name. */
@@ -115,7 +117,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
    * Sends the task with options (Celery: `apply_async`).
    * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`.
    * @throws {OptionsError} when an option is out of range (the message names it and the value).
-   * @throws {NotSupportedError} for a countdown or ETA beyond 15 minutes.
+   * @throws {ConfigError} for a countdown or ETA beyond 15 minutes when the transport has no scheduler.
    * @throws {PayloadTooLargeError} when the message exceeds the queue's size limit.
    * @throws {EnqueueError} when the queue refuses the message.
    * @example
@@ -165,7 +167,12 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
       sentAt: new Date(now).toISOString(),
     };
     try {
-      await this.host.publish(queue, this.name, envelope, delaySeconds);
+      if (delaySeconds > MAX_DELAY_SECONDS) {
+        // Beyond SQS's 15 minutes: a one-time schedule sends it; the worker still honours the exact eta.
+        await this.host.publishLater(queue, envelope, new Date(Math.floor((now + delaySeconds * 1000) / 1000) * 1000));
+      } else {
+        await this.host.publish(queue, this.name, envelope, delaySeconds);
+      }
     } catch (error) {
       if (options.idempotencyKey !== undefined) await this.host.backend().releaseIdempotencyKey(this.idempotencyKey(options.idempotencyKey), id).catch(() => undefined);
       throw error;
@@ -222,12 +229,6 @@ function resolveDelaySeconds(options: ApplyOptions, now: number): number {
   } else if (eta !== undefined) {
     const at = toTime(eta, 'eta');
     seconds = Math.max(0, Math.ceil((at - now) / 1000));
-  }
-  if (seconds > MAX_DELAY_SECONDS) {
-    throw new NotSupportedError(
-      `A countdown or eta of ${seconds} s is beyond SQS's ${MAX_DELAY_SECONDS} s (15 min) delay limit; ` +
-        'longer delays through EventBridge Scheduler are not yet supported. Use at most 900 s for now.',
-    );
   }
   return seconds;
 }

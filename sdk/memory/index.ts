@@ -1,2 +1,3 @@
 export { InMemoryBroker, type InMemoryBrokerOptions, type ReceivedMessage, type StoredMessage } from './in-memory-broker.js';
 export { InMemoryResultBackend } from './in-memory-result-backend.js';
+export { InMemoryScheduler } from './in-memory-scheduler.js';

@@ -16,6 +16,7 @@ import type { WorkerEvent } from '../worker/events.js';
 import { Worker, type WorkerOptions } from '../worker/worker.js';
 import { InMemoryBroker, type StoredMessage } from '../memory/in-memory-broker.js';
 import { InMemoryResultBackend } from '../memory/in-memory-result-backend.js';
+import { InMemoryScheduler } from '../memory/in-memory-scheduler.js';
 
 /** Options of {@link useTestTransport}. */
 export interface TestTransportOptions {
@@ -88,6 +89,8 @@ export class VirtualClock implements Clock {
 export interface TestEnvironment {
   readonly broker: InMemoryBroker;
   readonly backend: InMemoryResultBackend;
+  /** Holds schedules and countdowns beyond 15 minutes (not fired in eager mode). */
+  readonly scheduler: InMemoryScheduler;
   readonly clock: VirtualClock;
   readonly worker: Worker;
   /** Every worker event, in order (`succeeded`, `failed`, `retry`, `deferred`, `revoked`…). */
@@ -120,8 +123,9 @@ export function useTestTransport(app: App, options: TestTransportOptions = {}): 
   const clock = new VirtualClock(options.startMs ?? Date.now(), () => env);
   const broker = new InMemoryBroker({ clock });
   const backend = new InMemoryResultBackend();
+  const scheduler = new InMemoryScheduler({ now: () => clock.now() });
   const events: WorkerEvent[] = [];
-  app.useTransport({ broker, backend });
+  app.useTransport({ broker, backend, scheduler });
   app.useClock(clock);
   const worker = new Worker(app, { log: (event) => events.push(event), ...options.worker });
   const queues = () => [...app.queues.values()];
@@ -157,6 +161,7 @@ export function useTestTransport(app: App, options: TestTransportOptions = {}): 
   env = {
     broker,
     backend,
+    scheduler,
     clock,
     worker,
     events,

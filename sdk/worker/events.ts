@@ -24,6 +24,7 @@ export type WorkerEvent =
   | { readonly type: 'duplicate'; readonly id: string; readonly task: string; readonly state: TaskState }
   | { readonly type: 'deferred'; readonly id: string; readonly task: string; readonly seconds: number; readonly reason: 'running' | 'eta' | 'deadline' | 'rate' }
   | { readonly type: 'revoked'; readonly id: string; readonly task: string; readonly reason: string }
+  | { readonly type: 'fanned-out'; readonly id: string; readonly task: string; readonly runs: number; readonly everySeconds: number }
   | { readonly type: 'error'; readonly messageId: string; readonly error: StoredError };
 
 /**
@@ -48,6 +49,8 @@ export function formatWorkerEvent(event: WorkerEvent): string {
       return `Task ${event.task}[${event.id}] deferred ${event.seconds}s (${DEFER_REASONS[event.reason]})`;
     case 'revoked':
       return `Task ${event.task}[${event.id}] revoked: ${event.reason}`;
+    case 'fanned-out':
+      return `Schedule firing ${event.id}: ${event.runs} runs of ${event.task} enqueued this minute, every ${event.everySeconds}s`;
     case 'error':
       return `Message ${event.messageId} left on the queue after an internal error: ${event.error.type}: ${event.error.message}`;
   }

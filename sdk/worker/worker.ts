@@ -5,6 +5,7 @@ import { ErrorCode, MaxRetriesExceededError, OptionsError, TaskRevokedError, typ
 import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
+import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { retryDelaySeconds } from '../core/retry.js';
 import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
@@ -13,6 +14,7 @@ import type { AnyTask } from '../core/task.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
 import { RateGate, type Turn } from './rate-gate.js';
 import { RunGuard } from './run-guard.js';
+import { fanOutMessages } from './fan-out.js';
 import { toStoredError } from './stored-error.js';
 import { WorkflowEffects } from './workflow.js';
 
@@ -156,6 +158,8 @@ export class Worker {
     const args = await this.validate(task, envelope);
     const queue = this.queueOf(record, envelope);
     const now = this.app.clock.now();
+    const every = envelope.headers[ScheduleHeader.every];
+    if (typeof every === 'number') return this.fanOut(record, envelope, every, now);
     const expiresAt = Math.ceil(now / 1000) + task.options.resultExpiresSeconds;
 
     if (envelope.eta && Date.parse(envelope.eta) - now > 1000) {
@@ -424,7 +428,10 @@ export class Worker {
   /** Poison input: record FAILURE saying why (when an id can be read), move the message to the DLQ, acknowledge it. */
   private async reject(record: QueueRecord, poison: Poison): Promise<Disposition> {
     const { envelope } = poison;
-    const stored = toStoredError(poison.original);
+    const run = (envelope && scheduleRunOf(envelope.headers)) ?? salvageScheduleRun(record.body);
+    const original = toStoredError(poison.original);
+    // A bad hand edit of a schedule: say which schedule, where people will look.
+    const stored = run ? { ...original, message: `${describeScheduleRun(run)}: ${original.message}` } : original;
     const id = envelope?.id ?? salvageTaskId(record.body, record);
     const taskName = envelope?.task ?? salvageTaskName(record.body);
     const now = this.app.clock.now();
@@ -445,9 +452,28 @@ export class Worker {
     await this.app.broker().deadLetter(record.eventSourceARN, {
       body: record.body,
       messageId: record.messageId,
-      reason: { code: stored.code ?? stored.type, message: stored.message, ...(id ? { taskId: id } : {}) },
+      reason: {
+        code: stored.code ?? stored.type,
+        message: stored.message,
+        ...(id ? { taskId: id } : {}),
+        ...(run ? { schedule: `${run.group}/${run.name}` } : {}),
+      },
     });
     this.log({ type: 'rejected', id, task: taskName, messageId: record.messageId, error: stored });
+    return 'ack';
+  }
+
+  /** A sub-minute schedule's firing: enqueue the minute's runs, then drop the firing. */
+  private async fanOut(record: QueueRecord, envelope: Envelope, everySeconds: number, now: number): Promise<Disposition> {
+    const messages = fanOutMessages(envelope, everySeconds, now);
+    const queueName = parseQueueName(record.eventSourceARN);
+    for (let i = 0; i < messages.length; i += 10) {
+      const outcomes = await this.app.broker().sendBatch(queueName, messages.slice(i, i + 10));
+      const refused = outcomes.find((outcome) => !outcome.ok);
+      // Sent runs are deduplicated by id when the firing is retried.
+      if (refused && !refused.ok) throw new Error(`fan-out of ${envelope.task} not fully sent: ${refused.code}: ${refused.message}`);
+    }
+    this.log({ type: 'fanned-out', id: envelope.id, task: envelope.task, runs: messages.length, everySeconds });
     return 'ack';
   }
 
@@ -493,7 +519,7 @@ export class Worker {
   }
 
   private queueOf(record: QueueRecord, envelope: Envelope | undefined): ResolvedQueue {
-    const physical = record.eventSourceARN.split(':').pop() ?? '';
+    const physical = parseQueueName(record.eventSourceARN);
     return (
       this.app.queueByPhysicalName(physical) ??
       (envelope?.queue ? this.app.queues.get(envelope.queue) : undefined) ??
@@ -517,4 +543,9 @@ export class Worker {
     const task = taskName === undefined ? undefined : this.app.findTask(taskName);
     return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
   }
+}
+
+/** The physical queue name at the end of a queue ARN. */
+function parseQueueName(arn: string): string {
+  return arn.split(':').pop() ?? '';
 }

@@ -37,6 +37,12 @@ describe('celeriac dev (the process `npm run dev` starts)', () => {
     expect(output).toContain('queue:     exports');
   });
 
+  it('provisions and fires the declared schedules: the 3-second status report runs, and the Monday crontab is listed', async () => {
+    expect(output).toMatch(/beat: +reports\.status-every-3s +every 3s/);
+    expect(output).toMatch(/beat: +reports\.weekly-summary +cron\(30 7 \? \* 2 \*\) Asia\/Shanghai/);
+    await eventually(() => (output.match(/Task reports\.status\[celeriac-example\.reports\.status-every-3s@\d{8}T\d{6}Z\] succeeded/g)?.length ?? 0) >= 2 || undefined, 30_000, `two status reports in:\n${output}`);
+  });
+
   it('answers POST /emails at once with a task id, and the worker takes the task to SUCCESS', async () => {
     const response = await fetch(`${serviceUrl}/emails`, {
       method: 'POST',

@@ -2,6 +2,7 @@ import { createCoreApp, type App } from '../../sdk/core/app.js';
 import type { AppConfig } from '../../sdk/core/options.js';
 import { InMemoryBroker, type ReceivedMessage } from '../../sdk/memory/in-memory-broker.js';
 import { InMemoryResultBackend } from '../../sdk/memory/in-memory-result-backend.js';
+import { InMemoryScheduler } from '../../sdk/memory/in-memory-scheduler.js';
 import type { WorkerEvent } from '../../sdk/worker/events.js';
 import { Worker, type BatchOptions, type Disposition, type WorkerOptions } from '../../sdk/worker/worker.js';
 import { FakeClock } from '../fixtures/clock.js';
@@ -11,6 +12,7 @@ export interface MemoryHarness {
   readonly app: App;
   readonly broker: InMemoryBroker;
   readonly backend: InMemoryResultBackend;
+  readonly scheduler: InMemoryScheduler;
   readonly clock: FakeClock;
   readonly worker: Worker;
   readonly events: WorkerEvent[];
@@ -39,7 +41,8 @@ export function memoryHarness(config: Partial<AppConfig> = {}, workerOptions: Wo
   const clock = new FakeClock();
   const broker = new InMemoryBroker({ clock });
   const backend = new InMemoryResultBackend();
-  const app = createCoreApp({ name: 'unit', publishLingerMs: 0, clock, transport: { broker, backend }, ...config });
+  const scheduler = new InMemoryScheduler({ now: () => clock.now() });
+  const app = createCoreApp({ name: 'unit', publishLingerMs: 0, clock, transport: { broker, backend, scheduler }, ...config });
   const events: WorkerEvent[] = [];
   const worker = new Worker(app, { log: (event) => events.push(event), random: () => 0.5, ...workerOptions });
   const queueName = (logical = app.defaultQueue) => app.queue(logical).queueName;
@@ -48,6 +51,7 @@ export function memoryHarness(config: Partial<AppConfig> = {}, workerOptions: Wo
     app,
     broker,
     backend,
+    scheduler,
     clock,
     worker,
     events,

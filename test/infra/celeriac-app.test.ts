@@ -16,6 +16,21 @@ describe('CeleriacApp', () => {
   let template: Template;
   const ids = { queue: {} as Record<string, string>, dlq: {} as Record<string, string>, table: '', workerRole: '', webRole: '' };
 
+  /** What a countdown needs: one-time schedules in `shop-eta`, its group, and passing the Scheduler role. */
+  const countdownStatements = () => [
+    {
+      effect: 'Allow',
+      actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+      resources: [
+        JSON.stringify({
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/shop-eta/*']],
+        }),
+      ],
+    },
+    { effect: 'Allow', actions: ['scheduler:GetScheduleGroup'], resources: [logicalId(celeriac.schedules.countdownGroup)] },
+    { effect: 'Allow', actions: ['iam:PassRole'], resources: [logicalId(celeriac.schedules.role)] },
+  ];
+
   beforeAll(() => {
     stack = testStack();
     celeriac = new CeleriacApp(stack, 'Celeriac', { app });
@@ -33,7 +48,8 @@ describe('CeleriacApp', () => {
   });
 
   it('creates each queue under its physical name with SSE and a visibility timeout of 6 × the worker timeout', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 4);
+    // Two queues, their dead-letter queues, and the schedules' delivery dead-letter queue.
+    template.resourceCountIs('AWS::SQS::Queue', 5);
     for (const name of ['default', 'exports']) {
       template.hasResource('AWS::SQS::Queue', {
         Properties: {
@@ -94,7 +110,13 @@ describe('CeleriacApp', () => {
       Handler: 'index.handler',
       Timeout: 30,
       MemorySize: 512,
-      Environment: { Variables: { CELERIAC_APP: 'shop', NODE_OPTIONS: '--enable-source-maps' } },
+      Environment: {
+        Variables: {
+          CELERIAC_APP: 'shop',
+          CELERIAC_SCHEDULER_ROLE_ARN: { 'Fn::GetAtt': [logicalId(celeriac.schedules.role), 'Arn'] },
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
       LoggingConfig: { LogGroup: { Ref: logicalId(celeriac.node.findChild('WorkerLogs')) } },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -124,7 +146,7 @@ describe('CeleriacApp', () => {
     });
   });
 
-  it('grants the worker only what it needs, on the app queue, DLQ and table ARNs', () => {
+  it('grants the worker only what it needs, on the app queue, DLQ, table and countdown group ARNs', () => {
     const queues = Object.values(ids.queue).sort();
     const dlqs = Object.values(ids.dlq).sort();
     expect(statementsOfRole(template, ids.workerRole)).toEqual([
@@ -146,22 +168,26 @@ describe('CeleriacApp', () => {
         actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [ids.table],
       },
+      ...countdownStatements(),
     ]);
   });
 
-  it('names no wildcard resource in any IAM policy', () => {
+  it('names no wildcard resource in any IAM policy, beyond the schedules of its own countdown group', () => {
     const policies = template.findResources('AWS::IAM::Policy');
     expect(Object.keys(policies).length).toBeGreaterThan(0);
-    expect(JSON.stringify(policies)).not.toMatch(/"Resource":"\*"|\*"/);
+    const text = JSON.stringify(policies);
+    expect(text).not.toMatch(/"Resource":"\*"/);
+    expect(text.match(/[^"]*\*"/g)?.every((end) => end === ':schedule/shop-eta/*"')).toBe(true);
   });
 
-  it('grantEnqueue and grantReadResults give a role exactly the send and read actions', () => {
+  it('grantEnqueue and grantReadResults give a role exactly the send, countdown and read actions', () => {
     expect(statementsOfRole(template, ids.webRole)).toEqual([
       {
         effect: 'Allow',
         actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
         resources: Object.values(ids.queue).sort(),
       },
+      ...countdownStatements(),
       { effect: 'Allow', actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem'], resources: [ids.table] },
     ]);
   });
@@ -176,6 +202,7 @@ describe('CeleriacApp', () => {
       'Queue-default',
       'Queue-exports',
       'Results',
+      'Schedules',
       'Worker',
       'WorkerLogs',
     ]);

@@ -8,7 +8,6 @@ import {
   CeleriacError,
   ConfigError,
   ErrorCode,
-  NotSupportedError,
   OptionsError,
   UnknownTaskError,
 } from '../../sdk/core/errors.js';
@@ -144,13 +143,31 @@ describe('task.applyAsync() options', () => {
     return { ...h, add, sent };
   };
 
-  it('refuses a countdown beyond 900 s with NotSupportedError, sending nothing', async () => {
-    const { add, sent } = setup();
-    const error = await add.applyAsync([1, 2], { countdownSeconds: 901 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NotSupportedError);
-    expect((error as Error).message).toContain('901 s');
-    expect((error as Error).message).toContain('900');
+  it('sends a countdown beyond 900 s through a one-time schedule that deletes itself, not the queue', async () => {
+    const { add, sent, scheduler, clock } = setup();
+    const result = await add.applyAsync([1, 2], { countdownSeconds: 20 * 60 });
     expect(sent()).toEqual([]);
+    const [countdown, ...others] = await scheduler.list('unit-eta');
+    expect(others).toEqual([]);
+    expect(countdown).toMatchObject({
+      name: `eta-${result.id}`,
+      expression: `at(${clock.date(20 * 60_000).toISOString().slice(0, 19)})`,
+      timezone: 'UTC',
+      deleteAfterCompletion: true,
+      queueName: 'unit-default',
+    });
+    const envelope = decodeEnvelope(countdown!.input!);
+    expect(envelope).toMatchObject({ id: result.id, task: 'math.add', args: [1, 2], eta: clock.date(20 * 60_000).toISOString() });
+  });
+
+  it('says what is missing when a countdown beyond 900 s has no scheduler to wait in', async () => {
+    const h = memoryHarness();
+    h.app.useTransport({ broker: h.broker, backend: h.backend });
+    const add = h.app.task('math.add', async (x: number, y: number) => x + y);
+    const error = await add.applyAsync([1, 2], { countdownSeconds: 901 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/no scheduler: .*countdowns beyond 15 minutes/);
+    expect(h.broker.messages(h.queueName())).toEqual([]);
   });
 
   it('sends a countdown of 900 s as a 900 s delay with the eta in the envelope', async () => {
@@ -161,9 +178,10 @@ describe('task.applyAsync() options', () => {
     expect(message?.envelope.eta).toBe(clock.date(900_000).toISOString());
   });
 
-  it('refuses an eta more than 15 minutes ahead with NotSupportedError', async () => {
-    const { add, clock } = setup();
-    await expect(add.applyAsync([1, 2], { eta: clock.date(16 * 60_000) })).rejects.toBeInstanceOf(NotSupportedError);
+  it('sends an eta more than 15 minutes ahead through a one-time schedule', async () => {
+    const { add, clock, scheduler } = setup();
+    await add.applyAsync([1, 2], { eta: clock.date(16 * 60_000) });
+    expect((await scheduler.list('unit-eta')).map((s) => s.expression)).toEqual([`at(${clock.date(16 * 60_000).toISOString().slice(0, 19)})`]);
   });
 
   it('refuses countdownSeconds together with eta with OptionsError', async () => {

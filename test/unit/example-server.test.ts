@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createServer, startServer } from '../../examples/app/server.js';
 import { app } from '../../examples/app/tasks.js';
-import { InMemoryBroker, InMemoryResultBackend } from '../../sdk/memory/index.js';
+import { InMemoryBroker, InMemoryResultBackend, InMemoryScheduler } from '../../sdk/memory/index.js';
 
 const DEFAULT_QUEUE = 'celeriac-example-default';
 const EXPORTS_QUEUE = 'celeriac-example-exports';
@@ -12,7 +12,7 @@ let backend: InMemoryResultBackend;
 beforeEach(() => {
   broker = new InMemoryBroker();
   backend = new InMemoryResultBackend();
-  app.useTransport({ broker, backend });
+  app.useTransport({ broker, backend, scheduler: new InMemoryScheduler() });
 });
 
 function post(path: string, body: unknown): Promise<Response> {
@@ -28,6 +28,28 @@ function post(path: string, body: unknown): Promise<Response> {
 function envelopes(queue: string): Array<Record<string, unknown>> {
   return broker.messages(queue).map((m) => JSON.parse(m.body) as Record<string, unknown>);
 }
+
+describe('example server: schedules added at run time', () => {
+  it('POST /schedules adds a weekly summary schedule, GET lists it, DELETE removes it', async () => {
+    const created = await post('/schedules', { name: 'summary-monday', email: 'ops@example.com', cron: '30 7 * * 1' });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ name: 'summary-monday', task: 'reports.weekly_summary', args: ['ops@example.com'], timezone: 'Asia/Shanghai', expression: 'cron(30 7 ? * 2 *)' });
+    const listed = (await (await createServer().request('/schedules')).json()) as { name: string }[];
+    expect(listed.map((s) => s.name)).toEqual(['summary-monday']);
+    expect((await post('/schedules', { name: 'summary-monday', email: 'ops@example.com', cron: '30 7 * * 1' })).status).toBe(409);
+    expect((await createServer().request('/schedules/summary-monday', { method: 'DELETE' })).status).toBe(204);
+    expect((await createServer().request('/schedules/summary-monday', { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('answers 400 with the reason for a schedule Scheduler could not run, or args the task refuses', async () => {
+    const tooOften = await post('/schedules', { name: 'x', email: 'ops@example.com', every: '7s' });
+    expect(tooOften.status).toBe(400);
+    expect(((await tooOften.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'SCHEDULE_INVALID', message: expect.stringMatching(/must divide 60/) });
+    const badEmail = await post('/schedules', { name: 'x', email: 'nope', every: '1h' });
+    expect(badEmail.status).toBe(400);
+    expect(((await badEmail.json()) as { error: { code: string } }).error.code).toBe('ARGS_INVALID');
+  });
+});
 
 describe('example server', () => {
   it('POST /emails answers 202 and enqueues email.send on the default queue', async () => {
@@ -148,7 +170,7 @@ describe('example server', () => {
     const res = await createServer().request('http://localhost:3000/');
     expect(res.status).toBe(200);
     const body = (await res.json()) as { routes: Array<{ path: string; example: string }> };
-    expect(body.routes.map((r) => r.path)).toEqual(['/emails', '/exports', '/sms-codes', '/add', '/tasks/:id']);
+    expect(body.routes.map((r) => r.path)).toEqual(['/emails', '/exports', '/sms-codes', '/add', '/tasks/:id', '/schedules', '/schedules', '/schedules/:name']);
     for (const route of body.routes) expect(route.example).toMatch(/^curl .*http:\/\/localhost:3000\//);
   });
 

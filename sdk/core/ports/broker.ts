@@ -20,7 +20,13 @@ export interface DeadLetter {
   /** The broker's message id. */
   readonly messageId: string;
   /** Why it was dead-lettered, kept beside the body (SQS: message attributes). */
-  readonly reason: { readonly code: string; readonly message: string; readonly taskId?: string };
+  readonly reason: {
+    readonly code: string;
+    readonly message: string;
+    readonly taskId?: string;
+    /** The schedule that sent it (`group/name`), when known. */
+    readonly schedule?: string;
+  };
 }
 
 /**

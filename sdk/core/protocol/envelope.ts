@@ -2,6 +2,8 @@ import { ENVELOPE_VERSION } from '../defaults.js';
 import { EnvelopeError, ErrorCode } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { decodeSignatureData, type SignatureData } from '../canvas/signature-data.js';
+import { SUB_MINUTE_INTERVALS } from '../schedule/intervals.js';
+import { ScheduleHeader, scheduleRunOf, scheduleRunTaskId, type ScheduleRun } from './schedule-headers.js';
 
 /**
  * The message celeriac puts on a queue (JSON, versioned, language-neutral). Only `task` is required
@@ -102,10 +104,16 @@ export function decodeEnvelope(body: string, source: EnvelopeSource = {}): Envel
   const task = raw.task;
   if (typeof task !== 'string' || task.length === 0) throw invalid('task', 'a non-empty string naming a registered task', task);
 
+  const headers = raw.headers ?? {};
+  if (!isObject(headers)) throw invalid('headers', 'an object', headers);
+  const run = scheduleRunOf(headers as Record<string, JsonValue>);
+
   let id = raw.id;
   if (id === undefined || id === null) {
-    if (!source.messageId) throw invalid('id', 'a string (or a broker message id to derive it from)', id);
-    id = `sqs-${source.messageId}`;
+    // A schedule's run is named by its schedule and time, so its duplicates share one id.
+    id = run ? scheduleRunTaskId(run) : undefined;
+    if (id === undefined && !source.messageId) throw invalid('id', 'a string (or a broker message id to derive it from)', raw.id);
+    id ??= `sqs-${source.messageId}`;
   }
   if (typeof id !== 'string' || id.length === 0 || id.length > 255) throw invalid('id', 'a string of 1 to 255 characters', id);
 
@@ -119,8 +127,7 @@ export function decodeEnvelope(body: string, source: EnvelopeSource = {}): Envel
   if (!Array.isArray(links)) throw invalid('links', 'an array', links);
   const errbacks = raw.errbacks ?? [];
   if (!Array.isArray(errbacks)) throw invalid('errbacks', 'an array', errbacks);
-  const headers = raw.headers ?? {};
-  if (!isObject(headers)) throw invalid('headers', 'an object', headers);
+  checkScheduleHeaders(headers);
   const ignoreResult = raw.ignoreResult ?? false;
   if (typeof ignoreResult !== 'boolean') throw invalid('ignoreResult', 'a boolean', ignoreResult);
 
@@ -132,7 +139,7 @@ export function decodeEnvelope(body: string, source: EnvelopeSource = {}): Envel
     kwargs: kwargs as Record<string, JsonValue>,
     retries,
     eta: optionalTime(raw, 'eta'),
-    expires: optionalTime(raw, 'expires'),
+    expires: optionalTime(raw, 'expires') ?? expiresAfterRun(headers, run),
     queue: optionalString(raw, 'queue'),
     parentId: optionalString(raw, 'parentId'),
     rootId: optionalString(raw, 'rootId'),
@@ -169,6 +176,24 @@ export function salvageTaskName(body: string): string | undefined {
     // not JSON
   }
   return undefined;
+}
+
+function checkScheduleHeaders(headers: Record<string, unknown>): void {
+  const every = headers[ScheduleHeader.every];
+  if (every !== undefined && !(SUB_MINUTE_INTERVALS as readonly unknown[]).includes(every)) {
+    throw invalid(`headers.${ScheduleHeader.every}`, `a number of seconds dividing a minute (${SUB_MINUTE_INTERVALS.join(', ')})`, every);
+  }
+  const expiresIn = headers[ScheduleHeader.expiresIn];
+  if (expiresIn !== undefined && (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0)) {
+    throw invalid(`headers.${ScheduleHeader.expiresIn}`, 'a number of seconds > 0', expiresIn);
+  }
+}
+
+/** A schedule's `expires` is relative to each run's scheduled time. */
+function expiresAfterRun(headers: Record<string, unknown>, run: ScheduleRun | undefined): string | null {
+  const seconds = headers[ScheduleHeader.expiresIn];
+  if (typeof seconds !== 'number' || !run?.scheduledTime) return null;
+  return new Date(Date.parse(run.scheduledTime) + seconds * 1000).toISOString();
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

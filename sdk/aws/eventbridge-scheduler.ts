@@ -1,0 +1,203 @@
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  CreateScheduleGroupCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  GetScheduleGroupCommand,
+  ListSchedulesCommand,
+  ResourceNotFoundException,
+  UpdateScheduleCommand,
+  type GetScheduleCommandOutput,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import { CeleriacError, ErrorCode, ScheduleError } from '../core/errors.js';
+import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
+import { parseQueueArn } from './sqs-broker.js';
+
+/** Retries Scheduler makes when sending to the queue fails, and for how long (explicit: AWS's default is 185 attempts over 24 h). */
+export const SCHEDULE_RETRY_POLICY = { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 } as const;
+
+/** Name of the IAM role Scheduler assumes to send an app's messages (the CDK construct creates it). */
+export function schedulerRoleName(appName: string, region: string): string {
+  return `${appName}-sched-${region}`;
+}
+
+/** Name of the queue that keeps an app's schedule deliveries Scheduler could not make. */
+export function schedulerDeadLetterQueueName(appName: string): string {
+  return `${appName}-scheduler-dlq`;
+}
+
+/** Options of {@link EventBridgeScheduler}. */
+export interface EventBridgeSchedulerOptions {
+  readonly client: SchedulerClient;
+  /** App name: names the execution role and the delivery dead-letter queue. */
+  readonly appName: string;
+  /** Resolves a physical queue name to its ARN (e.g. `SqsBroker.queueArn`). */
+  readonly queueArn: (queueName: string) => Promise<string>;
+  /**
+   * Execution role Scheduler assumes to send to the queue.
+   * @default - `<app>-sched-<region>` in the queue's account, as the CDK construct names it
+   */
+  readonly roleArn?: string;
+}
+
+/**
+ * The `Scheduler` port on EventBridge Scheduler: each schedule targets an SQS queue with the
+ * envelope as Input, an explicit retry policy, and a dead-letter queue for deliveries that fail.
+ */
+export class EventBridgeScheduler implements Scheduler {
+  private readonly groups = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: EventBridgeSchedulerOptions) {}
+
+  async create(spec: ScheduleSpec): Promise<StoredSchedule> {
+    await this.ensureGroup(spec.group);
+    try {
+      await this.options.client.send(new CreateScheduleCommand(await this.request(spec)));
+    } catch (error) {
+      if (error instanceof ConflictException) {
+        throw new ScheduleError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_EXISTS, cause: error });
+      }
+      throw failed(`create schedule ${spec.group}/${spec.name}`, error);
+    }
+    return this.mustGet(spec.group, spec.name);
+  }
+
+  async update(spec: ScheduleSpec): Promise<StoredSchedule> {
+    try {
+      await this.options.client.send(new UpdateScheduleCommand(await this.request(spec)));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        throw new ScheduleError(`No schedule "${spec.name}" in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_NOT_FOUND, cause: error });
+      }
+      throw failed(`update schedule ${spec.group}/${spec.name}`, error);
+    }
+    return this.mustGet(spec.group, spec.name);
+  }
+
+  async get(group: string, name: string): Promise<StoredSchedule | undefined> {
+    try {
+      return toStored(await this.options.client.send(new GetScheduleCommand({ GroupName: group, Name: name })));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw failed(`read schedule ${group}/${name}`, error);
+    }
+  }
+
+  async list(group: string): Promise<StoredSchedule[]> {
+    const names: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.options.client.send(new ListSchedulesCommand({ GroupName: group, NextToken: token }));
+        for (const summary of page.Schedules ?? []) if (summary.Name) names.push(summary.Name);
+        token = page.NextToken;
+      } while (token);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return [];
+      throw failed(`list schedules of group ${group}`, error);
+    }
+    const all = await Promise.all(names.map((name) => this.get(group, name)));
+    return all.filter((s): s is StoredSchedule => s !== undefined);
+  }
+
+  async delete(group: string, name: string): Promise<boolean> {
+    try {
+      await this.options.client.send(new DeleteScheduleCommand({ GroupName: group, Name: name }));
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return false;
+      throw failed(`delete schedule ${group}/${name}`, error);
+    }
+  }
+
+  private async request(spec: ScheduleSpec) {
+    const queueArn = await this.options.queueArn(spec.queueName);
+    const { account, region } = parseQueueArn(queueArn);
+    const partition = queueArn.split(':')[1] ?? 'aws';
+    return {
+      GroupName: spec.group,
+      Name: spec.name,
+      ScheduleExpression: spec.expression,
+      ScheduleExpressionTimezone: spec.timezone,
+      State: spec.enabled ? ('ENABLED' as const) : ('DISABLED' as const),
+      Description: spec.description,
+      StartDate: spec.start,
+      EndDate: spec.end,
+      ActionAfterCompletion: spec.deleteAfterCompletion ? ('DELETE' as const) : ('NONE' as const),
+      FlexibleTimeWindow: { Mode: 'OFF' as const },
+      Target: {
+        Arn: queueArn,
+        RoleArn: this.options.roleArn ?? `arn:${partition}:iam::${account}:role/${schedulerRoleName(this.options.appName, region ?? '')}`,
+        Input: spec.input,
+        RetryPolicy: SCHEDULE_RETRY_POLICY,
+        DeadLetterConfig: { Arn: `arn:${partition}:sqs:${region}:${account}:${schedulerDeadLetterQueueName(this.options.appName)}` },
+      },
+    };
+  }
+
+  private async mustGet(group: string, name: string): Promise<StoredSchedule> {
+    const stored = await this.get(group, name);
+    if (!stored) throw new ScheduleError(`Schedule ${group}/${name} vanished right after it was written.`, { code: ErrorCode.SCHEDULE_NOT_FOUND });
+    return stored;
+  }
+
+  /**
+   * Creates the group when it does not exist, once per process. Looked up first: some emulators
+   * (moto) empty an existing group when asked to create it again, where AWS answers ConflictException.
+   */
+  private ensureGroup(group: string): Promise<void> {
+    let pending = this.groups.get(group);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          await this.options.client.send(new GetScheduleGroupCommand({ Name: group }));
+          return;
+        } catch (error) {
+          // Without permission to read it, assume the stack made it; CreateSchedule says otherwise.
+          if (!(error instanceof ResourceNotFoundException)) return;
+        }
+        try {
+          await this.options.client.send(new CreateScheduleGroupCommand({ Name: group }));
+        } catch (error) {
+          if (!(error instanceof ConflictException)) throw failed(`create schedule group ${group}`, error);
+        }
+      })();
+      pending.catch(() => this.groups.delete(group));
+      this.groups.set(group, pending);
+    }
+    return pending;
+  }
+}
+
+function toStored(out: GetScheduleCommandOutput): StoredSchedule {
+  const targetArn = out.Target?.Arn ?? '';
+  const isQueue = /^arn:aws[a-z-]*:sqs:/.test(targetArn);
+  return {
+    group: out.GroupName ?? 'default',
+    name: out.Name!,
+    arn: out.Arn!,
+    expression: out.ScheduleExpression ?? '',
+    timezone: out.ScheduleExpressionTimezone ?? 'UTC',
+    enabled: out.State !== 'DISABLED',
+    description: out.Description || undefined,
+    start: out.StartDate,
+    end: out.EndDate,
+    deleteAfterCompletion: out.ActionAfterCompletion === 'DELETE',
+    targetArn,
+    queueName: isQueue ? parseQueueArn(targetArn).name : undefined,
+    input: out.Target?.Input,
+    createdAt: out.CreationDate,
+    modifiedAt: out.LastModificationDate,
+  };
+}
+
+function failed(what: string, error: unknown): CeleriacError {
+  const name = (error as { name?: string }).name ?? 'Error';
+  return new CeleriacError(
+    ErrorCode.SCHEDULER_FAILED,
+    `Could not ${what}: ${name}: ${(error as Error).message}. Check that the stack is deployed and that this role may use EventBridge Scheduler (grantSchedules).`,
+    { cause: error },
+  );
+}
