@@ -1,3 +1,5 @@
+import { OptionsError } from './errors.js';
+
 /** Task states, named as in Celery, verbatim. */
 export const TaskState = {
   /** Unknown to the backend: waiting in the queue, or never sent (use `exists()` to tell). */
@@ -37,3 +39,16 @@ export function isReadyState(state: AnyState): boolean {
 
 /** How a custom state is spelled (`PROGRESS`, `UPLOADING`): upper case letters, digits and `_`, 1–40. */
 export const CUSTOM_STATE = /^[A-Z][A-Z0-9_]{0,39}$/;
+
+/**
+ * Checks a state a task sets with `updateState()`: a custom one (`PROGRESS`) or STARTED.
+ * @throws {OptionsError} for anything else (final states are recorded by the worker).
+ */
+export function assertCustomState(state: string): string {
+  if (!CUSTOM_STATE.test(state) || isReadyState(state) || state === TaskState.PENDING || state === TaskState.RETRY) {
+    throw new OptionsError(
+      `updateState() takes a custom state in upper case (e.g. 'PROGRESS') or STARTED, not ${JSON.stringify(state)}: final states are recorded by the worker.`,
+    );
+  }
+  return state;
+}

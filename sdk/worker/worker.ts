@@ -1,7 +1,7 @@
 import type { App, ResolvedQueue } from '../core/app.js';
 import { childrenOf, runWithContext, type StateUpdate, type TaskContext } from '../core/context.js';
 import { DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
-import { ErrorCode, MaxRetriesExceededError, OptionsError, TaskRevokedError, type StoredError } from '../core/errors.js';
+import { ErrorCode, MaxRetriesExceededError, TaskRevokedError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
@@ -9,7 +9,7 @@ import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf 
 import { retryDelaySeconds } from '../core/retry.js';
 import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
-import { CUSTOM_STATE, isReadyState, TaskState, type AnyState } from '../core/states.js';
+import { assertCustomState, TaskState, type AnyState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
 import { RateGate, type Turn } from './rate-gate.js';
@@ -171,8 +171,14 @@ export class Worker {
       const needMs = (task.options.timeLimitSeconds ?? 0) * 1000 + this.safetyMarginMs;
       if (options.deadlineMs - now < needMs) return this.defer(record, envelope, 1, 'deadline');
     }
-    const turn = await this.rateGate(record, envelope, task);
-    if (typeof turn === 'string') return turn;
+    // A rate-limited task reserves its turn before the claim (see RateGate); a full schedule sends it
+    // back to the queue until its turn is near: delayed, never failed or dropped.
+    let turn: Turn | undefined;
+    if (task.options.rateLimit) {
+      const reserved = await this.rates.reserve(task);
+      if (reserved.status === 'busy') return this.defer(record, envelope, this.rates.secondsUntilNear(reserved.busyUntilMs), 'rate');
+      turn = reserved.turn;
+    }
 
     const claim = await this.app.backend().claim({
       id: envelope.id,
@@ -205,9 +211,10 @@ export class Worker {
       await this.app.hooks.emit('revoked', { id: envelope.id, task: envelope.task, reason, terminated: false });
       return 'ack';
     }
-    if (turn !== undefined) {
-      const late = await this.awaitTurn(record, envelope, task, queue, claim.retries, expiresAt, turn);
-      if (late) return late;
+    if (turn !== undefined && (await this.rates.awaitTurn(task, turn)).status === 'missed') {
+      // A turn missed (a slow request in between): release the claim and queue the task for a new one.
+      await this.app.backend().save({ ...this.baseRecord(envelope, queue, expiresAt), state: TaskState.PENDING, retries: claim.retries });
+      return this.defer(record, envelope, 1, 'rate');
     }
     return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
   }
@@ -327,13 +334,7 @@ export class Worker {
 
   /** Records a custom state for the running task (`currentTask().updateState()`). */
   private async updateState(id: string, update: StateUpdate): Promise<void> {
-    const { state } = update;
-    if (!CUSTOM_STATE.test(state) || isReadyState(state) || state === TaskState.PENDING || state === TaskState.RETRY) {
-      throw new OptionsError(
-        `updateState() takes a custom state in upper case (e.g. 'PROGRESS') or STARTED, not ${JSON.stringify(state)}: final states are recorded by the worker.`,
-      );
-    }
-    await this.app.backend().updateState(id, state, update.meta ?? null);
+    await this.app.backend().updateState(id, assertCustomState(update.state), update.meta ?? null);
   }
 
   /** A running task stopped by `revoke({ terminate: true })`: recorded REVOKED. */
@@ -351,36 +352,6 @@ export class Worker {
     await this.app.hooks.emit('revoked', { id: envelope.id, task: task.name, reason, terminated: true });
     await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.REVOKED, runtimeMs });
     return 'ack';
-  }
-
-  /**
-   * Reserves a rate-limited task's turn before its claim; when the schedule is full beyond the
-   * horizon, the message goes back to the queue until its turn is near. Never fails or drops the task.
-   */
-  private async rateGate(record: QueueRecord, envelope: Envelope, task: AnyTask): Promise<Disposition | Turn | undefined> {
-    if (!task.options.rateLimit) return undefined;
-    const reserved = await this.rates.reserve(task);
-    if (reserved.status === 'busy') return this.defer(record, envelope, this.rates.secondsUntilNear(reserved.busyUntilMs), 'rate');
-    return reserved.turn;
-  }
-
-  /**
-   * After the claim: waits for the turn (see {@link RateGate}). When the turn was missed, the claim
-   * is released (PENDING) and the message goes back to the queue for a new turn.
-   */
-  private async awaitTurn(
-    record: QueueRecord,
-    envelope: Envelope,
-    task: AnyTask,
-    queue: ResolvedQueue,
-    retries: number,
-    expiresAt: number,
-    turn: Turn,
-  ): Promise<Disposition | undefined> {
-    const outcome = await this.rates.awaitTurn(task, turn);
-    if (outcome.status === 'start') return undefined;
-    await this.app.backend().save({ ...this.baseRecord(envelope, queue, expiresAt), state: TaskState.PENDING, retries });
-    return this.defer(record, envelope, 1, 'rate');
   }
 
   /** Seconds until the next attempt, 'exhausted' when no retry is left, undefined when the error is not retried. */
