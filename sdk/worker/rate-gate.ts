@@ -35,16 +35,23 @@ export class RateGate {
 
   /**
    * Waits for `turn` and says whether to start now: only within a twentieth of the window after it.
-   * A missed turn (a slow request in between) is given up rather than chased with more requests,
-   * which would only add load to a slow store; the task goes back to the queue for a new one.
+   * A turn missed (a slow request in between) is reserved again, at most twice, aimed further ahead
+   * with what the miss taught; then the task goes back to the queue.
    */
   async awaitTurn(task: AnyTask, turn: Turn): Promise<TurnOutcome> {
     const limit = task.options.rateLimit!;
     const clock = this.app.clock;
-    const readyMs = clock.now();
-    this.learn(task.name, readyMs - turn.askedAtMs - Math.max(0, turn.atMs - turn.askedAtMs));
-    if (turn.atMs > readyMs) await clock.sleep(turn.atMs - readyMs);
-    return clock.now() <= turn.atMs + limit.windowMs / 20 ? { status: 'start' } : { status: 'missed' };
+    let current = turn;
+    for (let attempt = 0; ; attempt++) {
+      const readyMs = clock.now();
+      this.learn(task.name, readyMs - current.askedAtMs - Math.max(0, current.atMs - current.askedAtMs));
+      if (current.atMs > readyMs) await clock.sleep(current.atMs - readyMs);
+      if (clock.now() <= current.atMs + limit.windowMs / 20) return { status: 'start' };
+      if (attempt === 2) return { status: 'missed' };
+      const next = await this.reserve(task);
+      if (next.status === 'busy') return { status: 'missed' };
+      current = next.turn;
+    }
   }
 
   /** Seconds to keep a message away so it comes back when the schedule is within the horizon again. */
@@ -66,10 +73,10 @@ export class RateGate {
     return slot.status === 'busy' ? slot : { status: 'reserved', turn: { atMs: slot.atMs, askedAtMs } };
   }
 
-  /** Moving average of the time from asking for a turn to being ready to start (capped at half the horizon). */
+  /** Moving average of the time from asking for a turn to being ready to start (capped at the horizon). */
   private learn(taskName: string, sampleMs: number): void {
     const previous = this.leadMs.get(taskName) ?? 0;
-    const sample = Math.min(this.horizonMs / 2, Math.max(0, sampleMs));
+    const sample = Math.min(this.horizonMs, Math.max(0, sampleMs));
     this.leadMs.set(taskName, previous * 0.7 + sample * 0.3);
   }
 }

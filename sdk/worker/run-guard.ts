@@ -8,8 +8,6 @@ export type StopReason =
 /** Settings of one {@link RunGuard}. */
 export interface RunGuardOptions {
   readonly label: string;
-  /** Epoch ms now (the worker's clock). */
-  readonly startedMs: number;
   /** Abort the signal with `SoftTimeLimitExceeded` after this many seconds. */
   readonly softTimeLimitSeconds?: number;
   /** Stop the task with `TimeLimitExceededError` after this many seconds. */
@@ -36,12 +34,13 @@ export class RunGuard {
   private interval: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: RunGuardOptions) {
-    const { label, startedMs, safetyMarginMs } = options;
+    const { label, safetyMarginMs } = options;
     let stop: (reason: StopReason) => void = () => undefined;
     this.stopped = new Promise((resolve) => (stop = resolve));
     const after = (ms: number, fn: () => void) => this.timers.push(setTimeout(fn, Math.max(0, ms)));
     if (options.deadlineMs !== undefined) {
-      after(options.deadlineMs - safetyMarginMs - startedMs, () => {
+      // The deadline is the invocation's, in real time (the app's clock may be a test's).
+      after(options.deadlineMs - safetyMarginMs - Date.now(), () => {
         this.deadlineHit = true;
         this.controller.abort(new TimeLimitExceededError(`Task ${label} was stopped: the worker invocation ran out of time`));
       });

@@ -62,7 +62,7 @@ export interface WorkerOptions {
 
 /** Options of one batch. */
 export interface BatchOptions {
-  /** Epoch milliseconds at which the invocation is stopped (Lambda: now + remaining time). */
+  /** Epoch milliseconds, real time (`Date.now()`), at which the invocation is stopped (Lambda: now + remaining time). */
   readonly deadlineMs?: number;
 }
 
@@ -169,7 +169,8 @@ export class Worker {
     if (options.deadlineMs !== undefined) {
       // Not started when it could not finish: left to the queue for another invocation.
       const needMs = (task.options.timeLimitSeconds ?? 0) * 1000 + this.safetyMarginMs;
-      if (options.deadlineMs - now < needMs) return this.defer(record, envelope, 1, 'deadline');
+      // The deadline is the invocation's, in real time (the app's clock may be a test's).
+      if (options.deadlineMs - Date.now() < needMs) return this.defer(record, envelope, 1, 'deadline');
     }
     // A rate-limited task reserves its turn before the claim (see RateGate); a full schedule sends it
     // back to the queue until its turn is near: delayed, never failed or dropped.
@@ -235,7 +236,6 @@ export class Worker {
     const backend = this.app.backend();
     const guard = new RunGuard({
       label,
-      startedMs: started,
       softTimeLimitSeconds: task.options.softTimeLimitSeconds,
       timeLimitSeconds: task.options.timeLimitSeconds,
       deadlineMs: options.deadlineMs,

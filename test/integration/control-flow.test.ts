@@ -114,7 +114,7 @@ describe('control on the emulator', () => {
   it("holds a '10/s' rate limit across 4 concurrent workers within 10 %, delaying tasks without losing one", async () => {
     starts.length = 0;
     granted.length = 0;
-    const n = 50;
+    const n = 30;
     await Promise.all(Array.from({ length: n }, () => limited.delay()));
     await eventually(() => (starts.length >= n ? true : undefined), 150_000, `${n} starts`);
     const sorted = [...starts].sort((a, b) => a - b);
