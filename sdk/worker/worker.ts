@@ -451,6 +451,13 @@ export class Worker {
   private async defer(record: QueueRecord, envelope: Envelope, seconds: number, reason: 'running' | 'eta' | 'deadline' | 'rate'): Promise<Disposition> {
     const bounded = Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(1, seconds));
     this.log({ type: 'deferred', id: envelope.id, task: envelope.task, seconds: bounded, reason });
+    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    if (reason === 'rate' && bounded <= 900 && receives >= Math.ceil(this.queueOf(record, envelope).maxReceiveCount / 2)) {
+      // Waiting for a rate-limit turn is no failure: before the queue's maxReceiveCount would move the
+      // message to its dead-letter queue, send the same body afresh (same task id) and drop this one.
+      const [sent] = await this.app.broker().sendBatch(parseQueueName(record.eventSourceARN), [{ id: envelope.id, body: record.body, delaySeconds: bounded }]);
+      if (sent?.ok) return 'ack';
+    }
     await this.changeVisibility(record, bounded);
     return 'requeue';
   }
