@@ -2,15 +2,18 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
+import { METRIC, METRICS_NAMESPACE } from '../sdk/worker/metrics.js';
+import { CeleriacDashboard, type CeleriacDashboardOptions } from './celeriac-dashboard.js';
+import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 import { CeleriacSchedules } from './celeriac-schedules.js';
 
@@ -48,6 +51,11 @@ export interface CeleriacAppProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Deploys the dashboard on Lambda behind a function URL with IAM auth (`true`, or options).
+   * @default false
+   */
+  readonly dashboard?: boolean | CeleriacDashboardOptions;
 }
 
 /**
@@ -73,6 +81,8 @@ export class CeleriacApp extends Construct {
   readonly table: dynamodb.ITable;
   /** The worker function that runs the tasks of every queue. */
   readonly workerFunction: lambda.IFunction;
+  /** The deployed dashboard, when the `dashboard` prop asks for it. */
+  readonly dashboard: CeleriacDashboard | undefined;
   /** The app's schedules on EventBridge Scheduler: groups, role, declared schedules (id `Schedules`). */
   readonly schedules: CeleriacSchedules;
 
@@ -118,6 +128,14 @@ export class CeleriacApp extends Construct {
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // The one listing index of the dashboard and `celeriac inspect` (see sdk/aws/task-index.ts).
+    table.addGlobalSecondaryIndex({
+      indexName: TASK_INDEX_NAME,
+      partitionKey: { name: TASK_INDEX_SHARD_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TASK_INDEX_TIME_ATTRIBUTE, type: dynamodb.AttributeType.NUMBER },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TASK_INDEX_PROJECTION],
     });
     this.table = table;
 
@@ -168,9 +186,47 @@ export class CeleriacApp extends Construct {
         ...(settings.maxConcurrency !== undefined ? { maxConcurrency: settings.maxConcurrency } : {}),
       });
     }
-    table.grant(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    this.grantOnTable(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
     // Tasks may enqueue long countdowns.
     this.schedules.grantCountdowns(worker);
+
+    this.dashboard = props.dashboard
+      ? new CeleriacDashboard(this, 'Dashboard', { celeriac: this, runtime, ...(typeof props.dashboard === 'object' ? props.dashboard : {}) })
+      : undefined;
+  }
+
+  /**
+   * Tasks that ended in FAILURE (poison messages included), from the worker's embedded metrics;
+   * all tasks of the app, or one task by name. Statistic: sum.
+   * @example
+   * new cloudwatch.Alarm(this, 'Failures', { metric: celeriac.metricTaskFailures(), threshold: 5, evaluationPeriods: 1 });
+   */
+  metricTaskFailures(options: { readonly task?: string } & cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    const { task, ...props } = options;
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.tasks,
+      dimensionsMap: { App: this.app.name, ...(task ? { Task: task } : {}), State: 'FAILURE' },
+      statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /**
+   * How long one task's runs take (milliseconds), from the worker's embedded metrics, by state
+   * (SUCCESS by default). Statistic: p95.
+   * @example
+   * celeriac.metricTaskDuration('email.send')
+   */
+  metricTaskDuration(task: string, options: { readonly state?: string } & cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    const { state = 'SUCCESS', ...props } = options;
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: METRIC.duration,
+      dimensionsMap: { App: this.app.name, Task: task, State: state },
+      statistic: 'p95',
+      ...props,
+    });
   }
 
   /**
@@ -201,7 +257,7 @@ export class CeleriacApp extends Construct {
    * celeriac.grantReadResults(webFunction);
    */
   grantReadResults(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    return this.grantOnTable(grantee, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
   }
 
   /**
@@ -244,6 +300,11 @@ export class CeleriacApp extends Construct {
    */
   metricWorkerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.workerFunction.metricErrors(props);
+  }
+
+  /** Item actions on the table itself, not its index (`Table.grant` would add `index/*`). */
+  private grantOnTable(grantee: iam.IGrantable, ...actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
   }
 
   private lookup(queues: ReadonlyMap<string, sqs.IQueue>, name: string): sqs.IQueue {

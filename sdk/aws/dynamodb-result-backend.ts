@@ -4,6 +4,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { refusedClaim } from '../core/claim-rule.js';
@@ -25,7 +26,8 @@ import type {
 } from '../core/ports/result-backend.js';
 import { TaskState } from '../core/states.js';
 import { DynamoDbCoordination } from './dynamodb-coordination.js';
-import { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';
+import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, RESULT_ITEM_VERSION } from './result-item.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
 
 /** Options of {@link DynamoDbResultBackend}. */
 export interface DynamoDbResultBackendOptions {
@@ -50,6 +52,7 @@ export class DynamoDbResultBackend implements ResultBackend {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    const monitoring = claimMonitoring(request);
     try {
       const output = await this.client.send(
         new UpdateItemCommand({
@@ -57,10 +60,11 @@ export class DynamoDbResultBackend implements ResultBackend {
           Key: { id: { S: request.id } },
           UpdateExpression:
             'SET #state = :started, #task = :task, #queue = :queue, dateStarted = :now, leaseUntil = :lease, ' +
-            'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)',
+            'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
+            monitoring.expression,
           ConditionExpression:
             'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (NOT #state IN (:success, :failure, :revoked) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))',
-          ExpressionAttributeNames: { '#state': 'state', '#task': 'task', '#queue': 'queue' },
+          ExpressionAttributeNames: { '#state': 'state', '#task': 'task', '#queue': 'queue', ...monitoring.names },
           ExpressionAttributeValues: {
             ':started': { S: TaskState.STARTED },
             ':pending': { S: TaskState.PENDING },
@@ -75,16 +79,18 @@ export class DynamoDbResultBackend implements ResultBackend {
             ':expires': { N: String(request.expiresAt) },
             ':v': { N: String(RESULT_ITEM_VERSION) },
             ':zero': { N: '0' },
+            ...monitoring.values,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { status: 'claimed', retries: Number(output.Attributes?.retries?.N ?? 0) };
+      const history = decodeRetryHistoryOf(output.Attributes);
+      return { status: 'claimed', retries: Number(output.Attributes?.retries?.N ?? 0), ...(history?.length ? { retryHistory: history } : {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'claim', request.id);
       // The refusing item comes back with the exception; re-read only if an emulator omitted it.
-      const existing = error.Item ? decodeResultItem(error.Item) : await this.get(request.id);
+      const existing = error.Item && !isBareKey(error.Item) ? decodeResultItem(error.Item) : await this.get(request.id);
       // Undefined only if the item changed between the write and the re-read: try again shortly.
       return refusedClaim(existing, request) ?? { status: 'running', leaseUntil: new Date(request.now.getTime() + 1000) };
     }
@@ -169,4 +175,30 @@ export class DynamoDbResultBackend implements ResultBackend {
       cause: error,
     });
   }
+}
+
+/**
+ * The claim's monitoring fields and task index keys, as an UpdateExpression tail. The index time is
+ * set only when absent, so a re-claim (a retry) updates the index entry in place.
+ */
+function claimMonitoring(request: ClaimRequest): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
+  const m = request.monitoring ?? {};
+  const sets: string[] = ['#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)'];
+  const names: Record<string, string> = { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE };
+  const values: Record<string, AttributeValue> = {
+    ':idxShard': { S: taskIndexShard(request.id) },
+    ':idxTime': { N: String((m.sentAt ?? request.now).getTime()) },
+  };
+  if (m.sentAt) {
+    sets.push('sentAt = :sentAt');
+    values[':sentAt'] = { N: String(m.sentAt.getTime()) };
+  }
+  for (const key of ['argsRepr', 'kwargsRepr', 'workerId'] as const) {
+    const value = m[key];
+    if (value !== undefined) {
+      sets.push(`${key} = :${key}`);
+      values[`:${key}`] = { S: value };
+    }
+  }
+  return { expression: `, ${sets.join(', ')}`, names, values };
 }

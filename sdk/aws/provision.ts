@@ -9,6 +9,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../core/defaults.js';
+import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from './task-index.js';
 import type { Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 import { schedulerDeadLetterQueueName } from './eventbridge-scheduler.js';
 
@@ -100,8 +101,22 @@ async function ensureResultsTable(dynamodb: DynamoDBClient, tableName: string): 
     await dynamodb.send(
       new CreateTableCommand({
         TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: 'id', AttributeType: 'S' },
+          { AttributeName: TASK_INDEX_SHARD_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: TASK_INDEX_TIME_ATTRIBUTE, AttributeType: 'N' },
+        ],
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: TASK_INDEX_NAME,
+            KeySchema: [
+              { AttributeName: TASK_INDEX_SHARD_ATTRIBUTE, KeyType: 'HASH' },
+              { AttributeName: TASK_INDEX_TIME_ATTRIBUTE, KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TASK_INDEX_PROJECTION] },
+          },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );

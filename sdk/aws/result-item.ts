@@ -1,8 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ResultRecordError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type { TaskRecord } from '../core/ports/result-backend.js';
+import type { RetryEntry, TaskRecord } from '../core/ports/result-backend.js';
 import { CUSTOM_STATE, TaskState } from '../core/states.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
 
 /** Version of the DynamoDB item layout this library writes. */
 export const RESULT_ITEM_VERSION = 1;
@@ -14,7 +15,10 @@ export type Item = Record<string, AttributeValue>;
  * Item layout (v1): `id` S (key), `v` N, `state` S, `task` S, `queue` S, `result` S (JSON),
  * `error` S (JSON), `retries` N, `dateStarted` / `dateDone` / `leaseUntil` / `retryAt` N (epoch ms),
  * `expiresAt` N (epoch seconds, the table's TTL attribute); workflow fields `parentId` / `rootId` /
- * `groupId` S, `children` L of S; `meta` S (JSON, custom states); `terminateRequested` BOOL.
+ * `groupId` S, `children` L of S; `meta` S (JSON, custom states); `terminateRequested` BOOL;
+ * monitoring: `argsRepr` / `kwargsRepr` S,
+ * `sentAt` N, `runtimeMs` N, `workerId` S, `retryHistory` S (JSON); the task index keys
+ * `idxShard` S and `idxTime` N (see `task-index.ts`), set whenever a time is known.
  */
 export function encodeResultItem(record: TaskRecord): Item {
   const item: Item = {
@@ -28,7 +32,7 @@ export function encodeResultItem(record: TaskRecord): Item {
   if (record.queue !== undefined) item.queue = { S: record.queue };
   if (record.result !== undefined) item.result = { S: JSON.stringify(record.result) };
   if (record.error !== undefined) item.error = { S: JSON.stringify(record.error) };
-  for (const key of ['dateStarted', 'dateDone', 'leaseUntil', 'retryAt'] as const) {
+  for (const key of ['dateStarted', 'dateDone', 'leaseUntil', 'retryAt', 'sentAt'] as const) {
     const date = record[key];
     if (date !== undefined) item[key] = { N: String(date.getTime()) };
   }
@@ -39,6 +43,18 @@ export function encodeResultItem(record: TaskRecord): Item {
   if (record.meta !== undefined) item.meta = { S: JSON.stringify(record.meta) };
   if (record.children?.length) item.children = { L: record.children.map((child) => ({ S: child })) };
   if (record.terminateRequested) item.terminateRequested = { BOOL: true };
+  if (record.argsRepr !== undefined) item.argsRepr = { S: record.argsRepr };
+  if (record.kwargsRepr !== undefined) item.kwargsRepr = { S: record.kwargsRepr };
+  if (record.runtimeMs !== undefined) item.runtimeMs = { N: String(record.runtimeMs) };
+  if (record.workerId !== undefined) item.workerId = { S: record.workerId };
+  if (record.retryHistory?.length) {
+    item.retryHistory = { S: JSON.stringify(record.retryHistory.map((r) => ({ ...r, at: r.at.getTime() }))) };
+  }
+  const indexTime = record.sentAt ?? record.dateStarted ?? record.dateDone;
+  if (indexTime !== undefined) {
+    item[TASK_INDEX_SHARD_ATTRIBUTE] = { S: taskIndexShard(record.id) };
+    item[TASK_INDEX_TIME_ATTRIBUTE] = { N: String(indexTime.getTime()) };
+  }
   return item;
 }
 
@@ -68,6 +84,12 @@ export function decodeResultItem(item: Item): TaskRecord {
     ...dateField(item, 'dateDone'),
     ...dateField(item, 'leaseUntil'),
     ...dateField(item, 'retryAt'),
+    ...dateField(item, 'sentAt'),
+    ...(item.argsRepr?.S !== undefined ? { argsRepr: item.argsRepr.S } : {}),
+    ...(item.kwargsRepr?.S !== undefined ? { kwargsRepr: item.kwargsRepr.S } : {}),
+    ...(item.runtimeMs?.N !== undefined ? { runtimeMs: Number(item.runtimeMs.N) } : {}),
+    ...(item.workerId?.S !== undefined ? { workerId: item.workerId.S } : {}),
+    ...(item.retryHistory?.S !== undefined ? { retryHistory: decodeRetryHistory(id, item.retryHistory.S) } : {}),
     expiresAt: Number(item.expiresAt?.N ?? 0),
     ...(item.meta?.S !== undefined ? { meta: parseJson<JsonValue>(id, 'meta', item.meta.S) } : {}),
     ...(item.parentId?.S !== undefined ? { parentId: item.parentId.S } : {}),
@@ -76,6 +98,25 @@ export function decodeResultItem(item: Item): TaskRecord {
     ...(item.children?.L ? { children: item.children.L.map((child) => child.S ?? '') } : {}),
     ...(item.terminateRequested?.BOOL ? { terminateRequested: true } : {}),
   };
+}
+
+/** The retry timeline of an item, read alone (the claim reads it from the item it wrote). */
+export function decodeRetryHistoryOf(item: Item | undefined): RetryEntry[] | undefined {
+  const text = item?.retryHistory?.S;
+  return text === undefined ? undefined : decodeRetryHistory(item?.id?.S ?? '?', text);
+}
+
+/**
+ * True for an item that holds only its key. DynamoDB never shows one for a celeriac record, but moto
+ * creates an item from an `UpdateItem` by putting the bare key first and then applying the update,
+ * so a concurrent read can see it: it is a record being created, not a record.
+ */
+export function isBareKey(item: Item): boolean {
+  return Object.keys(item).length === 1 && item.id !== undefined;
+}
+
+function decodeRetryHistory(id: string, text: string): RetryEntry[] {
+  return parseJson<{ at: number; countdownSeconds: number; error: string }[]>(id, 'retryHistory', text).map((r) => ({ ...r, at: new Date(r.at) }));
 }
 
 function dateField(item: Item, key: string): Record<string, Date> {

@@ -9,6 +9,7 @@ import { provisionLocalResources, provisionLocalSchedules } from '../aws/provisi
 import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
 import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
 import { formatWorkerEvent } from '../worker/events.js';
+import { startLocalDashboard } from './dashboard-command.js';
 import { writeDevState } from './connect.js';
 import { loadApp } from './load-app.js';
 
@@ -22,12 +23,16 @@ export interface DevOptions {
   readonly port: number;
   /** Pollers per queue. */
   readonly concurrency: number;
+  /** Port of the dashboard on 127.0.0.1 (0 = any free port); no dashboard when undefined. */
+  readonly dashboardPort?: number;
 }
 
 /** A running `celeriac dev`. */
 export interface DevSession {
   readonly endpoint: string;
   readonly url: string | undefined;
+  /** The dashboard's address, when served. */
+  readonly dashboardUrl: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -43,12 +48,14 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   let runtime: LocalRuntime | undefined;
   let beat: LocalScheduler | undefined;
   let served: Served | undefined;
+  let dashboard: Served | undefined;
   let forget: (() => Promise<void>) | undefined;
   const stop = async () => {
     await forget?.();
     await beat?.stop();
     await runtime?.stop();
     await served?.close();
+    await dashboard?.close();
     await emulator.stop();
   };
   try {
@@ -68,6 +75,14 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
       log: (line) => print(`[${timestamp()}: INFO/Beat] ${line.replace(/^celeriac scheduler: /, '')}`),
     });
     await beat.start();
+    if (options.dashboardPort !== undefined) {
+      const local = runtime;
+      const pollers = (queue: string) => Math.max(1, Math.min(options.concurrency, app.queue(queue).maxConcurrency ?? options.concurrency));
+      dashboard = await startLocalDashboard(app, {
+        port: options.dashboardPort,
+        localCounters: () => new Map([...local.stats].map(([queue, stats]) => [queue, { ...stats, pollers: pollers(queue) }])),
+      });
+    }
     // Other commands in this directory (`celeriac schedules …`) find the embedded emulator's endpoint.
     if (emulator.embedded) forget = await writeDevState(emulator.endpoint);
     if (options.serve) {
@@ -97,7 +112,8 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
       print(`    curl -s ${served.url}/tasks/<taskId>`);
     }
     print('');
-    return { endpoint: emulator.endpoint, url: served?.url, stop };
+    if (dashboard) print(`  Dashboard: ${dashboard.url}`);
+    return { endpoint: emulator.endpoint, url: served?.url, dashboardUrl: dashboard?.url, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -3,7 +3,10 @@
  * The `celeriac` command line.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_DASHBOARD_PORT, registerDashboardCommand } from './dashboard-command.js';
 import { startDev } from './dev.js';
+import { registerDlqCommand, registerInspectCommand, registerPurgeCommand } from './inspect-commands.js';
+import { registerCallCommand, registerResultCommand, registerRevokeCommand } from './task-commands.js';
 import { schedulesCommand } from './schedules.js';
 
 function nonNegativeInt(value: string): number {
@@ -24,8 +27,11 @@ program
   .option('--serve <module>', 'module exporting startServer({ port }) to serve beside the worker')
   .option('--port <port>', 'port of the served module (0 = any free port)', nonNegativeInt, 3000)
   .option('--concurrency <n>', 'worker invocations in parallel per queue', nonNegativeInt, 2)
-  .action(async (options: { app: string; serve?: string; port: number; concurrency: number }) => {
-    const session = await startDev({ ...options, concurrency: Math.max(1, options.concurrency) });
+  .option('--dashboard-port <port>', 'port of the dashboard on 127.0.0.1 (0 = any free port)', nonNegativeInt, DEFAULT_DASHBOARD_PORT)
+  .option('--no-dashboard', 'do not serve the dashboard')
+  .action(async (options: { app: string; serve?: string; port: number; concurrency: number; dashboard: boolean; dashboardPort: number }) => {
+    const { dashboard, dashboardPort, ...rest } = options;
+    const session = await startDev({ ...rest, concurrency: Math.max(1, options.concurrency), ...(dashboard ? { dashboardPort } : {}) });
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) return;
@@ -43,6 +49,13 @@ program
     process.on('SIGTERM', () => shutdown('SIGTERM'));
   });
 
+registerCallCommand(program);
+registerResultCommand(program);
+registerInspectCommand(program);
+registerRevokeCommand(program);
+registerPurgeCommand(program);
+registerDlqCommand(program);
+registerDashboardCommand(program);
 program.addCommand(schedulesCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

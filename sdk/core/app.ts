@@ -161,7 +161,7 @@ export class App implements ResultSource {
     if (this.registry.has(name)) {
       throw new CeleriacError(ErrorCode.TASK_ALREADY_REGISTERED, `A task named "${name}" is already registered in app "${this.name}".`);
     }
-    const resolved = this.resolveTaskOptions(name, options as TaskOptions);
+    const resolved = this.resolveTaskOptions(name, options as unknown as TaskOptions);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const app = this;
     const task = new Task<A, R>(name, fn, resolved, {
@@ -446,6 +446,7 @@ export class App implements ResultSource {
       rateLimit: options.rateLimit === undefined ? undefined : parseRateLimit(options.rateLimit, `${name}: rateLimit`),
       softTimeLimitSeconds: optionalSeconds(options.softTimeLimitSeconds, `${name}: softTimeLimitSeconds`, this.worker.timeoutSeconds),
       timeLimitSeconds: optionalSeconds(options.timeLimitSeconds, `${name}: timeLimitSeconds`, this.worker.timeoutSeconds),
+      redact: options.redact ?? false,
     };
   }
 }

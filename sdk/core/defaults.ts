@@ -57,6 +57,12 @@ export const DEFAULT_RESULT_POLL_INTERVAL_MS = 500;
 /** Size cap of a task's stack trace as stored, in characters. */
 export const MAX_TRACEBACK_CHARS = 8_000;
 
+/** Size cap of a task's arguments as its record shows them (`argsRepr`), in characters. */
+export const MAX_ARGS_REPR_CHARS = 1_024;
+
+/** Retries a task record's timeline keeps (the latest). */
+export const MAX_RETRY_HISTORY = 20;
+
 /** Version of the message envelope this library writes. */
 export const ENVELOPE_VERSION = 1;
 

@@ -148,6 +148,13 @@ export interface TaskOptions<A extends readonly unknown[] = readonly unknown[]> 
    * @default - none (bounded by the worker's timeout)
    */
   readonly timeLimitSeconds?: number;
+  /**
+   * What the task record shows of the arguments (dashboard, `celeriac inspect`): `true` shows none
+   * (for secrets), a function returns what to show instead, e.g. `([email]) => [maskEmail(email)]`.
+   * Whatever is shown is capped at `MAX_ARGS_REPR_CHARS` characters of JSON.
+   * @default false - the arguments as JSON, capped
+   */
+  readonly redact?: boolean | ((args: A) => unknown);
 }
 
 /** Configuration of an app. */

@@ -27,6 +27,7 @@ export interface ResolvedTaskOptions {
   readonly rateLimit: RateLimit | undefined;
   readonly softTimeLimitSeconds: number | undefined;
   readonly timeLimitSeconds: number | undefined;
+  readonly redact: boolean | ((args: readonly unknown[]) => unknown);
 }
 
 /** What a task needs from its app to send itself (and what canvas needs to send workflows). */

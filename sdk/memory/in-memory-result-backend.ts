@@ -47,8 +47,10 @@ export class InMemoryResultBackend implements ResultBackend {
       dateStarted: request.now,
       leaseUntil: request.leaseUntil,
       expiresAt: request.expiresAt,
+      ...request.monitoring,
     });
-    return { status: 'claimed', retries };
+    const history = existing?.retryHistory;
+    return { status: 'claimed', retries, ...(history?.length ? { retryHistory: structuredClone(history) } : {}) };
   }
 
   async save(record: TaskRecord): Promise<void> {

@@ -1,9 +1,9 @@
 import type { App, ResolvedQueue } from '../core/app.js';
 import { childrenOf, runWithContext, type StateUpdate, type TaskContext } from '../core/context.js';
-import { DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
+import { DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { ErrorCode, MaxRetriesExceededError, TaskRevokedError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type { TaskRecord } from '../core/ports/result-backend.js';
+import type { RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
 import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { retryDelaySeconds } from '../core/retry.js';
@@ -11,7 +11,9 @@ import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
 import { assertCustomState, TaskState, type AnyState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
+import { argsRepr } from './args-repr.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
+import { emfFields } from './metrics.js';
 import { RateGate, type Turn } from './rate-gate.js';
 import { RunGuard } from './run-guard.js';
 import { fanOutMessages } from './fan-out.js';
@@ -64,6 +66,8 @@ export interface WorkerOptions {
 export interface BatchOptions {
   /** Epoch milliseconds, real time (`Date.now()`), at which the invocation is stopped (Lambda: now + remaining time). */
   readonly deadlineMs?: number;
+  /** Id of the invocation, recorded as the task's `workerId` (Lambda: the request id). */
+  readonly invocationId?: string;
 }
 
 /** What becomes of one message: deleted from the queue, or left on it. */
@@ -74,9 +78,13 @@ export interface BatchResponse {
   readonly batchItemFailures: { readonly itemIdentifier: string }[];
 }
 
-const jsonLog = (event: WorkerEvent): void => {
-  console.log(JSON.stringify({ level: event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info', message: formatWorkerEvent(event), ...event }));
-};
+/** One JSON line per event; task outcomes carry CloudWatch Embedded Metric Format fields. */
+const jsonLog =
+  (appName: string) =>
+  (event: WorkerEvent): void => {
+    const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
+    console.log(JSON.stringify({ level, message: formatWorkerEvent(event), ...event, ...emfFields(appName, event, Date.now()) }));
+  };
 
 class Poison extends Error {
   constructor(
@@ -108,7 +116,7 @@ export class Worker {
     private readonly app: App,
     options: WorkerOptions = {},
   ) {
-    this.log = options.log ?? jsonLog;
+    this.log = options.log ?? jsonLog(app.name);
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
     this.revokeCheckIntervalMs = options.revokeCheckIntervalMs ?? DEFAULT_REVOKE_CHECK_INTERVAL_MS;
@@ -181,6 +189,7 @@ export class Worker {
       turn = reserved.turn;
     }
 
+    const monitoring = this.monitoring(record, envelope, task, options);
     const claim = await this.app.backend().claim({
       id: envelope.id,
       task: envelope.task,
@@ -188,6 +197,7 @@ export class Worker {
       now: new Date(now),
       leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
       expiresAt,
+      monitoring,
     });
     if (claim.status === 'finished') {
       this.log({ type: 'duplicate', id: envelope.id, task: envelope.task, state: claim.state });
@@ -203,6 +213,7 @@ export class Worker {
       const reason = `expired at ${envelope.expires}, before a worker could start it`;
       await this.app.backend().save({
         ...this.baseRecord(envelope, queue, expiresAt),
+        ...monitoring,
         state: TaskState.REVOKED,
         retries: claim.retries,
         dateDone: new Date(now),
@@ -217,7 +228,7 @@ export class Worker {
       await this.app.backend().save({ ...this.baseRecord(envelope, queue, expiresAt), state: TaskState.PENDING, retries: claim.retries });
       return this.defer(record, envelope, 1, 'rate');
     }
-    return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options);
+    return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options, { ...monitoring, retryHistory: claim.retryHistory ?? [] });
   }
 
   private async run(
@@ -229,6 +240,7 @@ export class Worker {
     retries: number,
     expiresAt: number,
     options: BatchOptions,
+    monitoring: TaskMonitoring & { retryHistory: readonly RetryEntry[] },
   ): Promise<Disposition> {
     const clock = this.app.clock;
     const started = clock.now();
@@ -245,7 +257,13 @@ export class Worker {
         check: async () => ((await backend.get(envelope.id))?.terminateRequested ? 'terminated by revoke()' : undefined),
       },
     });
-    const base = { ...this.baseRecord(envelope, queue, expiresAt), dateStarted: new Date(started) };
+    const { retryHistory, ...shown } = monitoring;
+    const startedRecord = {
+      ...this.baseRecord(envelope, queue, expiresAt),
+      ...shown,
+      ...(retryHistory.length ? { retryHistory } : {}),
+      dateStarted: new Date(started),
+    };
     let context: TaskContext | undefined;
     await this.app.hooks.emit('prerun', { id: envelope.id, task: task.name, args, retries });
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -268,7 +286,7 @@ export class Worker {
       const settled = await Promise.race([running.then((value) => ({ ok: true as const, value })), guard.stopped]);
       if ('kind' in settled) {
         running.catch(() => undefined); // the function may still settle; its outcome is not wanted
-        if (settled.kind === 'terminated') return this.terminated(envelope, task, base, retries, settled.reason, clock.now() - started);
+        if (settled.kind === 'terminated') return this.terminated(envelope, task, startedRecord, retries, settled.reason, clock.now() - started);
         outcome = { ok: false, error: settled.error };
       } else {
         outcome = settled;
@@ -280,6 +298,7 @@ export class Worker {
     }
     const runtimeMs = clock.now() - started;
     const children = context ? childrenOf(context) : [];
+    const base = { ...startedRecord, runtimeMs };
 
     if (outcome.ok) {
       let result: JsonValue;
@@ -318,12 +337,14 @@ export class Worker {
       return this.fail(envelope, task, base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries));
     }
     const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
+    const entry: RetryEntry = { at: new Date(clock.now()), countdownSeconds: retry, error: `${stored.type}: ${stored.message}`.slice(0, 300) };
     await backend.save({
       ...base,
       state: TaskState.RETRY,
       retries: retries + 1,
       error: stored,
       retryAt: new Date(clock.now() + retry * 1000),
+      retryHistory: [...retryHistory, entry].slice(-MAX_RETRY_HISTORY),
     });
     this.log({ type: 'retry', id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
     await this.app.hooks.emit('retry', { id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
@@ -410,6 +431,8 @@ export class Worker {
       const queue = this.queueOf(record, envelope);
       await this.app.backend().save({
         id,
+        sentAt: sentTime(record, envelope?.sentAt ?? null, now),
+        ...(envelope ? argsRepr(this.app.findTask(envelope.task)?.options ?? { redact: false }, envelope.args, envelope.kwargs) : {}),
         state: TaskState.FAILURE,
         ...(taskName ? { task: taskName } : {}),
         queue: queue.name,
@@ -505,7 +528,7 @@ export class Worker {
     );
   }
 
-  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number) {
+  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt' | 'parentId' | 'rootId' | 'groupId'> {
     return {
       id: envelope.id,
       task: envelope.task,
@@ -517,10 +540,27 @@ export class Worker {
     };
   }
 
+  /** The monitoring fields known when a task starts: shown arguments, sent time, invocation. */
+  private monitoring(record: QueueRecord, envelope: Envelope, task: AnyTask, options: BatchOptions) {
+    return {
+      ...argsRepr(task.options, envelope.args, envelope.kwargs),
+      sentAt: sentTime(record, envelope.sentAt, this.app.clock.now()),
+      ...(options.invocationId !== undefined ? { workerId: options.invocationId } : {}),
+    };
+  }
+
   private resultExpiresSeconds(taskName: string | undefined): number {
     const task = taskName === undefined ? undefined : this.app.findTask(taskName);
     return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
   }
+}
+
+/** When a message was sent: the envelope's `sentAt`, else the broker's timestamp, else now. */
+function sentTime(record: QueueRecord, sentAt: string | null, now: number): Date {
+  const fromEnvelope = sentAt === null ? NaN : Date.parse(sentAt);
+  if (Number.isFinite(fromEnvelope)) return new Date(fromEnvelope);
+  const fromBroker = Number(record.attributes?.SentTimestamp);
+  return new Date(Number.isFinite(fromBroker) && fromBroker > 0 ? fromBroker : now);
 }
 
 /** The physical queue name at the end of a queue ARN. */

@@ -15,7 +15,7 @@ let serviceUrl: string;
 beforeAll(async () => {
   child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'sdk/cli/main.ts', 'dev', '--app', 'examples/app/tasks.ts', '--serve', 'examples/app/server.ts', '--port', '0'],
+    ['--import', 'tsx', 'sdk/cli/main.ts', 'dev', '--app', 'examples/app/tasks.ts', '--serve', 'examples/app/server.ts', '--port', '0', '--dashboard-port', '0'],
     { env: { ...process.env, AWS_ENDPOINT_URL: endpoint, CELERIAC_EXAMPLE_OUTPUT: outputDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -58,6 +58,12 @@ describe('celeriac dev (the process `npm run dev` starts)', () => {
     expect(existsSync(done.result.file)).toBe(true);
     expect(readFileSync(done.result.file, 'utf8')).toMatch(/^Subject: Welcome$/m);
     expect(output).toMatch(new RegExp(`Task email\\.send\\[${taskId}\\] succeeded in \\d+\\.\\d{3}s`));
+
+    const dashboard = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    expect(dashboard).toBeDefined();
+    const listed = (await (await fetch(`${dashboard}/api/tasks?q=name:email.send`)).json()) as { tasks: { id: string; state: string }[] };
+    expect(listed.tasks).toContainEqual(expect.objectContaining({ id: taskId, state: 'SUCCESS' }));
+    expect(await (await fetch(`${dashboard}/tasks/${taskId}`)).text()).toContain('Welcome');
   });
 
   it('runs POST /sms-codes through the worker and logs the code', async () => {

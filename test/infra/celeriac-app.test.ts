@@ -94,7 +94,24 @@ describe('CeleriacApp', () => {
       Properties: {
         TableName: 'shop-results',
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        AttributeDefinitions: [
+          { AttributeName: 'id', AttributeType: 'S' },
+          { AttributeName: 'idxShard', AttributeType: 'S' },
+          { AttributeName: 'idxTime', AttributeType: 'N' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byTime',
+            KeySchema: [
+              { AttributeName: 'idxShard', KeyType: 'HASH' },
+              { AttributeName: 'idxTime', KeyType: 'RANGE' },
+            ],
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: ['state', 'task', 'queue', 'retries', 'sentAt', 'dateStarted', 'dateDone', 'runtimeMs', 'workerId'],
+            },
+          },
+        ],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },

@@ -1,4 +1,4 @@
 export type { Broker, DeadLetter, OutgoingMessage, SendOutcome } from './broker.js';
-export type { ClaimOutcome, ClaimRequest, ResultBackend, TaskRecord } from './result-backend.js';
+export type { ClaimOutcome, ClaimRequest, ResultBackend, RetryEntry, TaskMonitoring, TaskRecord } from './result-backend.js';
 export { systemClock, type Clock } from './clock.js';
 export type { ScheduleSpec, Scheduler, StoredSchedule } from './scheduler.js';

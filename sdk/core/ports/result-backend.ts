@@ -2,8 +2,37 @@ import type { StoredError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { AnyState, TaskState } from '../states.js';
 
+/** One retry of a task, as the monitoring timeline shows it. */
+export interface RetryEntry {
+  /** When the attempt failed and the retry was scheduled. */
+  readonly at: Date;
+  /** Seconds until the next attempt. */
+  readonly countdownSeconds: number;
+  /** `Type: message` of the error that caused it, capped. */
+  readonly error: string;
+}
+
+/**
+ * What a record keeps for monitoring (the dashboard, `celeriac inspect`). Every field is optional:
+ * hand-written messages and older records lack some.
+ */
+export interface TaskMonitoring {
+  /** The positional arguments as JSON text, size-capped or redacted (Celery: `argsrepr`). */
+  readonly argsRepr?: string;
+  /** The keyword arguments as JSON text, size-capped or redacted (Celery: `kwargsrepr`). */
+  readonly kwargsRepr?: string;
+  /** When the task was sent: the envelope's `sentAt`, else the broker's sent timestamp. */
+  readonly sentAt?: Date;
+  /** Milliseconds the last attempt ran. */
+  readonly runtimeMs?: number;
+  /** The worker invocation that ran the last attempt (Lambda: the request id). */
+  readonly workerId?: string;
+  /** Each retry, oldest first (the last 20). */
+  readonly retryHistory?: readonly RetryEntry[];
+}
+
 /** What the result backend knows about one task (Celery: the task meta). */
-export interface TaskRecord {
+export interface TaskRecord extends TaskMonitoring {
   /** Task id. */
   readonly id: string;
   /** Current state: one of Celery's, or a custom one set by `updateState()` (e.g. `PROGRESS`). */
@@ -52,12 +81,14 @@ export interface ClaimRequest {
   readonly leaseUntil: Date;
   /** TTL of the record, epoch seconds. */
   readonly expiresAt: number;
+  /** Monitoring fields known when the task starts, written with the claim. */
+  readonly monitoring?: Pick<TaskMonitoring, 'argsRepr' | 'kwargsRepr' | 'sentAt' | 'workerId'>;
 }
 
 /** Result of a claim. */
 export type ClaimOutcome =
   /** The caller owns the task and runs it. `retries` counts earlier attempts. */
-  | { readonly status: 'claimed'; readonly retries: number }
+  | { readonly status: 'claimed'; readonly retries: number; readonly retryHistory?: readonly RetryEntry[] }
   /** The task already reached `state` (a duplicate delivery): acknowledge, do not run. */
   | { readonly status: 'finished'; readonly state: TaskState }
   /** Another delivery is running it under a live lease: put this one back until `leaseUntil`. */

@@ -1,0 +1,106 @@
+import { Command, Option } from 'commander';
+import type { App } from '../core/app.js';
+import { CeleriacError, ErrorCode } from '../core/errors.js';
+import { createAwsInspector } from '../inspect/aws.js';
+import type { Inspector } from '../inspect/inspector.js';
+import { connect } from './connect.js';
+
+/**
+ * Exit codes of the `celeriac` commands, for scripts: 0 done; 1 the operation or the task failed;
+ * 2 bad usage or input; 3 not found (an unknown task id: PENDING); 4 timed out waiting.
+ */
+export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, NOT_FOUND: 3, TIMEOUT: 4 } as const;
+
+/** An error that ends the command with a given exit code. */
+export class CliExit extends Error {
+  override name = 'CliExit';
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Options every command that reaches the app's resources takes. */
+export interface AppCommandOptions {
+  readonly app: string;
+  readonly endpoint?: string;
+  readonly json?: boolean;
+}
+
+/** Adds `--app` (or `CELERIAC_APP_MODULE`) and `--endpoint` (or `AWS_ENDPOINT_URL`) to a command. */
+export function withAppOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--app <module>', 'module exporting the app (export const app = createApp(…))').env('CELERIAC_APP_MODULE').makeOptionMandatory())
+    .option('--endpoint <url>', 'AWS endpoint (default: AWS_ENDPOINT_URL, else the running `celeriac dev` of this directory, else AWS)');
+}
+
+/** Adds `--json` to a read command. */
+export function withJson(command: Command): Command {
+  return command.option('--json', 'print JSON instead of text');
+}
+
+/** Loads the app and builds its inspector against the chosen endpoint (see `connect`). */
+export async function openApp(options: AppCommandOptions): Promise<{ app: App; inspector: Inspector }> {
+  const { app } = await connect(options);
+  // Emulators lack SQS's StartMessageMoveTask: redrive there by receive → send → delete.
+  const inspector = createAwsInspector(app, { redriveMethod: process.env.AWS_ENDPOINT_URL ? 'copy' : 'move-task' });
+  return { app, inspector };
+}
+
+/** Prints `value` as JSON (with `--json`) or as text. */
+export function output(options: { json?: boolean }, value: unknown, text: () => string): void {
+  console.log(options.json ? JSON.stringify(value, null, 2) : text());
+}
+
+/** Runs a command body, turning errors into a message on stderr and an exit code. */
+export function action<A extends unknown[]>(body: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let code: number;
+    try {
+      code = (await body(...args)) ?? ExitCode.OK;
+    } catch (error) {
+      code = exitCodeOf(error);
+      console.error(`celeriac: ${(error as Error).message ?? String(error)}`);
+    }
+    // Flush what was printed, then exit: open AWS client sockets must not keep a script waiting.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    process.exit(code);
+  };
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CliExit) return error.code;
+  if (error instanceof CeleriacError) {
+    const usage: string[] = [ErrorCode.OPTIONS_INVALID, ErrorCode.CONFIG_INVALID, ErrorCode.ARGS_INVALID, ErrorCode.UNKNOWN_TASK];
+    return usage.includes(error.code) ? ExitCode.USAGE : ExitCode.FAILED;
+  }
+  return ExitCode.FAILED;
+}
+
+/** A one-line progress bar on stderr (only on a terminal). */
+export function progressBar(label: string): (done: number, total: number | undefined) => void {
+  if (!process.stderr.isTTY) return () => undefined;
+  return (done, total) => {
+    const width = 30;
+    const filled = total ? Math.min(width, Math.round((done / Math.max(1, total)) * width)) : 0;
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}${total !== undefined ? `/${total}` : ''}`);
+    if (total !== undefined && done >= total) process.stderr.write('\n');
+  };
+}
+
+/** Parses a JSON argument, or exits with a usage error naming it. */
+export function parseJsonArgument(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliExit(ExitCode.USAGE, `${what} is not JSON (${(error as Error).message}): pass e.g. '[4, 4]'.`);
+  }
+}
+
+/** Pads cells into aligned columns. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+}

@@ -1,0 +1,272 @@
+import type { App } from '../core/app.js';
+import { ErrorCode, OptionsError } from '../core/errors.js';
+import type { JsonValue } from '../core/json.js';
+import type { TaskRecord } from '../core/ports/result-backend.js';
+import type { ScheduleInfo } from '../core/schedule/schedules.js';
+import { isReadyState, TaskState } from '../core/states.js';
+import { REDACTED } from '../worker/args-repr.js';
+import { parseTaskSearch } from './query.js';
+import type {
+  DeadLetterMessage,
+  ProgressListener,
+  QueueAdmin,
+  QueueStats,
+  RatePoint,
+  RedriveOutcome,
+  TaskIndex,
+  TaskPage,
+  TaskQuery,
+  TaskSummary,
+  WorkerActivity,
+} from './types.js';
+
+/** Live counters of a local runtime, by logical queue (`celeriac dev`). */
+export type LocalCounters = () => ReadonlyMap<string, { invocations: number; messages: number; requeued: number; errors: number; pollers: number }>;
+
+/** Options of {@link Inspector}. */
+export interface InspectorOptions {
+  readonly app: App;
+  /** The task listing. */
+  readonly tasks: TaskIndex;
+  /** Queue administration. */
+  readonly queues: QueueAdmin;
+  /**
+   * Live counters of the local runtime, shown on the Workers page.
+   * @default - none (deployed: activity comes from the task records)
+   */
+  readonly localCounters?: LocalCounters;
+  /**
+   * Most records read to compute rates and worker activity.
+   * @default 5000
+   */
+  readonly maxSampled?: number;
+}
+
+/** A registered task, as `celeriac inspect registered` lists it. */
+export interface RegisteredTask {
+  readonly name: string;
+  readonly queue: string;
+  readonly maxRetries: number;
+  readonly ignoreResult: boolean;
+  readonly redacted: boolean;
+}
+
+/** What a revoke did. */
+export interface RevokeOutcome {
+  /** True when the task was recorded REVOKED now; false when it had already finished. */
+  readonly revoked: boolean;
+  /** The task's state after the call. */
+  readonly state: TaskState;
+}
+
+/**
+ * The monitoring API behind the dashboard, its JSON HTTP API and `celeriac inspect`: task listings
+ * and detail, queue counts, dead letters and redrive, purge, revoke and retry, schedules, worker
+ * activity and rates. Everything reads persisted state, so history survives restarts.
+ * @example
+ * const inspector = createAwsInspector(app);
+ * const page = await inspector.listTasks('name:email.* state:FAILURE');
+ */
+export class Inspector {
+  readonly app: App;
+  private readonly options: InspectorOptions;
+
+  constructor(options: InspectorOptions) {
+    this.options = options;
+    this.app = options.app;
+  }
+
+  /**
+   * Lists tasks, newest sent first. Takes a query, or a Flower-like search string.
+   * @throws {OptionsError} for an unknown state, a bad time or cursor.
+   */
+  listTasks(query: TaskQuery | string = {}): Promise<TaskPage> {
+    return this.options.tasks.list(typeof query === 'string' ? parseTaskSearch(query) : query);
+  }
+
+  /** The full record of a task, or undefined when the backend has none (Celery: PENDING). */
+  getTask(id: string): Promise<TaskRecord | undefined> {
+    return this.app.backend().get(id);
+  }
+
+  /** The registered tasks and their settings. */
+  registered(): RegisteredTask[] {
+    return this.app.taskNames().map((name) => {
+      const task = this.app.getTask(name);
+      return {
+        name,
+        queue: task.options.queue,
+        maxRetries: task.options.retry.maxRetries,
+        ignoreResult: task.options.ignoreResult,
+        redacted: task.options.redact !== false,
+      };
+    });
+  }
+
+  /** Counts of every queue and its dead-letter queue. */
+  queueStats(): Promise<QueueStats[]> {
+    return Promise.all([...this.app.queues.keys()].map((queue) => this.options.queues.stats(queue)));
+  }
+
+  /**
+   * Up to `max` messages of a queue's dead-letter queue, read without removing them.
+   * @throws {ConfigError} when the queue is not declared.
+   */
+  deadLetters(queue: string, max = 100): Promise<DeadLetterMessage[]> {
+    this.app.assertQueue(queue);
+    return this.options.queues.peekDeadLetters(queue, max);
+  }
+
+  /**
+   * Moves dead letters back to their queue: all of them, or those with the given message ids.
+   * @throws {ConfigError} when the queue is not declared.
+   */
+  redrive(queue: string, options: { messageIds?: readonly string[]; onProgress?: ProgressListener } = {}): Promise<RedriveOutcome> {
+    this.app.assertQueue(queue);
+    return this.options.queues.redrive(queue, options);
+  }
+
+  /**
+   * Deletes every message of a queue, or of its dead-letter queue. SQS allows one purge a minute.
+   * @throws {ConfigError} when the queue is not declared.
+   */
+  purge(queue: string, options: { deadLetters?: boolean } = {}): Promise<void> {
+    this.app.assertQueue(queue);
+    return this.options.queues.purge(queue, options);
+  }
+
+  /**
+   * Revokes a task that has not finished: records it REVOKED, so a worker that receives it later
+   * acknowledges it without running it (Celery: `revoke` without `terminate`). A task already
+   * running finishes and records its outcome.
+   */
+  async revoke(id: string, reason = 'revoked by an operator'): Promise<RevokeOutcome> {
+    const backend = this.app.backend();
+    const existing = await backend.get(id);
+    if (existing && isReadyState(existing.state)) return { revoked: false, state: existing.state as TaskState };
+    const now = this.app.clock.now();
+    await backend.save({
+      ...(existing ?? { id, retries: 0 }),
+      id,
+      state: TaskState.REVOKED,
+      dateDone: new Date(now),
+      error: { type: 'TaskRevokedError', code: ErrorCode.TASK_REVOKED, message: `Task ${id} was revoked: ${reason}` },
+      expiresAt: existing?.expiresAt ?? Math.ceil(now / 1000) + this.app.resultExpiresSeconds,
+    });
+    return { revoked: true, state: TaskState.REVOKED };
+  }
+
+  /**
+   * Sends a finished task again with the same arguments, as a new task (the Retry button).
+   * @throws {OptionsError} when the task has not finished, or the record has no complete copy of the arguments (redacted, capped,
+   *   unknown task), since sending partial arguments would run the wrong thing.
+   */
+  async retry(id: string): Promise<{ id: string }> {
+    const record = await this.getTask(id);
+    if (!record?.task) throw new OptionsError(`Task ${id} has no record to retry from.`);
+    if (!isReadyState(record.state)) throw new OptionsError(`Task ${id} is ${record.state}: only a finished task can be sent again.`);
+    const task = this.app.findTask(record.task);
+    if (!task) throw new OptionsError(`Task ${id} ran "${record.task}", which this app does not register.`);
+    const args = task.options.redact === false ? completeArgs(record) : undefined;
+    if (!args) {
+      throw new OptionsError(`Task ${id} cannot be sent again: its record keeps no complete copy of the arguments (redacted or over the size cap).`);
+    }
+    const result = await task.applyAsync(args as never, { headers: { retryOf: id } });
+    await this.app.close();
+    return { id: result.id };
+  }
+
+  /** The app's schedules (`app.schedules.list()`), or `available: false` when its transport has no scheduler. */
+  async schedules(): Promise<{ available: boolean; schedules: ScheduleInfo[] }> {
+    if (!this.hasScheduler()) return { available: false, schedules: [] };
+    return { available: true, schedules: await this.app.schedules.list() };
+  }
+
+  /**
+   * Pauses or resumes a schedule.
+   * @throws {OptionsError} when the app has no scheduler.
+   * @throws {ScheduleError} when there is no such schedule.
+   */
+  async setScheduleEnabled(name: string, enabled: boolean): Promise<ScheduleInfo> {
+    if (!this.hasScheduler()) throw new OptionsError(`App "${this.app.name}" has no scheduler.`);
+    return enabled ? this.app.schedules.enable(name) : this.app.schedules.disable(name);
+  }
+
+  private hasScheduler(): boolean {
+    try {
+      return this.app.transport().scheduler !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Worker activity per queue over the last `minutes`, from the task records (and the local runtime's counters). */
+  async workers(minutes = 60): Promise<WorkerActivity[]> {
+    const rows = await this.recent(minutes);
+    const local = this.options.localCounters?.();
+    return [...this.app.queues.keys()].map((queue) => {
+      const mine = rows.filter((r) => r.queue === queue);
+      const ended = mine.filter((r) => r.dateDone || r.state === TaskState.RETRY);
+      const runtimes = ended.map((r) => r.runtimeMs).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
+      const counters = local?.get(queue);
+      return {
+        queue,
+        tasks: ended.length,
+        failures: ended.filter((r) => r.state === TaskState.FAILURE).length,
+        invocations: new Set(mine.map((r) => r.workerId).filter(Boolean)).size,
+        running: mine.filter((r) => r.state === TaskState.STARTED).length,
+        ...(runtimes.length
+          ? {
+              avgRuntimeMs: Math.round(runtimes.reduce((a, b) => a + b, 0) / runtimes.length),
+              p95RuntimeMs: runtimes[Math.min(runtimes.length - 1, Math.floor(runtimes.length * 0.95))]!,
+              maxRuntimeMs: runtimes[runtimes.length - 1]!,
+            }
+          : {}),
+        ...(counters ? { local: { ...counters } } : {}),
+      };
+    });
+  }
+
+  /** Tasks succeeded and failed per minute over the last `minutes`, oldest first. */
+  async rates(minutes = 60): Promise<RatePoint[]> {
+    const now = this.app.clock.now();
+    const first = Math.floor(now / 60_000) * 60_000 - (minutes - 1) * 60_000;
+    const points = Array.from({ length: minutes }, (_, i) => ({ minute: new Date(first + i * 60_000), succeeded: 0, failed: 0 }));
+    for (const row of await this.recent(minutes)) {
+      if (!row.dateDone) continue;
+      const slot = Math.floor((row.dateDone.getTime() - first) / 60_000);
+      const point = points[slot];
+      if (!point) continue;
+      if (row.state === TaskState.SUCCESS) point.succeeded += 1;
+      else if (row.state === TaskState.FAILURE) point.failed += 1;
+    }
+    return points;
+  }
+
+  private async recent(minutes: number): Promise<TaskSummary[]> {
+    const max = this.options.maxSampled ?? 5000;
+    const since = new Date(this.app.clock.now() - minutes * 60_000);
+    const rows: TaskSummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.options.tasks.list({ since, limit: 200, ...(cursor ? { cursor } : {}) });
+      rows.push(...page.tasks);
+      cursor = page.next;
+    } while (cursor && rows.length < max);
+    return rows;
+  }
+}
+
+/** The arguments of a record when it keeps them whole, else undefined. */
+function completeArgs(record: TaskRecord): unknown[] | undefined {
+  if (record.argsRepr === undefined || record.argsRepr === REDACTED || record.argsRepr.endsWith('…')) return undefined;
+  try {
+    const args = JSON.parse(record.argsRepr) as JsonValue;
+    if (!Array.isArray(args)) return undefined;
+    if (record.kwargsRepr === undefined) return args;
+    if (record.kwargsRepr === REDACTED || record.kwargsRepr.endsWith('…')) return undefined;
+    return [...args, JSON.parse(record.kwargsRepr) as JsonValue];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,74 @@
+import { OptionsError } from '../core/errors.js';
+import { TaskState } from '../core/states.js';
+import type { TaskQuery } from './types.js';
+
+const STATES = Object.values(TaskState) as string[];
+
+/**
+ * Parses a Flower-like search: `name:email.* state:FAILURE,RETRY since:2026-11-22T10:00Z welcome`.
+ * Words without a `key:` are the text to find in arguments, result and error.
+ * @throws {OptionsError} naming the unknown key or state.
+ * @example
+ * parseTaskSearch('name:email.* state:FAILURE') // { name: 'email.*', states: ['FAILURE'] }
+ */
+export function parseTaskSearch(search: string): TaskQuery {
+  const text: string[] = [];
+  let query: { -readonly [K in keyof TaskQuery]: TaskQuery[K] } = {};
+  for (const word of search.trim().split(/\s+/).filter(Boolean)) {
+    const match = /^(name|state|since|until|text):(.*)$/i.exec(word);
+    if (!match) {
+      text.push(word);
+      continue;
+    }
+    const key = match[1]!.toLowerCase();
+    const value = match[2]!;
+    if (key === 'name') query.name = value;
+    else if (key === 'state') query.states = parseStates(value);
+    else if (key === 'since') query.since = parseTime(value, 'since');
+    else if (key === 'until') query.until = parseTime(value, 'until');
+    else text.push(value);
+  }
+  if (text.length) query = { ...query, text: text.join(' ') };
+  return query;
+}
+
+/**
+ * Parses a comma-separated list of states, case-insensitive.
+ * @throws {OptionsError} for a name that is not a state.
+ */
+export function parseStates(value: string): TaskState[] {
+  const states = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  for (const state of states) {
+    if (!STATES.includes(state)) throw new OptionsError(`Unknown state "${state}": use one of ${STATES.join(', ')}.`);
+  }
+  return states as TaskState[];
+}
+
+/**
+ * Parses an ISO 8601 time, or a relative one such as `15m`, `2h`, `1d` (that long ago).
+ * @throws {OptionsError} when it is neither.
+ */
+export function parseTime(value: string, field: string, now = Date.now()): Date {
+  const relative = /^(\d+)([smhd])$/.exec(value);
+  if (relative) {
+    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now - Number(relative[1]) * unit);
+  }
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new OptionsError(`${field} must be an ISO 8601 time or a duration such as 15m, 2h, 1d; received ${JSON.stringify(value)}`);
+  return new Date(ms);
+}
+
+/** True when `name` matches the glob `pattern` (`*` matches any run of characters). */
+export function matchesName(pattern: string, name: string | undefined): boolean {
+  if (name === undefined) return false;
+  if (!pattern.includes('*')) return pattern === name;
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(name);
+}
+
+/** The literal start of a glob, for a `begins_with` filter. */
+export function globPrefix(pattern: string): string {
+  const star = pattern.indexOf('*');
+  return star < 0 ? pattern : pattern.slice(0, star);
+}
