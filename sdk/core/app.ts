@@ -440,6 +440,7 @@ export class App implements ResultSource {
         Number.MAX_SAFE_INTEGER,
       ),
       ignoreResult: options.ignoreResult ?? app.ignoreResult ?? false,
+      duplicateProtection: options.duplicateProtection ?? app.duplicateProtection ?? true,
       argsSchema: options.argsSchema,
       autoretryFor: options.autoretryFor,
       storeErrorsEvenIfIgnored: options.storeErrorsEvenIfIgnored ?? app.storeErrorsEvenIfIgnored ?? true,

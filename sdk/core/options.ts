@@ -108,6 +108,16 @@ export interface TaskDefaults {
    * @default true
    */
   readonly storeErrorsEvenIfIgnored?: boolean;
+  /**
+   * Claim the task (one conditional DynamoDB write, state STARTED) before running it, so a duplicate
+   * SQS delivery is acknowledged instead of run again. `false` is the lean mode: no claim write, so a
+   * successful task with `ignoreResult` costs no DynamoDB write at all, but a duplicate delivery may
+   * run the task twice (plain at-least-once), there is no STARTED state, and `retries` is counted from
+   * the message's receive count (deliveries − 1, so a crashed attempt counts as a retry). Use it for
+   * idempotent tasks only.
+   * @default true
+   */
+  readonly duplicateProtection?: boolean;
 }
 
 /** Options of one task. */

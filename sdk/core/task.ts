@@ -21,6 +21,7 @@ export interface ResolvedTaskOptions {
   readonly retry: RetryPolicy;
   readonly resultExpiresSeconds: number;
   readonly ignoreResult: boolean;
+  readonly duplicateProtection: boolean;
   readonly argsSchema: StandardSchemaV1 | undefined;
   readonly autoretryFor: readonly ErrorClass[] | ((error: unknown) => boolean) | undefined;
   readonly storeErrorsEvenIfIgnored: boolean;

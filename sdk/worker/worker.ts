@@ -3,7 +3,7 @@ import { childrenOf, runWithContext, type StateUpdate, type TaskContext } from '
 import { DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { ErrorCode, MaxRetriesExceededError, TaskRevokedError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type { RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
+import type { ClaimOutcome, RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
 import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { retryDelaySeconds } from '../core/retry.js';
@@ -190,15 +190,17 @@ export class Worker {
     }
 
     const monitoring = this.monitoring(record, envelope, task, options);
-    const claim = await this.app.backend().claim({
-      id: envelope.id,
-      task: envelope.task,
-      queue: queue.name,
-      now: new Date(now),
-      leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
-      expiresAt,
-      monitoring,
-    });
+    const claim = task.options.duplicateProtection
+      ? await this.app.backend().claim({
+          id: envelope.id,
+          task: envelope.task,
+          queue: queue.name,
+          now: new Date(now),
+          leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
+          expiresAt,
+          monitoring,
+        })
+      : unclaimed(record, envelope);
     if (claim.status === 'finished') {
       this.log({ type: 'duplicate', id: envelope.id, task: envelope.task, state: claim.state });
       // A member's join is idempotent: re-joining covers a crash between its record and its join.
@@ -553,6 +555,12 @@ export class Worker {
     const task = taskName === undefined ? undefined : this.app.findTask(taskName);
     return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
   }
+}
+
+/** Lean mode (`duplicateProtection: false`): run without a claim; retries counted from the receive count. */
+function unclaimed(record: QueueRecord, envelope: Envelope): Extract<ClaimOutcome, { status: 'claimed' }> {
+  const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
+  return { status: 'claimed', retries: envelope.retries + Math.max(0, (Number.isFinite(received) ? received : 1) - 1) };
 }
 
 /** When a message was sent: the envelope's `sentAt`, else the broker's timestamp, else now. */

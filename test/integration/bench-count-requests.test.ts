@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, DeleteQueueCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countRequests } from '../../bench/lib/count-requests.js';
+import { useEmulatorEnv } from '../helpers/aws-env.js';
+
+describe('bench request counter (on the emulator)', () => {
+  const name = `bench-count-${randomBytes(4).toString('hex')}`;
+  let sqs: SQSClient;
+  let dynamodb: DynamoDBClient;
+  let queueUrl: string;
+
+  beforeAll(async () => {
+    useEmulatorEnv();
+    sqs = new SQSClient({});
+    dynamodb = new DynamoDBClient({});
+    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+    await dynamodb.send(
+      new CreateTableCommand({ TableName: name, AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }),
+    );
+  });
+
+  afterAll(async () => {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    await dynamodb.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+  });
+
+  it('counts SQS requests by operation and bills each started 64 KB of payload', async () => {
+    const counter = countRequests(sqs);
+
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: 'x'.repeat(100) })) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'y'.repeat(100 * 1024) }));
+
+    expect(Object.fromEntries(counter.requests)).toEqual({ SendMessageBatch: 1, SendMessage: 1 });
+    expect(Object.fromEntries(counter.billedChunks)).toEqual({ SendMessageBatch: 1, SendMessage: 2 });
+  });
+
+  it('counts DynamoDB writes and notes whether the endpoint reported their capacity', async () => {
+    const counter = countRequests(dynamodb);
+
+    await dynamodb.send(new PutItemCommand({ TableName: name, Item: { id: { S: 'a' } } }));
+    await dynamodb.send(new PutItemCommand({ TableName: name, Item: { id: { S: 'b' } } }));
+
+    expect(counter.count('PutItem')).toBe(2);
+    expect(counter.reportedWriteUnits > 0 || counter.unreportedWrites === 2).toBe(true);
+  });
+});
