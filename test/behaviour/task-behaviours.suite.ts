@@ -101,6 +101,11 @@ export interface BehaviourEnvironment {
   readonly runs: RunCounter;
   /** `get()` options for this environment (real or virtual time). */
   readonly wait: { readonly timeoutMs: number; readonly intervalMs: number };
+  /**
+   * False on a store whose conditional writes are not atomic under concurrency (moto): two copies of
+   * one message handled at once may then both pass the claim, so a member body may run twice there.
+   */
+  readonly atomicClaims: boolean;
   /** Lets the worker run until `check` holds (eager mode: drives the queues). */
   until(check: () => Promise<boolean>, what: string): Promise<void>;
 }
@@ -135,7 +140,7 @@ export function describeTaskBehaviours(name: string, environment: () => Behaviou
     });
 
     it('runs a chord of 50 and its callback once', async () => {
-      const { tasks, wait, runs } = environment();
+      const { tasks, wait, runs, atomicClaims } = environment();
       const k = key();
       const numbers = Array.from({ length: 50 }, (_, i) => i);
       const result = await chord(
@@ -144,7 +149,10 @@ export function describeTaskBehaviours(name: string, environment: () => Behaviou
       ).delay();
       const total: number = await result.get({ ...wait, timeoutMs: wait.timeoutMs * 1.5 });
       expect(total).toBe(numbers.reduce((a, n) => a + n * n, 0));
-      for (const n of numbers) expect(runs.get(`square:${k}:${n}`)).toBe(1);
+      for (const n of numbers) {
+        if (atomicClaims) expect(runs.get(`square:${k}:${n}`)).toBe(1);
+        else expect(runs.get(`square:${k}:${n}`)).toBeGreaterThanOrEqual(1);
+      }
       expect(runs.get(`sum:${k}`)).toBe(1);
     });
 

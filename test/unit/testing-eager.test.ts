@@ -17,6 +17,7 @@ const environment: BehaviourEnvironment = {
   app,
   tasks,
   runs,
+  atomicClaims: true,
   wait: { timeoutMs: 3_600_000, intervalMs: 500 },
   async until(check, what) {
     for (let i = 0; i < 100; i++) {
