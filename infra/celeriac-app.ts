@@ -282,6 +282,17 @@ export class CeleriacApp extends Construct {
   }
 
   /**
+   * Lets `grantee` use the control calls that write to the results table from outside a worker:
+   * chords (their join item, `PutItem`), idempotency keys (`PutItem`, `DeleteItem`) and `revoke()`
+   * (`UpdateItem`), besides reading results (`GetItem`).
+   * @example
+   * celeriac.grantControl(webFunction);
+   */
+  grantControl(grantee: iam.IGrantable): iam.Grant {
+    return this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+  }
+
+  /**
    * Messages waiting in a queue (`ApproximateNumberOfMessagesVisible`): the backlog.
    * @throws {Error} when the app declares no queue named `queue`.
    * @example

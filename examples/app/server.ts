@@ -177,6 +177,8 @@ export function createServer(): Hono {
       queue: record.queue ?? null,
       result: record.result ?? null,
       error: record.error ?? null,
+      // A custom state's metadata, e.g. the export's progress: { current, total }.
+      info: record.meta ?? null,
       retries: record.retries,
       dateStarted: record.dateStarted ?? null,
       dateDone: record.dateDone ?? null,

@@ -56,6 +56,9 @@ export const sendEmail = app.task(
   { argsSchema: z.tuple([z.string().min(1).max(200), z.string().max(100_000), z.email()]), retryBackoff: true },
 );
 
+/** Rows written between two progress updates of the export. */
+const EXPORT_CHUNK_ROWS = 1_000;
+
 /** Builds a CSV of users and writes it to the exports folder; run on the `exports` queue. */
 export const exportUsers = app.task(
   'reports.export_users',
@@ -70,7 +73,14 @@ export const exportUsers = app.task(
     const dir = join(outputDir(), 'exports');
     await mkdir(dir, { recursive: true });
     const file = join(dir, `users-${id}.csv`);
-    await writeFile(file, stringify(rows, { header: true, columns: ['id', 'name', 'email', 'joined'] }));
+    const columns = ['id', 'name', 'email', 'joined'];
+    await writeFile(file, stringify([], { header: true, columns }));
+    // Written in chunks, with progress readers see as state PROGRESS and info { current, total }.
+    for (let start = 0; start < rows.length; start += EXPORT_CHUNK_ROWS) {
+      await appendFile(file, stringify(rows.slice(start, start + EXPORT_CHUNK_ROWS), { columns }));
+      const current = Math.min(rows.length, start + EXPORT_CHUNK_ROWS);
+      if (current < rows.length) await currentTask().updateState({ state: 'PROGRESS', meta: { current, total: rows.length } });
+    }
     return { file, rows: rows.length, requestedBy };
   },
   { queue: 'exports', argsSchema: z.union([z.tuple([z.email()]), z.tuple([z.email(), z.number().int().min(1).max(100_000)])]) },

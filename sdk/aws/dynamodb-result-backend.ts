@@ -9,8 +9,23 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { refusedClaim } from '../core/claim-rule.js';
 import { CeleriacError, ErrorCode, ResultTooLargeError } from '../core/errors.js';
-import type { ClaimOutcome, ClaimRequest, ResultBackend, TaskRecord } from '../core/ports/result-backend.js';
+import type { JsonValue } from '../core/json.js';
+import type {
+  ChordJoin,
+  ChordRecord,
+  ClaimOutcome,
+  ClaimRequest,
+  IdempotencyOutcome,
+  IdempotencyRequest,
+  RateSlot,
+  RateSlotRequest,
+  ResultBackend,
+  RevokeOutcome,
+  RevokeRequest,
+  TaskRecord,
+} from '../core/ports/result-backend.js';
 import { TaskState } from '../core/states.js';
+import { DynamoDbCoordination } from './dynamodb-coordination.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
 
@@ -28,10 +43,12 @@ export interface DynamoDbResultBackendOptions {
 export class DynamoDbResultBackend implements ResultBackend {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly coordination: DynamoDbCoordination;
 
   constructor(options: DynamoDbResultBackendOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.coordination = new DynamoDbCoordination(options.client, options.tableName);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
@@ -46,12 +63,15 @@ export class DynamoDbResultBackend implements ResultBackend {
             'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
             monitoring.expression,
           ConditionExpression:
-            'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (#state = :started AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))',
+            'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (NOT #state IN (:success, :failure, :revoked) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))',
           ExpressionAttributeNames: { '#state': 'state', '#task': 'task', '#queue': 'queue', ...monitoring.names },
           ExpressionAttributeValues: {
             ':started': { S: TaskState.STARTED },
             ':pending': { S: TaskState.PENDING },
             ':retry': { S: TaskState.RETRY },
+            ':success': { S: TaskState.SUCCESS },
+            ':failure': { S: TaskState.FAILURE },
+            ':revoked': { S: TaskState.REVOKED },
             ':task': { S: request.task },
             ':queue': { S: request.queue },
             ':now': { N: String(request.now.getTime()) },
@@ -108,6 +128,46 @@ export class DynamoDbResultBackend implements ResultBackend {
       await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { id: { S: id } } }));
     } catch (error) {
       throw this.translate(error, 'forget', id);
+    }
+  }
+
+  updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
+    return this.guard('updateState', id, () => this.coordination.updateState(id, state, meta));
+  }
+
+  revoke(request: RevokeRequest): Promise<RevokeOutcome> {
+    return this.guard('revoke', request.id, () => this.coordination.revoke(request));
+  }
+
+  saveChord(chord: ChordRecord): Promise<void> {
+    return this.guard('saveChord', chord.id, () => this.coordination.saveChord(chord));
+  }
+
+  joinChord(chordId: string, memberId: string): Promise<ChordJoin | undefined> {
+    return this.guard('joinChord', chordId, () => this.coordination.joinChord(chordId, memberId));
+  }
+
+  decideChord(chordId: string, outcome: string): Promise<ChordRecord | undefined> {
+    return this.guard('decideChord', chordId, () => this.coordination.decideChord(chordId, outcome));
+  }
+
+  reserveRateSlot(request: RateSlotRequest): Promise<RateSlot> {
+    return this.guard('reserveRateSlot', request.key, () => this.coordination.reserveRateSlot(request));
+  }
+
+  reserveIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyOutcome> {
+    return this.guard('reserveIdempotencyKey', request.key, () => this.coordination.reserveIdempotencyKey(request));
+  }
+
+  releaseIdempotencyKey(key: string, taskId: string): Promise<void> {
+    return this.guard('releaseIdempotencyKey', key, () => this.coordination.releaseIdempotencyKey(key, taskId));
+  }
+
+  private async guard<T>(operation: string, id: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.translate(error, operation, id);
     }
   }
 

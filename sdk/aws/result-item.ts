@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ResultRecordError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { RetryEntry, TaskRecord } from '../core/ports/result-backend.js';
-import { TaskState } from '../core/states.js';
+import { CUSTOM_STATE, TaskState } from '../core/states.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
 
 /** Version of the DynamoDB item layout this library writes. */
@@ -14,7 +14,9 @@ export type Item = Record<string, AttributeValue>;
 /**
  * Item layout (v1): `id` S (key), `v` N, `state` S, `task` S, `queue` S, `result` S (JSON),
  * `error` S (JSON), `retries` N, `dateStarted` / `dateDone` / `leaseUntil` / `retryAt` N (epoch ms),
- * `expiresAt` N (epoch seconds, the table's TTL attribute); monitoring: `argsRepr` / `kwargsRepr` S,
+ * `expiresAt` N (epoch seconds, the table's TTL attribute); workflow fields `parentId` / `rootId` /
+ * `groupId` S, `children` L of S; `meta` S (JSON, custom states); `terminateRequested` BOOL;
+ * monitoring: `argsRepr` / `kwargsRepr` S,
  * `sentAt` N, `runtimeMs` N, `workerId` S, `retryHistory` S (JSON); the task index keys
  * `idxShard` S and `idxTime` N (see `task-index.ts`), set whenever a time is known.
  */
@@ -34,6 +36,13 @@ export function encodeResultItem(record: TaskRecord): Item {
     const date = record[key];
     if (date !== undefined) item[key] = { N: String(date.getTime()) };
   }
+  for (const key of ['parentId', 'rootId', 'groupId'] as const) {
+    const value = record[key];
+    if (value !== undefined) item[key] = { S: value };
+  }
+  if (record.meta !== undefined) item.meta = { S: JSON.stringify(record.meta) };
+  if (record.children?.length) item.children = { L: record.children.map((child) => ({ S: child })) };
+  if (record.terminateRequested) item.terminateRequested = { BOOL: true };
   if (record.argsRepr !== undefined) item.argsRepr = { S: record.argsRepr };
   if (record.kwargsRepr !== undefined) item.kwargsRepr = { S: record.kwargsRepr };
   if (record.runtimeMs !== undefined) item.runtimeMs = { N: String(record.runtimeMs) };
@@ -74,7 +83,7 @@ export function itemSizeBytes(item: Item): number {
 export function decodeResultItem(item: Item): TaskRecord {
   const id = item.id?.S;
   const state = item.state?.S;
-  if (!id || !state || !(Object.values(TaskState) as string[]).includes(state)) {
+  if (!id || !state || !((Object.values(TaskState) as string[]).includes(state) || CUSTOM_STATE.test(state))) {
     throw new ResultRecordError(`Item ${JSON.stringify(item.id)} is not a celeriac task record (state ${JSON.stringify(state)})`);
   }
   const v = Number(item.v?.N ?? RESULT_ITEM_VERSION);
@@ -100,6 +109,12 @@ export function decodeResultItem(item: Item): TaskRecord {
     ...(item.workerId?.S !== undefined ? { workerId: item.workerId.S } : {}),
     ...(item.retryHistory?.S !== undefined ? { retryHistory: decodeRetryHistory(id, item.retryHistory.S) } : {}),
     expiresAt: Number(item.expiresAt?.N ?? 0),
+    ...(item.meta?.S !== undefined ? { meta: parseJson<JsonValue>(id, 'meta', item.meta.S) } : {}),
+    ...(item.parentId?.S !== undefined ? { parentId: item.parentId.S } : {}),
+    ...(item.rootId?.S !== undefined ? { rootId: item.rootId.S } : {}),
+    ...(item.groupId?.S !== undefined ? { groupId: item.groupId.S } : {}),
+    ...(item.children?.L ? { children: item.children.L.map((child) => child.S ?? '') } : {}),
+    ...(item.terminateRequested?.BOOL ? { terminateRequested: true } : {}),
   };
 }
 

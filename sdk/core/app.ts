@@ -1,17 +1,38 @@
 import { AsyncResult, type ResultSource } from './async-result.js';
 import * as D from './defaults.js';
 import { CeleriacError, ConfigError, ErrorCode, UnknownTaskError } from './errors.js';
+import { Hooks, type HookHandler, type HookName } from './hooks.js';
 import type { AppConfig, ErrorClass, QueueOptions, TaskOptions, Transport } from './options.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Broker } from './ports/broker.js';
-import type { ResultBackend } from './ports/result-backend.js';
+import type { ResultBackend, RevokeOutcome } from './ports/result-backend.js';
 import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
 import { BatchingPublisher } from './publisher.js';
+import { parseRateLimit } from './rate-limit.js';
+import { compileTaskRoutes, routeTask, type TaskRoutes } from './routing.js';
 import type { Scheduler } from './ports/scheduler.js';
 import { buildSchedule, type BuiltSchedule, type ScheduleOptions } from './schedule/definition.js';
 import { assertTimeZone } from './schedule/expression.js';
 import { Schedules, type SchedulesHost } from './schedule/schedules.js';
 import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
+
+/** Options of `revoke()` (Celery: `revoke(terminate=…)`). */
+export interface RevokeOptions {
+  /**
+   * Also stop the task if it is running: its `signal` aborts with `TaskRevokedError` and its record
+   * becomes REVOKED. The worker notices within its `revokeCheckIntervalMs`.
+   * @default false
+   */
+  readonly terminate?: boolean;
+  /**
+   * Why, recorded with the REVOKED state.
+   * @default 'revoked by request'
+   */
+  readonly reason?: string;
+}
+
+/** Called by `revoke()` after the backend recorded it: how other parts (e.g. a scheduler holding a delayed task) drop the task too. */
+export type RevokeHandler = (id: string, outcome: RevokeOutcome) => void | Promise<void>;
 
 /** A queue's settings with defaults applied. */
 export interface ResolvedQueue {
@@ -52,8 +73,8 @@ export class App implements ResultSource {
   readonly worker: ResolvedWorker;
   /** Name of the DynamoDB table holding task records. */
   readonly resultsTableName: string;
-  /** The clock. */
-  readonly clock: Clock;
+  /** Typed hooks for logging and tracing (Celery: signals). */
+  readonly hooks = new Hooks();
   /** Default time a task record is kept, in seconds. */
   readonly resultExpiresSeconds: number;
   /** Error classes `get()` re-creates, by name. */
@@ -68,6 +89,9 @@ export class App implements ResultSource {
 
   private readonly config: AppConfig;
   private readonly registry = new Map<string, AnyTask>();
+  private readonly routes: TaskRoutes;
+  private readonly revokeHandlers: RevokeHandler[] = [];
+  private currentClock: Clock;
   private readonly declared = new Map<string, BuiltSchedule>();
   private readonly scheduleHost: SchedulesHost;
   private readonly publisher: BatchingPublisher;
@@ -82,7 +106,8 @@ export class App implements ResultSource {
     }
     this.config = config;
     this.name = config.name;
-    this.clock = config.clock ?? systemClock;
+    this.currentClock = config.clock ?? systemClock;
+    this.routes = compileTaskRoutes(config.taskRoutes);
     this.worker = {
       timeoutSeconds: positiveInt(config.worker?.timeoutSeconds ?? D.DEFAULT_WORKER_TIMEOUT_SECONDS, 'worker.timeoutSeconds', 900),
       memoryMb: positiveInt(config.worker?.memoryMb ?? D.DEFAULT_WORKER_MEMORY_MB, 'worker.memoryMb', 10_240),
@@ -91,6 +116,7 @@ export class App implements ResultSource {
     this.queues = new Map(Object.entries(declared).map(([name, options]) => [name, this.resolveQueue(name, options)]));
     this.defaultQueue = config.defaultQueue ?? (this.queues.has(D.DEFAULT_QUEUE) ? D.DEFAULT_QUEUE : [...this.queues.keys()][0] ?? D.DEFAULT_QUEUE);
     this.assertQueue(this.defaultQueue);
+    for (const route of this.routes) this.assertQueue(route.queue);
     this.resultsTableName = `${this.name}-results`;
     this.resultExpiresSeconds = positiveInt(config.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS, 'resultExpiresSeconds', Number.MAX_SAFE_INTEGER);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
@@ -100,16 +126,24 @@ export class App implements ResultSource {
     } catch (error) {
       throw new ConfigError((error as Error).message);
     }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const app = this;
     this.scheduleHost = {
       name: this.name,
       timezone: this.timezone,
-      clock: this.clock,
+      get clock() {
+        return app.clock;
+      },
       queue: (name) => this.queue(name),
       findTask: (name) => this.findTask(name),
       scheduler: () => this.scheduler(),
       declaredScheduleNames: () => new Set(this.declared.keys()),
     };
     this.schedules = new Schedules(this.scheduleHost);
+    // A task revoked before it started may be waiting in a one-time schedule (a long countdown): delete it.
+    this.addRevokeHandler(async (id, outcome) => {
+      if (outcome.status === 'revoked' && this.transport().scheduler) await this.schedules.cancelCountdown(id);
+    });
     this.transportSource = config.transport;
     this.publisher = new BatchingPublisher(() => this.transport().broker, config.publishLingerMs ?? D.DEFAULT_PUBLISH_LINGER_MS);
   }
@@ -128,15 +162,73 @@ export class App implements ResultSource {
       throw new CeleriacError(ErrorCode.TASK_ALREADY_REGISTERED, `A task named "${name}" is already registered in app "${this.name}".`);
     }
     const resolved = this.resolveTaskOptions(name, options as unknown as TaskOptions);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const app = this;
     const task = new Task<A, R>(name, fn, resolved, {
-      clock: this.clock,
+      get clock() {
+        return app.clock;
+      },
+      get resultExpiresSeconds() {
+        return app.resultExpiresSeconds;
+      },
       publish: (queue, taskName, envelope, delaySeconds) => this.publish(queue, taskName, envelope, delaySeconds),
       publishLater: (queue, envelope, at) => this.schedules.scheduleCountdown(envelope.id, envelope.task, this.queue(queue).queueName, encodeEnvelope(envelope), at),
       asyncResult: (id) => this.asyncResult(id),
       assertQueue: (queue) => this.assertQueue(queue),
+      getTask: (taskName) => this.getTask(taskName),
+      backend: () => this.backend(),
     });
     this.registry.set(name, task);
     return task;
+  }
+
+  /** The clock. */
+  get clock(): Clock {
+    return this.currentClock;
+  }
+
+  /** Replaces the clock (`celeriac/testing` drives a virtual one). */
+  useClock(clock: Clock): void {
+    this.currentClock = clock;
+  }
+
+  /**
+   * Adds a hook handler (shorthand for `app.hooks.on`); returns a function that removes it.
+   * @example
+   * app.on('beforePublish', ({ headers }) => { headers.traceId = currentTraceId(); });
+   */
+  on<K extends HookName>(name: K, handler: HookHandler<K>): () => void {
+    return this.hooks.on(name, handler);
+  }
+
+  /**
+   * Revokes a task (Celery: `app.control.revoke(id)`): not yet started, it is recorded REVOKED and
+   * never runs; running, with `terminate` its worker aborts it; finished, nothing changes. Then runs
+   * the revoke handlers (see {@link addRevokeHandler}).
+   * @example
+   * await app.revoke(result.id, { terminate: true });
+   */
+  async revoke(id: string, options: RevokeOptions = {}): Promise<RevokeOutcome> {
+    const now = this.clock.now();
+    const reason = options.reason ?? 'revoked by request';
+    const outcome = await this.backend().revoke({
+      id,
+      reason,
+      terminate: options.terminate ?? false,
+      now: new Date(now),
+      expiresAt: Math.ceil(now / 1000) + this.resultExpiresSeconds,
+    });
+    if (outcome.status === 'revoked') await this.hooks.emit('revoked', { id, reason, terminated: false });
+    for (const handler of this.revokeHandlers) await handler(id, outcome);
+    return outcome;
+  }
+
+  /**
+   * Adds a handler `revoke()` calls after recording the revoke: the extension point for parts that
+   * hold a task elsewhere (a one-time schedule for a far countdown deletes it here).
+   */
+  addRevokeHandler(handler: RevokeHandler): void {
+    this.revokeHandlers.push(handler);
   }
 
   /**
@@ -277,7 +369,14 @@ export class App implements ResultSource {
   }
 
   private async publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void> {
-    await this.publisher.publish(this.queue(queue).queueName, taskName, { id: envelope.id, body: encodeEnvelope(envelope), delaySeconds });
+    let sent = envelope;
+    if (this.hooks.has('beforePublish')) {
+      const headers = { ...envelope.headers };
+      await this.hooks.emit('beforePublish', { id: envelope.id, task: taskName, queue, headers });
+      sent = { ...envelope, headers };
+    }
+    await this.publisher.publish(this.queue(queue).queueName, taskName, { id: sent.id, body: encodeEnvelope(sent), delaySeconds });
+    if (this.hooks.has('afterPublish')) await this.hooks.emit('afterPublish', { id: envelope.id, task: taskName, queue });
   }
 
   private resolveQueue(name: string, options: QueueOptions): ResolvedQueue {
@@ -316,7 +415,7 @@ export class App implements ResultSource {
 
   private resolveTaskOptions(name: string, options: TaskOptions): ResolvedTaskOptions {
     const app = this.config;
-    const queue = options.queue ?? this.defaultQueue;
+    const queue = options.queue ?? routeTask(this.routes, name) ?? this.defaultQueue;
     this.assertQueue(queue);
     const maxRetries = nonNegativeInt(options.maxRetries ?? app.maxRetries ?? D.DEFAULT_MAX_RETRIES, `${name}: maxRetries`);
     const { maxReceiveCount } = this.queue(queue);
@@ -344,6 +443,10 @@ export class App implements ResultSource {
       duplicateProtection: options.duplicateProtection ?? app.duplicateProtection ?? true,
       argsSchema: options.argsSchema,
       autoretryFor: options.autoretryFor,
+      storeErrorsEvenIfIgnored: options.storeErrorsEvenIfIgnored ?? app.storeErrorsEvenIfIgnored ?? true,
+      rateLimit: options.rateLimit === undefined ? undefined : parseRateLimit(options.rateLimit, `${name}: rateLimit`),
+      softTimeLimitSeconds: optionalSeconds(options.softTimeLimitSeconds, `${name}: softTimeLimitSeconds`, this.worker.timeoutSeconds),
+      timeLimitSeconds: optionalSeconds(options.timeLimitSeconds, `${name}: timeLimitSeconds`, this.worker.timeoutSeconds),
       redact: options.redact ?? false,
     };
   }
@@ -360,6 +463,14 @@ export function createCoreApp(config: AppConfig): App {
 
 function positiveInt(value: number, field: string, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${field} must be an integer 1–${max}, received ${value}`);
+  return value;
+}
+
+function optionalSeconds(value: number | undefined, field: string, workerTimeoutSeconds: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value <= 0 || value > workerTimeoutSeconds) {
+    throw new ConfigError(`${field} must be > 0 and at most the worker's timeoutSeconds (${workerTimeoutSeconds}), received ${value}`);
+  }
   return value;
 }
 

@@ -1,9 +1,10 @@
 import { DEFAULT_RESULT_POLL_INTERVAL_MS } from './defaults.js';
 import { ResultTimeoutError, TaskError, TaskRevokedError, type StoredError } from './errors.js';
+import type { JsonValue } from './json.js';
 import type { ErrorClass } from './options.js';
 import type { Clock } from './ports/clock.js';
-import type { ResultBackend, TaskRecord } from './ports/result-backend.js';
-import { isReadyState, TaskState } from './states.js';
+import type { ResultBackend, RevokeOutcome, TaskRecord } from './ports/result-backend.js';
+import { isReadyState, TaskState, type AnyState } from './states.js';
 
 /** Options of {@link AsyncResult.get}. */
 export interface GetOptions {
@@ -30,6 +31,7 @@ export interface ResultSource {
   backend(): ResultBackend;
   readonly clock: Clock;
   readonly errorTypes: ReadonlyMap<string, ErrorClass>;
+  revoke(id: string, options?: { terminate?: boolean; reason?: string }): Promise<RevokeOutcome>;
 }
 
 const BUILTIN_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
@@ -61,8 +63,8 @@ export class AsyncResult<R = unknown> {
     return (await this.source.backend().get(this.id)) ?? { id: this.id, state: TaskState.PENDING, retries: 0, expiresAt: 0 };
   }
 
-  /** Current state: PENDING, STARTED, RETRY, SUCCESS, FAILURE or REVOKED. */
-  async state(): Promise<TaskState> {
+  /** Current state: PENDING, STARTED, RETRY, SUCCESS, FAILURE, REVOKED, or a custom one (`PROGRESS`). */
+  async state(): Promise<AnyState> {
     return (await this.record()).state;
   }
 
@@ -91,6 +93,34 @@ export class AsyncResult<R = unknown> {
     const record = await this.record();
     if (record.state === TaskState.SUCCESS) return record.result as R;
     return record.error;
+  }
+
+  /**
+   * The result when SUCCESS, the error when FAILURE, REVOKED or RETRY, the metadata of a custom
+   * state such as PROGRESS, else undefined (Celery: `.info`).
+   * @example
+   * const { current, total } = (await result.info()) as { current: number; total: number };
+   */
+  async info(): Promise<R | StoredError | JsonValue | undefined> {
+    const record = await this.record();
+    if (record.state === TaskState.SUCCESS) return record.result as R;
+    if (record.error !== undefined && record.state !== TaskState.STARTED) return record.error;
+    return record.meta;
+  }
+
+  /** Ids of the tasks this one sent, as recorded when it finished. */
+  async children(): Promise<readonly string[]> {
+    return (await this.record()).children ?? [];
+  }
+
+  /**
+   * Revokes the task (Celery: `result.revoke()`): before it starts, it never runs; with `terminate`,
+   * a running task's `signal` aborts and it is recorded REVOKED.
+   * @example
+   * await result.revoke({ terminate: true });
+   */
+  revoke(options: { terminate?: boolean; reason?: string } = {}): Promise<RevokeOutcome> {
+    return this.source.revoke(this.id, options);
   }
 
   /** The failed task's stack trace (Celery: `.traceback`). */

@@ -22,6 +22,17 @@ export interface RetryOptions {
   readonly maxRetries?: number;
 }
 
+/** Options of {@link TaskContext.updateState}. */
+export interface StateUpdate {
+  /** A custom state, upper case (`PROGRESS`, `UPLOADING`), or `STARTED`. */
+  readonly state: string;
+  /**
+   * Metadata readers see as `result.info()`, e.g. `{ current: 40, total: 100 }`.
+   * @default null
+   */
+  readonly meta?: JsonValue;
+}
+
 /** What a running task knows about itself (Celery: `self.request`). */
 export interface TaskContext {
   /** Task id. */
@@ -46,6 +57,26 @@ export interface TaskContext {
    * @throws {Retry} always
    */
   retry(options?: RetryOptions): never;
+  /**
+   * Records a custom state with metadata, readable from outside as `result.state()` and
+   * `result.info()` while the task runs (Celery: `self.update_state(state=…, meta=…)`). One write.
+   * @throws {OptionsError} when the state is not upper case letters, digits and `_`, or is a final state.
+   * @example
+   * await currentTask().updateState({ state: 'PROGRESS', meta: { current: i, total } });
+   */
+  updateState(update: StateUpdate): Promise<void>;
+}
+
+const children = new WeakMap<TaskContext, string[]>();
+
+/** Notes that the task running as `ctx` sent task `id` (its record lists it in `children`). */
+export function recordChild(ctx: TaskContext, id: string): void {
+  children.get(ctx)?.push(id);
+}
+
+/** Ids of the tasks sent from `ctx` so far. */
+export function childrenOf(ctx: TaskContext): readonly string[] {
+  return children.get(ctx) ?? [];
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();
@@ -70,13 +101,16 @@ export function maybeCurrentTask(): TaskContext | undefined {
   return storage.getStore();
 }
 
-/** Runs `fn` with `ctx` as the current task context. */
-export function runWithContext<T>(ctx: Omit<TaskContext, 'retry'>, fn: () => T): T {
+/** Runs `fn` with `ctx` as the current task context; `onContext` receives the full context first. */
+export function runWithContext<T>(ctx: Omit<TaskContext, 'retry' | 'updateState'> & Partial<Pick<TaskContext, 'updateState'>>, fn: () => T, onContext?: (ctx: TaskContext) => void): T {
   const full: TaskContext = {
+    updateState: async () => undefined,
     ...ctx,
     retry(options = {}) {
       throw new Retry(options.countdownSeconds, options.cause, options.maxRetries);
     },
   };
+  children.set(full, []);
+  onContext?.(full);
   return storage.run(full, fn);
 }

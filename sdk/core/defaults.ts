@@ -65,3 +65,12 @@ export const MAX_RETRY_HISTORY = 20;
 
 /** Version of the message envelope this library writes. */
 export const ENVELOPE_VERSION = 1;
+
+/** How long an idempotency key holds, in seconds (1 day). */
+export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 86_400;
+
+/** How often a worker checks whether a running task was revoked with `terminate`, in milliseconds. */
+export const DEFAULT_REVOKE_CHECK_INTERVAL_MS = 1_000;
+
+/** How far ahead a worker reserves a rate-limit slot and waits for it in process, in milliseconds. */
+export const DEFAULT_RATE_LIMIT_HORIZON_MS = 2_000;

@@ -31,6 +31,9 @@ export const ErrorCode = {
   NO_TASK_CONTEXT: 'NO_TASK_CONTEXT',
   TIME_LIMIT_EXCEEDED: 'TIME_LIMIT_EXCEEDED',
   RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
+  SOFT_TIME_LIMIT_EXCEEDED: 'SOFT_TIME_LIMIT_EXCEEDED',
+  CHORD_FAILED: 'CHORD_FAILED',
+  PARENT_FAILED: 'PARENT_FAILED',
 } as const;
 
 /** One of the stable error codes. */
@@ -270,6 +273,29 @@ const TRANSIENT_NAMES = new Set([
   'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'ProvisionedThroughputExceededException',
   'RequestLimitExceeded', 'ServiceUnavailable', 'InternalError', 'InternalFailure', 'KMSThrottlingException',
 ]);
+
+/**
+ * The task's `softTimeLimitSeconds` passed: its `signal` aborts with this reason
+ * (`signal.throwIfAborted()` throws it). A task may catch it to clean up and return.
+ */
+export class SoftTimeLimitExceeded extends CeleriacError {
+  override name = 'SoftTimeLimitExceeded';
+  constructor(message: string) {
+    super(ErrorCode.SOFT_TIME_LIMIT_EXCEEDED, message);
+  }
+}
+
+/** A chord member failed, so the chord's callback does not run; its record holds this error. */
+export class ChordError extends CeleriacError {
+  override name = 'ChordError';
+  constructor(
+    /** Id of the member that failed. */
+    readonly memberId: string,
+    message: string,
+  ) {
+    super(ErrorCode.CHORD_FAILED, message);
+  }
+}
 
 /**
  * A task's error, re-created on the caller's side by `AsyncResult.get()`: `name` is the original

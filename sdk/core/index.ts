@@ -1,10 +1,14 @@
-export { App, createCoreApp, type ResolvedQueue, type ResolvedWorker } from './app.js';
+export { App, createCoreApp, type ResolvedQueue, type ResolvedWorker, type RevokeHandler, type RevokeOptions } from './app.js';
+export * from './canvas/index.js';
+export { Hooks, type HookEvents, type HookHandler, type HookName } from './hooks.js';
+export { parseRateLimit, type RateLimit } from './rate-limit.js';
 export { AsyncResult, type GetOptions } from './async-result.js';
-export { currentTask, type RetryOptions, type TaskContext } from './context.js';
+export { currentTask, type RetryOptions, type StateUpdate, type TaskContext } from './context.js';
 export * as defaults from './defaults.js';
 export {
   ArgsValidationError,
   CeleriacError,
+  ChordError,
   ConfigError,
   EnqueueError,
   EnvelopeError,
@@ -17,6 +21,7 @@ export {
   ResultRecordError,
   ResultTimeoutError,
   ResultTooLargeError,
+  SoftTimeLimitExceeded,
   TaskError,
   TaskRevokedError,
   TimeLimitExceededError,
@@ -27,9 +32,19 @@ export {
 export type { Jsonify, JsonValue, TaskReturn } from './json.js';
 export type { AppConfig, ApplyOptions, ErrorClass, QueueOptions, TaskDefaults, TaskOptions, Transport, WorkerSettings } from './options.js';
 export type { Broker, ClaimOutcome, ClaimRequest, Clock, DeadLetter, OutgoingMessage, ResultBackend, SendOutcome, TaskRecord } from './ports/index.js';
+export type {
+  ChordJoin,
+  ChordRecord,
+  IdempotencyOutcome,
+  IdempotencyRequest,
+  RateSlot,
+  RateSlotRequest,
+  RevokeOutcome,
+  RevokeRequest,
+} from './ports/result-backend.js';
 export { systemClock } from './ports/index.js';
 export { decodeEnvelope, encodeEnvelope, type Envelope } from './protocol/envelope.js';
 export { retryDelaySeconds, type RetryPolicy } from './retry.js';
 export { Ignore, Reject, Retry } from './signals.js';
-export { isReadyState, READY_STATES, TaskState } from './states.js';
-export { Task, type AnyTask } from './task.js';
+export { CUSTOM_STATE, isReadyState, READY_STATES, TaskState, type AnyState } from './states.js';
+export { Task, type AnyTask, type WorkflowFields } from './task.js';

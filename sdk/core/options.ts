@@ -103,6 +103,12 @@ export interface TaskDefaults {
    */
   readonly ignoreResult?: boolean;
   /**
+   * With `ignoreResult`, still store FAILURE records (Celery: `store_errors_even_if_ignored`; Celery's
+   * default is false, celeriac keeps failures where a person will look for them).
+   * @default true
+   */
+  readonly storeErrorsEvenIfIgnored?: boolean;
+  /**
    * Claim the task (one conditional DynamoDB write, state STARTED) before running it, so a duplicate
    * SQS delivery is acknowledged instead of run again. `false` is the lean mode: no claim write, so a
    * successful task with `ignoreResult` costs no DynamoDB write at all, but a duplicate delivery may
@@ -132,6 +138,26 @@ export interface TaskOptions<A extends readonly unknown[] = readonly unknown[]> 
    * @default - none: only `currentTask().retry()` retries
    */
   readonly autoretryFor?: readonly ErrorClass[] | ((error: unknown) => boolean);
+  /**
+   * Most starts of this task, across every worker: `'<n>/s'`, `'<n>/m'` or `'<n>/h'` (Celery:
+   * `rate_limit`, which is per worker). A task over its limit waits (briefly in the worker, or on the
+   * queue): it is delayed, never failed or dropped.
+   * @default - no limit
+   */
+  readonly rateLimit?: string;
+  /**
+   * Seconds after which the task's `signal` aborts with `SoftTimeLimitExceeded` (Celery:
+   * `soft_time_limit`): the task may catch it, clean up and return.
+   * @default - none (the signal still aborts shortly before the worker runs out of time)
+   */
+  readonly softTimeLimitSeconds?: number;
+  /**
+   * Seconds after which the task is recorded FAILURE with `TimeLimitExceededError` and its message
+   * acknowledged, whatever the function is doing (Celery: `time_limit`). The worker does not start a
+   * task it could not give this long before the invocation ends: the message goes back to the queue.
+   * @default - none (bounded by the worker's timeout)
+   */
+  readonly timeLimitSeconds?: number;
   /**
    * What the task record shows of the arguments (dashboard, `celeriac inspect`): `true` shows none
    * (for secrets), a function returns what to show instead, e.g. `([email]) => [maskEmail(email)]`.
@@ -184,6 +210,13 @@ export interface AppConfig extends TaskDefaults {
    */
   readonly clock?: Clock;
   /**
+   * Routes tasks to queues by name, `*` matching any characters (Celery: `task_routes`), e.g.
+   * `{ 'billing.*': 'high', 'reports.*': 'low' }`. The first matching pattern wins; a task's own
+   * `queue` option and a call's `queue` take precedence.
+   * @default - every task on its own `queue` or the `defaultQueue`
+   */
+  readonly taskRoutes?: Readonly<Record<string, string>>;
+  /**
    * Time zone of schedules that do not name one (Celery: `timezone`), an IANA name.
    * @default 'UTC'
    */
@@ -234,4 +267,16 @@ export interface ApplyOptions {
    * @default - none
    */
   readonly headers?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Deduplicates sends: a second call with the same key for the same task within
+   * `idempotencyWindowSeconds` sends nothing and returns the first call's result handle. Costs one
+   * conditional DynamoDB write at enqueue.
+   * @default - none
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * How long an `idempotencyKey` holds, in seconds.
+   * @default 86400
+   */
+  readonly idempotencyWindowSeconds?: number;
 }

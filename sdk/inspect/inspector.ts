@@ -143,7 +143,7 @@ export class Inspector {
   async revoke(id: string, reason = 'revoked by an operator'): Promise<RevokeOutcome> {
     const backend = this.app.backend();
     const existing = await backend.get(id);
-    if (existing && isReadyState(existing.state)) return { revoked: false, state: existing.state };
+    if (existing && isReadyState(existing.state)) return { revoked: false, state: existing.state as TaskState };
     const now = this.app.clock.now();
     await backend.save({
       ...(existing ?? { id, retries: 0 }),

@@ -29,7 +29,7 @@ export type WorkerEvent =
       readonly error: StoredError;
     }
   | { readonly type: 'duplicate'; readonly id: string; readonly task: string; readonly state: TaskState }
-  | { readonly type: 'deferred'; readonly id: string; readonly task: string; readonly seconds: number; readonly reason: 'running' | 'eta' }
+  | { readonly type: 'deferred'; readonly id: string; readonly task: string; readonly seconds: number; readonly reason: 'running' | 'eta' | 'deadline' | 'rate' }
   | { readonly type: 'revoked'; readonly id: string; readonly task: string; readonly reason: string }
   | { readonly type: 'fanned-out'; readonly id: string; readonly task: string; readonly runs: number; readonly everySeconds: number }
   | {
@@ -59,7 +59,7 @@ export function formatWorkerEvent(event: WorkerEvent): string {
     case 'duplicate':
       return `Task ${event.task}[${event.id}] is already ${event.state}: duplicate delivery acknowledged, not run again`;
     case 'deferred':
-      return `Task ${event.task}[${event.id}] deferred ${event.seconds}s (${event.reason === 'running' ? 'another delivery is running it' : 'its eta is ahead'})`;
+      return `Task ${event.task}[${event.id}] deferred ${event.seconds}s (${DEFER_REASONS[event.reason]})`;
     case 'revoked':
       return `Task ${event.task}[${event.id}] revoked: ${event.reason}`;
     case 'fanned-out':
@@ -70,6 +70,13 @@ export function formatWorkerEvent(event: WorkerEvent): string {
         : `Message ${event.messageId} left on the queue after an internal error: ${event.error.type}: ${event.error.message}`;
   }
 }
+
+const DEFER_REASONS = {
+  running: 'another delivery is running it',
+  eta: 'its eta is ahead',
+  deadline: 'too little time left in this invocation',
+  rate: 'over its rate limit',
+} as const;
 
 function preview(value: JsonValue): string {
   const text = JSON.stringify(value) ?? 'null';

@@ -1,7 +1,7 @@
 import type { App, ResolvedQueue } from '../core/app.js';
-import { runWithContext } from '../core/context.js';
-import { MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
-import { ErrorCode, MaxRetriesExceededError, ResultTooLargeError, TimeLimitExceededError, type StoredError } from '../core/errors.js';
+import { childrenOf, runWithContext, type StateUpdate, type TaskContext } from '../core/context.js';
+import { DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
+import { ErrorCode, MaxRetriesExceededError, ResultTooLargeError, TaskRevokedError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { ClaimOutcome, RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
 import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
@@ -9,13 +9,16 @@ import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf 
 import { retryDelaySeconds } from '../core/retry.js';
 import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
-import { TaskState } from '../core/states.js';
+import { assertCustomState, TaskState, type AnyState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
 import { argsRepr } from './args-repr.js';
 import { formatWorkerEvent, type WorkerEvent } from './events.js';
 import { emfFields } from './metrics.js';
+import { RateGate, type Turn } from './rate-gate.js';
+import { RunGuard } from './run-guard.js';
 import { fanOutMessages } from './fan-out.js';
 import { toStoredError } from './stored-error.js';
+import { WorkflowEffects } from './workflow.js';
 
 /** A received message, shaped like a Lambda SQS record (only the fields the worker reads). */
 export interface QueueRecord {
@@ -50,11 +53,24 @@ export interface WorkerOptions {
    * @default false
    */
   readonly logPayloads?: boolean;
+  /**
+   * How often a running task's record is read to see whether `revoke({ terminate: true })` asked to
+   * stop it, in milliseconds (one read each time, only while a task runs longer than this).
+   * @default 1000
+   */
+  readonly revokeCheckIntervalMs?: number;
+  /**
+   * How far ahead a rate-limited task may reserve its start and wait for it in the invocation, in
+   * milliseconds; a task whose turn is further away goes back to the queue until its turn is this
+   * near. Larger: fewer trips through the queue, more time spent waiting inside invocations.
+   * @default 2000
+   */
+  readonly rateLimitHorizonMs?: number;
 }
 
 /** Options of one batch. */
 export interface BatchOptions {
-  /** Epoch milliseconds at which the invocation is stopped (Lambda: now + remaining time). */
+  /** Epoch milliseconds, real time (`Date.now()`), at which the invocation is stopped (Lambda: now + remaining time). */
   readonly deadlineMs?: number;
   /** Id of the invocation, recorded as the task's `workerId` (Lambda: the request id). */
   readonly invocationId?: string;
@@ -103,6 +119,9 @@ export class Worker {
   private readonly safetyMarginMs: number;
   private readonly random: () => number;
   private readonly logPayloads: boolean;
+  private readonly revokeCheckIntervalMs: number;
+  private readonly rates: RateGate;
+  private readonly workflow: WorkflowEffects;
 
   constructor(
     private readonly app: App,
@@ -112,6 +131,9 @@ export class Worker {
     this.log = options.log ?? jsonLog(app.name, this.logPayloads);
     this.safetyMarginMs = options.safetyMarginMs ?? 1000;
     this.random = options.random ?? Math.random;
+    this.revokeCheckIntervalMs = options.revokeCheckIntervalMs ?? DEFAULT_REVOKE_CHECK_INTERVAL_MS;
+    this.rates = new RateGate(app, options.rateLimitHorizonMs ?? DEFAULT_RATE_LIMIT_HORIZON_MS);
+    this.workflow = new WorkflowEffects(app, this.log);
   }
 
   /** Processes a batch; the messages to keep on the queue are returned as `batchItemFailures`. */
@@ -164,6 +186,20 @@ export class Worker {
       const seconds = Math.ceil((Date.parse(envelope.eta) - now) / 1000);
       return this.defer(record, envelope, seconds, 'eta');
     }
+    if (options.deadlineMs !== undefined) {
+      // Not started when it could not finish: left to the queue for another invocation.
+      const needMs = (task.options.timeLimitSeconds ?? 0) * 1000 + this.safetyMarginMs;
+      // The deadline is the invocation's, in real time (the app's clock may be a test's).
+      if (options.deadlineMs - Date.now() < needMs) return this.defer(record, envelope, 1, 'deadline');
+    }
+    // A rate-limited task reserves its turn before the claim (see RateGate); a full schedule sends it
+    // back to the queue until its turn is near: delayed, never failed or dropped.
+    let turn: Turn | undefined;
+    if (task.options.rateLimit) {
+      const reserved = await this.rates.reserve(task);
+      if (reserved.status === 'busy') return this.defer(record, envelope, this.rates.secondsUntilNear(reserved.busyUntilMs), 'rate');
+      turn = reserved.turn;
+    }
 
     const monitoring = this.monitoring(record, envelope, task, options);
     const claim = task.options.duplicateProtection
@@ -179,6 +215,8 @@ export class Worker {
       : unclaimed(record, envelope);
     if (claim.status === 'finished') {
       this.log({ type: 'duplicate', id: envelope.id, task: envelope.task, state: claim.state });
+      // A member's join is idempotent: re-joining covers a crash between its record and its join.
+      if (claim.state === TaskState.SUCCESS && envelope.chord !== null) await this.workflow.joinChord(envelope);
       return 'ack';
     }
     if (claim.status === 'running') {
@@ -196,7 +234,13 @@ export class Worker {
         error: { type: 'TaskExpired', code: ErrorCode.TASK_REVOKED, message: `Task ${reason}` },
       });
       this.log({ type: 'revoked', id: envelope.id, task: envelope.task, reason });
+      await this.app.hooks.emit('revoked', { id: envelope.id, task: envelope.task, reason, terminated: false });
       return 'ack';
+    }
+    if (turn !== undefined && (await this.rates.awaitTurn(task, turn)).status === 'missed') {
+      // A turn missed (a slow request in between): release the claim and queue the task for a new one.
+      await this.app.backend().save({ ...this.baseRecord(envelope, queue, expiresAt), state: TaskState.PENDING, retries: claim.retries });
+      return this.defer(record, envelope, 1, 'rate');
     }
     return this.run(record, envelope, task, args, queue, claim.retries, expiresAt, options, { ...monitoring, retryHistory: claim.retryHistory ?? [] });
   }
@@ -214,14 +258,19 @@ export class Worker {
   ): Promise<Disposition> {
     const clock = this.app.clock;
     const started = clock.now();
-    const controller = new AbortController();
-    const timer =
-      options.deadlineMs === undefined
-        ? undefined
-        : setTimeout(
-            () => controller.abort(new TimeLimitExceededError(`Task ${task.name}[${envelope.id}] was stopped: the worker invocation ran out of time`)),
-            Math.max(0, options.deadlineMs - this.safetyMarginMs - started),
-          );
+    const label = `${task.name}[${envelope.id}]`;
+    const backend = this.app.backend();
+    const guard = new RunGuard({
+      label,
+      softTimeLimitSeconds: task.options.softTimeLimitSeconds,
+      timeLimitSeconds: task.options.timeLimitSeconds,
+      deadlineMs: options.deadlineMs,
+      safetyMarginMs: this.safetyMarginMs,
+      revokeCheck: {
+        intervalMs: this.revokeCheckIntervalMs,
+        check: async () => ((await backend.get(envelope.id))?.terminateRequested ? 'terminated by revoke()' : undefined),
+      },
+    });
     const { retryHistory, ...shown } = monitoring;
     const startedRecord = {
       ...this.baseRecord(envelope, queue, expiresAt),
@@ -229,9 +278,11 @@ export class Worker {
       ...(retryHistory.length ? { retryHistory } : {}),
       dateStarted: new Date(started),
     };
+    let context: TaskContext | undefined;
+    await this.app.hooks.emit('prerun', { id: envelope.id, task: task.name, args, retries });
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
-      const value = await runWithContext(
+      const running = runWithContext(
         {
           id: envelope.id,
           name: task.name,
@@ -240,18 +291,27 @@ export class Worker {
           headers: envelope.headers,
           parentId: envelope.parentId,
           rootId: envelope.rootId ?? envelope.id,
-          signal: controller.signal,
+          signal: guard.controller.signal,
+          updateState: (update) => this.updateState(envelope.id, update),
         },
-        () => task.fn(...args),
+        async () => task.fn(...args),
+        (ctx) => (context = ctx),
       );
-      outcome = { ok: true, value };
+      const settled = await Promise.race([running.then((value) => ({ ok: true as const, value })), guard.stopped]);
+      if ('kind' in settled) {
+        running.catch(() => undefined); // the function may still settle; its outcome is not wanted
+        if (settled.kind === 'terminated') return this.terminated(envelope, task, startedRecord, retries, settled.reason, clock.now() - started);
+        outcome = { ok: false, error: settled.error };
+      } else {
+        outcome = settled;
+      }
     } catch (error) {
-      outcome = { ok: false, error: controller.signal.aborted && !(error instanceof Retry) ? new Retry(0, controller.signal.reason, undefined) : error };
+      outcome = { ok: false, error: guard.deadlineHit && !(error instanceof Retry) ? new Retry(0, guard.controller.signal.reason, undefined) : error };
     } finally {
-      if (timer) clearTimeout(timer);
+      guard.dispose();
     }
     const runtimeMs = clock.now() - started;
-    const backend = this.app.backend();
+    const children = context ? childrenOf(context) : [];
     const base = { ...startedRecord, runtimeMs };
 
     if (outcome.ok) {
@@ -260,18 +320,31 @@ export class Worker {
         result = JSON.parse(JSON.stringify(outcome.value ?? null)) as JsonValue;
       } catch (cause) {
         outcome = { ok: false, error: new TypeError(`Task returned a value that cannot be stored as JSON: ${(cause as Error).message}`) };
-        return this.fail(base, retries, runtimeMs, outcome.error, { ...options, messageId: record.messageId });
+        return this.fail(envelope, task, base, retries, runtimeMs, outcome.error, { ...options, messageId: record.messageId });
       }
+      const linked = await this.workflow.sendLinks(envelope, result);
+      const allChildren = [...children, ...linked];
       if (!envelope.ignoreResult) {
+        const success: TaskRecord = {
+          ...base,
+          state: TaskState.SUCCESS,
+          retries,
+          result,
+          dateDone: new Date(clock.now()),
+          ...(allChildren.length ? { children: allChildren } : {}),
+        };
         try {
-          await this.saveOutcome({ ...base, state: TaskState.SUCCESS, retries, result, dateDone: new Date(clock.now()) }, { ...options, messageId: record.messageId });
+          await this.saveOutcome(success, { ...options, messageId: record.messageId });
         } catch (error) {
           if (!(error instanceof ResultTooLargeError)) throw error;
           const head = JSON.stringify(result).slice(0, 1024);
-          return this.fail(base, retries, runtimeMs, error, { ...options, messageId: record.messageId }, { 'celeriac:truncated': true, sizeBytes: error.sizeBytes, head });
+          return this.fail(envelope, task, base, retries, runtimeMs, error, { ...options, messageId: record.messageId }, { 'celeriac:truncated': true, sizeBytes: error.sizeBytes, head });
         }
       }
+      await this.workflow.joinChord(envelope);
       this.log({ type: 'succeeded', id: envelope.id, task: task.name, runtimeMs, result });
+      await this.app.hooks.emit('success', { id: envelope.id, task: task.name, result, runtimeMs });
+      await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.SUCCESS, runtimeMs });
       return 'ack';
     }
 
@@ -279,10 +352,10 @@ export class Worker {
     if (error instanceof Ignore) return 'ack';
     if (error instanceof Reject) throw new Poison(error, envelope, retries);
     const retry = this.retryDecision(task, error, retries);
-    if (retry === undefined) return this.fail(base, retries, runtimeMs, error, { ...options, messageId: record.messageId });
+    if (retry === undefined) return this.fail(envelope, task, base, retries, runtimeMs, error, { ...options, messageId: record.messageId });
     if (retry === 'exhausted') {
       const cause = error instanceof Retry ? error.cause : error;
-      return this.fail(base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries), { ...options, messageId: record.messageId });
+      return this.fail(envelope, task, base, retries, runtimeMs, cause ?? new MaxRetriesExceededError(task.name, retries), { ...options, messageId: record.messageId });
     }
     const stored = toStoredError(error instanceof Retry && error.cause !== undefined ? error.cause : error);
     const entry: RetryEntry = { at: new Date(clock.now()), countdownSeconds: retry, error: `${stored.type}: ${stored.message}`.slice(0, 300) };
@@ -295,8 +368,32 @@ export class Worker {
       retryHistory: [...retryHistory, entry].slice(-MAX_RETRY_HISTORY),
     });
     this.log({ type: 'retry', id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
+    await this.app.hooks.emit('retry', { id: envelope.id, task: task.name, retries: retries + 1, countdownSeconds: retry, error: stored });
+    await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.RETRY, runtimeMs });
     await this.changeVisibility(record, retry);
     return 'requeue';
+  }
+
+  /** Records a custom state for the running task (`currentTask().updateState()`). */
+  private async updateState(id: string, update: StateUpdate): Promise<void> {
+    await this.app.backend().updateState(id, assertCustomState(update.state), update.meta ?? null);
+  }
+
+  /** A running task stopped by `revoke({ terminate: true })`: recorded REVOKED. */
+  private async terminated(
+    envelope: Envelope,
+    task: AnyTask,
+    base: Omit<TaskRecord, 'state' | 'retries'>,
+    retries: number,
+    reason: string,
+    runtimeMs: number,
+  ): Promise<Disposition> {
+    const error = toStoredError(new TaskRevokedError(envelope.id, reason));
+    await this.app.backend().save({ ...base, state: TaskState.REVOKED, retries, error, dateDone: new Date(this.app.clock.now()) });
+    this.log({ type: 'revoked', id: envelope.id, task: task.name, reason });
+    await this.app.hooks.emit('revoked', { id: envelope.id, task: task.name, reason, terminated: true });
+    await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.REVOKED, runtimeMs });
+    return 'ack';
   }
 
   /** Seconds until the next attempt, 'exhausted' when no retry is left, undefined when the error is not retried. */
@@ -323,6 +420,8 @@ export class Worker {
   }
 
   private async fail(
+    envelope: Envelope,
+    task: AnyTask,
     base: Omit<TaskRecord, 'state' | 'retries'>,
     retries: number,
     runtimeMs: number,
@@ -331,11 +430,16 @@ export class Worker {
     result?: JsonValue,
   ): Promise<Disposition> {
     const stored = toStoredError(error);
-    await this.saveOutcome(
-      { ...base, state: TaskState.FAILURE, retries, error: stored, ...(result === undefined ? {} : { result }), dateDone: new Date(this.app.clock.now()) },
-      options,
-    );
+    if (!envelope.ignoreResult || task.options.storeErrorsEvenIfIgnored) {
+      await this.saveOutcome(
+        { ...base, state: TaskState.FAILURE, retries, error: stored, ...(result === undefined ? {} : { result }), dateDone: new Date(this.app.clock.now()) },
+        options,
+      );
+    }
+    await this.workflow.onFailure(envelope, stored, base.expiresAt);
     this.log({ type: 'failed', id: base.id, task: base.task ?? '?', runtimeMs, error: stored });
+    await this.app.hooks.emit('failure', { id: envelope.id, task: task.name, error: stored });
+    await this.app.hooks.emit('postrun', { id: envelope.id, task: task.name, state: TaskState.FAILURE as AnyState, runtimeMs });
     return 'ack';
   }
 
@@ -389,6 +493,7 @@ export class Worker {
         expiresAt: Math.ceil(now / 1000) + this.resultExpiresSeconds(taskName),
       });
     }
+    if (envelope && id) await this.workflow.onFailure(envelope, stored, Math.ceil(now / 1000) + this.resultExpiresSeconds(taskName));
     await this.app.broker().deadLetter(record.eventSourceARN, {
       body: record.body,
       messageId: record.messageId,
@@ -417,9 +522,16 @@ export class Worker {
     return 'ack';
   }
 
-  private async defer(record: QueueRecord, envelope: Envelope, seconds: number, reason: 'running' | 'eta'): Promise<Disposition> {
+  private async defer(record: QueueRecord, envelope: Envelope, seconds: number, reason: 'running' | 'eta' | 'deadline' | 'rate'): Promise<Disposition> {
     const bounded = Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(1, seconds));
     this.log({ type: 'deferred', id: envelope.id, task: envelope.task, seconds: bounded, reason });
+    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+    if (reason === 'rate' && bounded <= 900 && receives >= Math.ceil(this.queueOf(record, envelope).maxReceiveCount / 2)) {
+      // Waiting for a rate-limit turn is no failure: before the queue's maxReceiveCount would move the
+      // message to its dead-letter queue, send the same body afresh (same task id) and drop this one.
+      const [sent] = await this.app.broker().sendBatch(parseQueueName(record.eventSourceARN), [{ id: envelope.id, body: record.body, delaySeconds: bounded }]);
+      if (sent?.ok) return 'ack';
+    }
     await this.changeVisibility(record, bounded);
     return 'requeue';
   }
@@ -467,8 +579,16 @@ export class Worker {
     );
   }
 
-  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt'> {
-    return { id: envelope.id, task: envelope.task, queue: queue.name, expiresAt };
+  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt' | 'parentId' | 'rootId' | 'groupId'> {
+    return {
+      id: envelope.id,
+      task: envelope.task,
+      queue: queue.name,
+      expiresAt,
+      ...(envelope.parentId !== null ? { parentId: envelope.parentId } : {}),
+      ...(envelope.rootId !== null ? { rootId: envelope.rootId } : {}),
+      ...(envelope.groupId !== null ? { groupId: envelope.groupId } : {}),
+    };
   }
 
   /** The monitoring fields known when a task starts: shown arguments, sent time, invocation. */

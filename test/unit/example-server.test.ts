@@ -159,6 +159,7 @@ describe('example server', () => {
       queue: 'default',
       result: 8,
       error: null,
+      info: null,
       retries: 0,
       dateStarted: null,
       dateDone: dateDone.toISOString(),

@@ -1,6 +1,6 @@
 import type { StoredError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import type { TaskState } from '../states.js';
+import type { AnyState, TaskState } from '../states.js';
 
 /** One retry of a task, as the monitoring timeline shows it. */
 export interface RetryEntry {
@@ -35,8 +35,8 @@ export interface TaskMonitoring {
 export interface TaskRecord extends TaskMonitoring {
   /** Task id. */
   readonly id: string;
-  /** Current state. */
-  readonly state: TaskState;
+  /** Current state: one of Celery's, or a custom one set by `updateState()` (e.g. `PROGRESS`). */
+  readonly state: AnyState;
   /** Task name, when known. */
   readonly task?: string;
   /** Logical queue name, when known. */
@@ -57,6 +57,18 @@ export interface TaskRecord extends TaskMonitoring {
   readonly retryAt?: Date;
   /** When the record may be deleted (the table's TTL), in epoch seconds. */
   readonly expiresAt: number;
+  /** Custom state metadata set by `updateState()` (e.g. `{ current, total }`). */
+  readonly meta?: JsonValue;
+  /** Id of the task that sent this one (workflows). */
+  readonly parentId?: string;
+  /** Id of the first task of the workflow. */
+  readonly rootId?: string;
+  /** Id of the group (or chord header) this task belongs to. */
+  readonly groupId?: string;
+  /** Ids of the tasks this one sent (its links and the tasks it called `delay()` on). */
+  readonly children?: readonly string[];
+  /** While STARTED: a `revoke({ terminate: true })` asks the running worker to stop. */
+  readonly terminateRequested?: boolean;
 }
 
 /** Asks to start running a task. */
@@ -82,6 +94,83 @@ export type ClaimOutcome =
   /** Another delivery is running it under a live lease: put this one back until `leaseUntil`. */
   | { readonly status: 'running'; readonly leaseUntil: Date };
 
+/** Asks to revoke a task. */
+export interface RevokeRequest {
+  readonly id: string;
+  /** Why, recorded with the REVOKED state. */
+  readonly reason: string;
+  /** Also stop it when it is running (its `signal` aborts; the record becomes REVOKED). */
+  readonly terminate: boolean;
+  readonly now: Date;
+  /** TTL of the record, epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** Result of a revoke. */
+export type RevokeOutcome =
+  /** Recorded REVOKED: the task will not run (or, terminated, is asked to stop). */
+  | { readonly status: 'revoked' }
+  /** Running: with `terminate` the worker was asked to stop it, else nothing changed. */
+  | { readonly status: 'running'; readonly terminateRequested: boolean }
+  /** Already SUCCESS, FAILURE or REVOKED: nothing changed. */
+  | { readonly status: 'finished'; readonly state: TaskState };
+
+/** A chord's join state: the callback and its members, stored when the chord is applied. */
+export interface ChordRecord {
+  /** Chord id: the callback's task id. */
+  readonly id: string;
+  /** Member result ids, in order (the callback receives their results in this order). */
+  readonly members: readonly string[];
+  /** The callback signature (wire form). */
+  readonly callback: JsonValue;
+  /** TTL, epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** A chord's state after a member joined. */
+export interface ChordJoin extends ChordRecord {
+  /** Distinct members that joined so far (a member joining twice counts once). */
+  readonly joined: number;
+}
+
+/** Asks for a rate-limit slot (a shared schedule: one start every `intervalMs`). */
+export interface RateSlotRequest {
+  /** Limit key, e.g. the task name. */
+  readonly key: string;
+  /** Milliseconds between two starts (window / limit). */
+  readonly intervalMs: number;
+  /** Now, epoch ms. */
+  readonly nowMs: number;
+  /** Reserve no slot further ahead than this many milliseconds. */
+  readonly horizonMs: number;
+  /** TTL of the limiter's item, epoch seconds. */
+  readonly expiresAt: number;
+}
+
+/** Result of a rate-limit slot request. */
+export type RateSlot =
+  /** A slot starting at `atMs` is reserved (now or within the horizon). */
+  | { readonly status: 'reserved'; readonly atMs: number }
+  /** The schedule is full beyond the horizon until `busyUntilMs`: nothing reserved, come back later. */
+  | { readonly status: 'busy'; readonly busyUntilMs: number };
+
+/** Asks to reserve an idempotency key for a task id. */
+export interface IdempotencyRequest {
+  /** The key, namespaced by the caller (e.g. `<task>:<key>`). */
+  readonly key: string;
+  /** Task id the key points to when reserved. */
+  readonly taskId: string;
+  readonly now: Date;
+  /** End of the window, epoch seconds: after it the key may be reserved again. */
+  readonly windowEndsAt: number;
+}
+
+/** Result of an idempotency key reservation. */
+export type IdempotencyOutcome =
+  | { readonly status: 'reserved' }
+  /** The key is held by an earlier call within the window: its task id. */
+  | { readonly status: 'taken'; readonly taskId: string };
+
 /**
  * Where task states and results live (Celery's result backend). Writes are single items;
  * `claim` is one conditional write.
@@ -98,4 +187,32 @@ export interface ResultBackend {
   get(id: string): Promise<TaskRecord | undefined>;
   /** Deletes a record. */
   forget(id: string): Promise<void>;
+  /**
+   * Sets a custom state (e.g. `PROGRESS`) with its metadata on a task that is running, keeping its
+   * lease. Returns false (and changes nothing) when the record is missing or already final.
+   */
+  updateState(id: string, state: string, meta: JsonValue): Promise<boolean>;
+  /**
+   * Revokes a task: an unknown, PENDING or RETRY task is recorded REVOKED (a later delivery is not
+   * run); a running one is flagged `terminateRequested` when asked to terminate; a finished one is left.
+   */
+  revoke(request: RevokeRequest): Promise<RevokeOutcome>;
+  /** Stores a chord's join state before its members are sent. */
+  saveChord(chord: ChordRecord): Promise<void>;
+  /**
+   * Adds `memberId` to the chord's joined set (idempotent: a member joining twice counts once) and
+   * returns the chord's state; undefined when the chord is unknown.
+   */
+  joinChord(chordId: string, memberId: string): Promise<ChordJoin | undefined>;
+  /**
+   * Marks the chord decided (failed because of `outcome`), once: returns the chord to the one caller
+   * that decided it, undefined to every other (and for an unknown chord).
+   */
+  decideChord(chordId: string, outcome: string): Promise<ChordRecord | undefined>;
+  /** Reserves the next start in a rate limit shared by every worker (see {@link RateSlotRequest}). */
+  reserveRateSlot(request: RateSlotRequest): Promise<RateSlot>;
+  /** Reserves an idempotency key for a task id, unless an earlier call holds it within its window. */
+  reserveIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyOutcome>;
+  /** Releases an idempotency key held by `taskId` (when sending the task failed). */
+  releaseIdempotencyKey(key: string, taskId: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { ENVELOPE_VERSION } from '../defaults.js';
 import { EnvelopeError, ErrorCode } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import { decodeSignatureData, type SignatureData } from '../canvas/signature-data.js';
 import { SUB_MINUTE_INTERVALS } from '../schedule/intervals.js';
 import { ScheduleHeader, scheduleRunOf, scheduleRunTaskId, type ScheduleRun } from './schedule-headers.js';
 
@@ -34,8 +35,12 @@ export interface Envelope {
   readonly rootId: string | null;
   /** Id of the group this task belongs to, or null. */
   readonly groupId: string | null;
-  /** Signatures to call with the result (canvas), opaque at this level. */
-  readonly links: readonly JsonValue[];
+  /** Signatures sent with the result when the task succeeds (chains, `link`). */
+  readonly links: readonly SignatureData[];
+  /** Signatures sent with a `TaskFailure` when the task fails (`linkError`). */
+  readonly errbacks: readonly SignatureData[];
+  /** Id of the chord this task is a member of (its callback's task id), or null. */
+  readonly chord: string | null;
   /** Free-form headers (tracing, sender, schedule). */
   readonly headers: Readonly<Record<string, JsonValue>>;
   /** Whether the worker stores the result (not on the wire when false). */
@@ -56,10 +61,11 @@ export function encodeEnvelope(envelope: Envelope): string {
   if (envelope.args.length) wire.args = envelope.args;
   if (Object.keys(envelope.kwargs).length) wire.kwargs = envelope.kwargs;
   if (envelope.retries) wire.retries = envelope.retries;
-  for (const key of ['eta', 'expires', 'queue', 'parentId', 'rootId', 'groupId', 'sentAt'] as const) {
+  for (const key of ['eta', 'expires', 'queue', 'parentId', 'rootId', 'groupId', 'chord', 'sentAt'] as const) {
     if (envelope[key] !== null) wire[key] = envelope[key];
   }
   if (envelope.links.length) wire.links = envelope.links;
+  if (envelope.errbacks.length) wire.errbacks = envelope.errbacks;
   if (Object.keys(envelope.headers).length) wire.headers = envelope.headers;
   if (envelope.ignoreResult) wire.ignoreResult = true;
   return JSON.stringify(wire);
@@ -119,6 +125,8 @@ export function decodeEnvelope(body: string, source: EnvelopeSource = {}): Envel
   if (typeof retries !== 'number' || !Number.isInteger(retries) || retries < 0) throw invalid('retries', 'a non-negative integer', retries);
   const links = raw.links ?? [];
   if (!Array.isArray(links)) throw invalid('links', 'an array', links);
+  const errbacks = raw.errbacks ?? [];
+  if (!Array.isArray(errbacks)) throw invalid('errbacks', 'an array', errbacks);
   checkScheduleHeaders(headers);
   const ignoreResult = raw.ignoreResult ?? false;
   if (typeof ignoreResult !== 'boolean') throw invalid('ignoreResult', 'a boolean', ignoreResult);
@@ -136,7 +144,9 @@ export function decodeEnvelope(body: string, source: EnvelopeSource = {}): Envel
     parentId: optionalString(raw, 'parentId'),
     rootId: optionalString(raw, 'rootId'),
     groupId: optionalString(raw, 'groupId'),
-    links: links as JsonValue[],
+    chord: optionalString(raw, 'chord'),
+    links: links.map((link, i) => decodeSignatureData(link, `links[${i}]`)),
+    errbacks: errbacks.map((link, i) => decodeSignatureData(link, `errbacks[${i}]`)),
     headers: headers as Record<string, JsonValue>,
     ignoreResult,
     sentAt: optionalTime(raw, 'sentAt'),
