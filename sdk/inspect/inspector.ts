@@ -53,7 +53,7 @@ export interface RegisteredTask {
 
 /** What a revoke did. */
 export interface RevokeOutcome {
-  /** True when the task was recorded REVOKED now; false when it had already finished. */
+  /** True when the task was recorded REVOKED now (or, running, asked to stop); false when it had already finished, or runs on. */
   readonly revoked: boolean;
   /** The task's state after the call. */
   readonly state: TaskState;
@@ -136,24 +136,21 @@ export class Inspector {
   }
 
   /**
-   * Revokes a task that has not finished: records it REVOKED, so a worker that receives it later
-   * acknowledges it without running it (Celery: `revoke` without `terminate`). A task already
-   * running finishes and records its outcome.
+   * Revokes a task that has not finished, through `app.revoke()`: recorded REVOKED, so a worker that
+   * receives it later acknowledges it without running it, and a long countdown's schedule is deleted
+   * (Celery: `revoke`). A task already running is asked to stop when `terminate` is set, and
+   * otherwise finishes and records its outcome.
    */
-  async revoke(id: string, reason = 'revoked by an operator'): Promise<RevokeOutcome> {
-    const backend = this.app.backend();
-    const existing = await backend.get(id);
-    if (existing && isReadyState(existing.state)) return { revoked: false, state: existing.state as TaskState };
-    const now = this.app.clock.now();
-    await backend.save({
-      ...(existing ?? { id, retries: 0 }),
-      id,
-      state: TaskState.REVOKED,
-      dateDone: new Date(now),
-      error: { type: 'TaskRevokedError', code: ErrorCode.TASK_REVOKED, message: `Task ${id} was revoked: ${reason}` },
-      expiresAt: existing?.expiresAt ?? Math.ceil(now / 1000) + this.app.resultExpiresSeconds,
-    });
-    return { revoked: true, state: TaskState.REVOKED };
+  async revoke(id: string, reason = 'revoked by an operator', options: { terminate?: boolean } = {}): Promise<RevokeOutcome> {
+    const outcome = await this.app.revoke(id, { reason, terminate: options.terminate ?? false });
+    switch (outcome.status) {
+      case 'revoked':
+        return { revoked: true, state: TaskState.REVOKED };
+      case 'running':
+        return { revoked: outcome.terminateRequested, state: TaskState.STARTED };
+      case 'finished':
+        return { revoked: false, state: outcome.state };
+    }
   }
 
   /**
