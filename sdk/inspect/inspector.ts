@@ -1,5 +1,5 @@
 import type { App } from '../core/app.js';
-import { ErrorCode, OptionsError } from '../core/errors.js';
+import { OptionsError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
