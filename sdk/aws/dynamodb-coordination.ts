@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { JsonValue } from '../core/json.js';
 import type {
   ChordJoin,
@@ -128,13 +128,7 @@ export class DynamoDbCoordination {
         }),
       );
       const item = output.Attributes ?? {};
-      return {
-        id: chordId,
-        members: (item.members?.L ?? []).map((m) => m.S ?? ''),
-        callback: JSON.parse(item.callback?.S ?? 'null') as JsonValue,
-        expiresAt: Number(item.expiresAt?.N ?? 0),
-        joined: item.joined?.SS?.length ?? 0,
-      };
+      return { ...chordRecordOf(chordId, item), joined: item.joined?.SS?.length ?? 0 };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -153,13 +147,7 @@ export class DynamoDbCoordination {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      const item = output.Attributes ?? {};
-      return {
-        id: chordId,
-        members: (item.members?.L ?? []).map((m) => m.S ?? ''),
-        callback: JSON.parse(item.callback?.S ?? 'null') as JsonValue,
-        expiresAt: Number(item.expiresAt?.N ?? 0),
-      };
+      return chordRecordOf(chordId, output.Attributes ?? {});
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
@@ -272,4 +260,14 @@ function chordKey(id: string): string {
 
 function idempotencyKey(key: string): string {
   return `idem#${key}`;
+}
+
+/** A chord's join item, read back. */
+function chordRecordOf(chordId: string, item: Record<string, AttributeValue>): ChordRecord {
+  return {
+    id: chordId,
+    members: (item.members?.L ?? []).map((m) => m.S ?? ''),
+    callback: JSON.parse(item.callback?.S ?? 'null') as JsonValue,
+    expiresAt: Number(item.expiresAt?.N ?? 0),
+  };
 }
