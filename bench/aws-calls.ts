@@ -220,8 +220,8 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
     ]),
     notes: [
       'per task, averaged; the event source\'s receives are the non-empty `ReceiveMessage` calls (on AWS, Lambda\'s pollers make them, and bill them, plus empty long polls while the queue is idle, not counted here)',
-      'write units (computed, used for cost) = writes × ⌈item bytes / 1 KB⌉ × (1 + global secondary indexes whose keys the item has), each item read back after the run and sized by DynamoDB\'s rules (the table has no index today); "endpoint reported" = `ConsumedCapacity` summed per operation (asked with `ReturnConsumedCapacity: INDEXES`): moto reports fixed figures, not AWS\'s',
-      'chord members: not measured (canvas is not built yet)',
+      'write units (computed, used for cost) = writes × ⌈item bytes / 1 KB⌉ × (1 + global secondary indexes whose keys the item has), each item read back after the run and sized by DynamoDB\'s rules (the table has one index, `byTime`, on task records); "endpoint reported" = `ConsumedCapacity` summed per operation (asked with `ReturnConsumedCapacity: INDEXES`): moto reports fixed figures, not AWS\'s',
+      'chord members: not measured yet (a chord member adds one join write to the chord item)',
       'targets (task with result): ≤ 0.25 SQS requests, ≤ 2 DynamoDB writes (≤ 1 with `ignoreResult`)',
     ],
   };
