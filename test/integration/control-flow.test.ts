@@ -141,6 +141,8 @@ describe('control on the emulator', () => {
     expect(starts).toHaveLength(n);
     expect(busiest).toBeLessThanOrEqual(11 + doubleGrants);
     expect(rate).toBeLessThanOrEqual(11);
-    expect(h.events.some((e) => e.type === 'deferred' && e.reason === 'rate')).toBe(true);
+    // All 30 were sent at once: the limit held them back, waiting in the invocation for a near turn or
+    // going back to the queue for a far one (how many of each depends on how fast moto hands them out).
+    expect(sorted[n - 1]! - sorted[0]!).toBeGreaterThanOrEqual(((n - 1) / 10) * 1000 * 0.9);
   });
 });
