@@ -185,17 +185,19 @@ export class DynamoDbResultBackend implements ResultBackend {
 }
 
 /**
- * The claim's monitoring fields and task index keys, as an UpdateExpression tail. The index time is
- * set only when absent, so a re-claim (a retry) updates the index entry in place.
+ * The claim's monitoring fields and task index keys (none for an unlisted task), as an UpdateExpression
+ * tail. The index time is set only when absent, so a re-claim (a retry) updates the index entry in place.
  */
 function claimMonitoring(request: ClaimRequest): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
   const m = request.monitoring ?? {};
-  const sets: string[] = ['#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)'];
-  const names: Record<string, string> = { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE };
-  const values: Record<string, AttributeValue> = {
-    ':idxShard': { S: taskIndexShard(request.id) },
-    ':idxTime': { N: String((m.sentAt ?? request.now).getTime()) },
-  };
+  const sets: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = {};
+  if (m.listed !== false) {
+    sets.push('#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)');
+    Object.assign(names, { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE });
+    Object.assign(values, { ':idxShard': { S: taskIndexShard(request.id) }, ':idxTime': { N: String((m.sentAt ?? request.now).getTime()) } });
+  }
   if (m.sentAt) {
     sets.push('sentAt = :sentAt');
     values[':sentAt'] = { N: String(m.sentAt.getTime()) };
@@ -207,5 +209,5 @@ function claimMonitoring(request: ClaimRequest): { expression: string; names: Re
       values[`:${key}`] = { S: value };
     }
   }
-  return { expression: `, ${sets.join(', ')}`, names, values };
+  return { expression: sets.length ? `, ${sets.join(', ')}` : '', names, values };
 }
