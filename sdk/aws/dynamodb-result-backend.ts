@@ -37,7 +37,7 @@ export interface DynamoDbResultBackendOptions {
 }
 
 /**
- * Task records in DynamoDB, one item per task. A claim is one conditional `UpdateItem`; a state
+ * Task records in DynamoDB, one item per task. A claim is one conditional write; a state
  * change is one `PutItem`; reads are strongly consistent so `get()` sees a result at once.
  */
 export class DynamoDbResultBackend implements ResultBackend {
@@ -51,7 +51,46 @@ export class DynamoDbResultBackend implements ResultBackend {
     this.coordination = new DynamoDbCoordination(options.client, options.tableName);
   }
 
+  /**
+   * Claims a task. A first delivery (no record yet: the common case) is one conditional `PutItem` of
+   * the whole STARTED record. When a record exists, the refusing item comes back with the error: a
+   * finished, revoked or leased task is refused from it; a PENDING or RETRY one, or one whose lease
+   * lapsed, is re-claimed with a conditional `UpdateItem` that keeps its retry count, history and
+   * index time.
+   */
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    const record: TaskRecord = {
+      id: request.id,
+      state: TaskState.STARTED,
+      task: request.task,
+      queue: request.queue,
+      retries: 0,
+      dateStarted: request.now,
+      leaseUntil: request.leaseUntil,
+      expiresAt: request.expiresAt,
+      ...request.monitoring,
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: encodeResultItem(record),
+          ConditionExpression: 'attribute_not_exists(id)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { status: 'claimed', retries: 0 };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'claim', request.id);
+      const existing = error.Item && !isBareKey(error.Item) ? decodeResultItem(error.Item) : undefined;
+      const refused = refusedClaim(existing, request);
+      if (refused) return refused;
+    }
+    return this.reclaim(request);
+  }
+
+  /** Claims a task that has a record: one conditional `UpdateItem` (see {@link claim}). */
+  private async reclaim(request: ClaimRequest): Promise<ClaimOutcome> {
     const monitoring = claimMonitoring(request);
     try {
       const output = await this.client.send(
