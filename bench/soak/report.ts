@@ -56,6 +56,11 @@ export function formatSoakReport(report: SoakReport, command: string): string {
     `| total body executions | ${n(r.totalExecutions)} |`,
     `| **tasks run more often than the kill log allows** | **${n(r.violations.length)}** |`,
     '',
+    `Dead letters by reason: ${
+      Object.entries(report.deadLettersByReason ?? {})
+        .map(([reason, d]) => `${reason} ${n(d.messages)} message${d.messages === 1 ? '' : 's'} of ${n(d.tasks)} task${d.tasks === 1 ? '' : 's'}`)
+        .join('; ') || 'none'
+    }.`,
     `Kills (pid at ms → tasks hit): ${report.kills.map((k) => `${k.pid}@${k.atMs}→${k.tasksHit}`).join(', ') || 'none'}.`,
     `Worker internal errors (message left on the queue, retried): ${
       Object.entries(report.workerErrors)

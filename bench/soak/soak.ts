@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { provisionLocalResources, type ProvisionedQueue } from '../../sdk/aws/provision.js';
+import { DEAD_LETTER_ATTRIBUTES } from '../../sdk/aws/sqs-broker.js';
 import { decodeResultItem } from '../../sdk/aws/result-item.js';
 import { awsTransport } from '../../sdk/aws/transport.js';
 import type { Broker, OutgoingMessage, SendOutcome, TaskRecord } from '../../sdk/core/index.js';
@@ -144,6 +145,11 @@ export interface SoakReport {
   /** Messages sent with no final record (expected 0). */
   readonly lost: readonly string[];
   readonly deadLetters: number;
+  /**
+   * The dead-letter queue read at the end, by reason (the worker's `celeriac-error-code`, or
+   * `MAX_RECEIVE_COUNT` for a message SQS moved): messages, and distinct task ids among them.
+   */
+  readonly deadLettersByReason?: Readonly<Record<string, { readonly messages: number; readonly tasks: number }>>;
   readonly runs: {
     /** Tasks whose body ran exactly once, not hit by any kill. */
     readonly exactlyOnce: number;
@@ -498,10 +504,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    const dlq = await directSqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queue.deadLetterUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    const deadLetters = Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    const deadLetterList = await readDeadLetters(directSqs, queue.deadLetterUrl);
+    const deadLettersByReason: Record<string, { messages: number; tasks: number }> = {};
+    for (const [reason, ids] of deadLetterList) deadLettersByReason[reason] = { messages: ids.length, tasks: new Set(ids).size };
+    const deadLetters = [...deadLetterList.values()].reduce((sum, ids) => sum + ids.length, 0);
 
     return analyse({
       options,
@@ -516,6 +522,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       kills,
       cuts,
       deadLetters,
+      deadLettersByReason,
       duplicatesInjected: duplicating.injected,
       proxy: { ...proxy.stats },
     });
@@ -542,6 +549,7 @@ function analyse(input: {
   kills: { pid: number; atMs: number }[];
   cuts: { atMs: number; ms: number }[];
   deadLetters: number;
+  deadLettersByReason: Record<string, { messages: number; tasks: number }>;
   duplicatesInjected: number;
   proxy: FaultProxyStats;
 }): SoakReport {
@@ -622,6 +630,7 @@ function analyse(input: {
     otherNonSuccess,
     lost,
     deadLetters: input.deadLetters,
+    deadLettersByReason: input.deadLettersByReason,
     runs: {
       exactlyOnce,
       hitByKill,
@@ -639,4 +648,24 @@ function analyse(input: {
     workerErrors: Object.fromEntries(ledger.errors),
     proxy: input.proxy,
   };
+}
+
+/**
+ * Every message of a dead-letter queue, read once (each stays invisible for the rest of the run),
+ * grouped by reason: task ids by the worker's `celeriac-error-code`, or `MAX_RECEIVE_COUNT` when SQS
+ * moved the message itself.
+ */
+async function readDeadLetters(sqs: SQSClient, url: string): Promise<Map<string, string[]>> {
+  const byReason = new Map<string, string[]>();
+  for (let empty = 0; empty < 3; ) {
+    const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 3600, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+    const messages = page.Messages ?? [];
+    empty = messages.length ? 0 : empty + 1;
+    for (const message of messages) {
+      const reason = message.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.code]?.StringValue ?? 'MAX_RECEIVE_COUNT';
+      const id = message.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.taskId]?.StringValue ?? `sqs-${message.MessageId}`;
+      byReason.set(reason, [...(byReason.get(reason) ?? []), id]);
+    }
+  }
+  return byReason;
 }

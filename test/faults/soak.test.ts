@@ -48,6 +48,9 @@ describe('soak under faults (CI variant)', () => {
     expect(report.failedByDesign).toBe(4);
     expect(report.rejectedPoison).toBe(2);
     expect(report.deadLetters).toBeGreaterThanOrEqual(2);
+    // Only the poison is dead-lettered: both poison ids, maybe copied twice (copy, then ack, and a cut between).
+    expect(Object.keys(report.deadLettersByReason ?? {})).toEqual(['UNKNOWN_TASK']);
+    expect(report.deadLettersByReason?.UNKNOWN_TASK?.tasks).toBe(2);
     // Every task ran once, or again for a reason the run can name: a kill, a retry, an unwritable record.
     const r = report.runs;
     expect(r.exactlyOnce + r.hitByKill + r.rerunByRetry + r.rerunAfterUnrecorded).toBeGreaterThanOrEqual(196);
