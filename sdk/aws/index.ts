@@ -5,3 +5,4 @@ export { DEAD_LETTER_ATTRIBUTES, parseQueueArn, SqsBroker, type SqsBrokerOptions
 export { awsTransport, type AwsTransportOptions } from './transport.js';
 export { LocalRuntime, toRecord, type LocalRuntimeOptions, type LocalRuntimeStats, type SqsHandler } from './local-runtime.js';
 export { CloudWatchWorkerMetrics, type CloudWatchWorkerMetricsOptions } from './cloudwatch-worker-metrics.js';
+export { secretsManagerPassword } from './secrets-manager-password.js';
