@@ -257,12 +257,17 @@ function workerSources(workers: readonly WorkerActivity[]): Html {
   }${notes.map((note) => html` <span class="muted">${note}</span>`)}</span>`;
 }
 
+/** `n thing` or `n things`. */
+function count(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}
+
 /** The Worker column: the function's CloudWatch figures, the local runtime's counters, or the records. */
 function workerCell(w: WorkerActivity): Html {
   const badge = html`<span class="badge s-${w.source === 'cloudwatch' ? 'SUCCESS' : w.source === 'local-runtime' ? 'STARTED' : 'REVOKED'}">${SOURCE_LABEL[w.source]}</span>`;
   if (w.lambda) {
     const l = w.lambda;
-    return html`${badge} <span class="mono">${l.functionName}</span><div class="muted">${l.invocations} invocations · ${l.errors} errors · avg ${duration(l.avgDurationMs)} · max ${duration(l.maxDurationMs)}${
+    return html`${badge} <span class="mono">${l.functionName}</span><div class="muted">${count(l.invocations, 'invocation')} · ${count(l.errors, 'error')} · avg ${duration(l.avgDurationMs)} · max ${duration(l.maxDurationMs)}${
       l.maxConcurrency !== undefined ? ` · peak ${l.maxConcurrency} concurrent` : ''
     }${l.queues.length > 1 ? ` · serves ${l.queues.join(', ')}` : ''}</div>`;
   }

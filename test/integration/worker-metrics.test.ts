@@ -125,7 +125,7 @@ describe('Worker activity from CloudWatch (on the emulator)', () => {
     expect(page).toContain('from <b>CloudWatch</b>');
     expect(page).toContain(`data-source="cloudwatch"`);
     expect(page).toContain(`${worker}</span>`);
-    expect(page).toContain('12 invocations · 1 errors');
+    expect(page).toContain('12 invocations · 1 error ·');
 
     const fallback = await (await createDashboard(inspectorWith(`${res.app.name}-Idle`)).request('/workers')).text();
     expect(fallback).toContain('<b>task records</b>');
