@@ -38,6 +38,29 @@ describe('security of the stack', () => {
     expect(found).toMatch(/AwsSolutions-IAM4/);
   });
 
+  it.each(['iam', 'password'] as const)('makes the deployed dashboard require auth (auth: %s)', (auth) => {
+    // The URL checks callers itself (IAM), or is public only in front of a function told to check a password
+    // (test/integration/deployed-dashboard.test.ts runs that function's app: 401 without the password).
+    const stack = new Stack(testApp(), `DashboardAuth-${auth}`);
+    new CeleriacApp(stack, 'Celeriac', { app, dashboard: { auth } });
+    const resources = (stack.node.root as import('aws-cdk-lib').App).synth().getStackByName(stack.stackName).template.Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const urls = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    const target = (urls[0]!.Properties.TargetFunctionArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const env = (resources[target]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    if (auth === 'iam') {
+      expect(urls[0]!.Properties.AuthType).toBe('AWS_IAM');
+      expect(env.CELERIAC_DASHBOARD_AUTH).toBe('iam');
+    } else {
+      expect(urls[0]!.Properties.AuthType).toBe('NONE');
+      expect(env.CELERIAC_DASHBOARD_AUTH).toBe('password');
+      expect(env.CELERIAC_DASHBOARD_PASSWORD_SECRET).toEqual({ Ref: expect.stringMatching(/^CeleriacDashboardPassword/) });
+    }
+  });
+
   it('encrypts every queue and dead-letter queue (SSE) and leaves the table encrypted at rest', () => {
     const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
     const template = (stack.node.root as import('aws-cdk-lib').App).synth().getStackByName(stack.stackName).template as {
