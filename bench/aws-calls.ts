@@ -1,9 +1,9 @@
-import { DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, Context } from 'aws-lambda';
 import { createWorkerHandler } from '../functions/worker/create-handler.js';
 import { awsTransport, LocalRuntime, provisionLocalResources } from '../sdk/aws/index.js';
-import { createApp, currentTask, type TaskOptions } from '../sdk/index.js';
+import { chord, createApp, currentTask, type TaskOptions } from '../sdk/index.js';
 import { countRequests } from './lib/count-requests.js';
 import { deadline, now, removeAppResources, type BenchContext } from './lib/context.js';
 import { itemBytes, writeUnits } from './lib/item-size.js';
@@ -19,11 +19,13 @@ export interface AwsCallsOptions {
 
 interface Scenario {
   readonly name: string;
-  readonly options: TaskOptions<[]>;
+  readonly options: Omit<TaskOptions, 'argsSchema'>;
   /** The task retries once before succeeding. */
   readonly retryOnce?: boolean;
   /** Each caller awaits `get()` right after `delay()`. */
   readonly poll?: boolean;
+  /** The tasks are sent as chords of this many members, each with a callback; figures are per member. */
+  readonly chordSize?: number;
 }
 
 /** Per-task figures of one scenario. */
@@ -43,7 +45,10 @@ export interface CallsPerTask {
   readonly getItemPerGet: number;
   readonly invocations: number;
   readonly handlerMs: number;
+  /** Largest task record, in bytes. */
   readonly itemBytes: number;
+  /** Largest chord join item, in bytes (chord scenarios). */
+  readonly chordItemBytes?: number;
   readonly dollarsPerMillion: number;
   /** The same, with the handler taking at most {@link ASSUMED_AWS_BATCH_MS} a batch (an assumption, not a measurement). */
   readonly dollarsAtAwsSpeed: number;
@@ -56,10 +61,12 @@ const ASSUMED_AWS_BATCH_MS = 40;
 
 const SCENARIOS: readonly Scenario[] = [
   { name: 'with result (default)', options: {} },
+  { name: 'with result, unlisted (`listed: false`)', options: { listed: false } },
   { name: '`ignoreResult`', options: { ignoreResult: true } },
   { name: 'lean: `ignoreResult` + `duplicateProtection: false`', options: { ignoreResult: true, duplicateProtection: false } },
   { name: 'retried once, then result', options: {}, retryOnce: true },
   { name: 'with result + caller awaits `get()` (500 ms polls)', options: {}, poll: true },
+  { name: 'chord member (chords of 10, the callback\'s share included)', options: {}, chordSize: 10 },
 ];
 
 async function runScenario(ctx: BenchContext, scenario: Scenario, index: number, n: number, admin: { sqs: SQSClient; dynamodb: DynamoDBClient }): Promise<CallsPerTask> {
@@ -74,7 +81,8 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, index: number,
       },
       scenario.options,
     );
-    return { app, task };
+    const join = app.task('bench.join', async (results: unknown[]) => results.length, scenario.options);
+    return { app, task, join };
   };
   const producer = define();
   const worker = define();
@@ -110,13 +118,17 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, index: number,
     }
   };
 
-  const results = await Promise.all(Array.from({ length: n }, () => producer.task.delay()));
+  const size = scenario.chordSize;
+  const expected = size ? n + n / size : n;
+  const results = size
+    ? await Promise.all(Array.from({ length: n / size }, () => chord(Array.from({ length: size }, () => producer.task.s()), producer.join.s()).delay()))
+    : await Promise.all(Array.from({ length: n }, () => producer.task.delay()));
   // One poller: batches are as full as the queue allows, as with Lambda's event source at low concurrency.
   const runtime = new LocalRuntime({ app: worker.app, sqs: clients.workerSqs, handler: timed, queues, concurrency: 1, waitTimeSeconds: 1, log: ctx.log });
   runtime.start();
   try {
     const gets = scenario.poll ? Promise.all(results.map((r) => r.get({ timeoutMs: 120_000 }))) : Promise.resolve([]);
-    while (succeeded < n) {
+    while (succeeded < expected) {
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 500);
@@ -127,26 +139,38 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, index: number,
     await runtime.stop();
   }
 
-  // Item sizes, read without counting, for the computed write units.
+  // Item sizes by kind (task records, chord join items), read without counting, for the computed write units.
   const table = await admin.dynamodb.send(new DescribeTableCommand({ TableName: worker.app.resultsTableName }));
   const indexes = (table.Table?.GlobalSecondaryIndexes ?? []).map((gsi) => (gsi.KeySchema ?? []).map((k) => k.AttributeName!));
-  let maxBytes = 0;
-  let indexWritesPerItem = 0;
-  for (const r of results.slice(0, 20)) {
-    const item = (await admin.dynamodb.send(new GetItemCommand({ TableName: worker.app.resultsTableName, Key: { id: { S: r.id } }, ConsistentRead: true }))).Item;
-    if (!item) continue;
-    maxBytes = Math.max(maxBytes, itemBytes(item));
-    indexWritesPerItem = Math.max(indexWritesPerItem, indexes.filter((keys) => keys.every((k) => item[k] !== undefined)).length);
+  const sizes = new Map<string, { bytes: number; indexWrites: number }>();
+  const scanned = await admin.dynamodb.send(new ScanCommand({ TableName: worker.app.resultsTableName, Limit: 500 }));
+  for (const item of scanned.Items ?? []) {
+    const id = item.id?.S ?? '';
+    const kind = id.includes('#') ? id.slice(0, id.indexOf('#')) : 'task';
+    const seen = sizes.get(kind) ?? { bytes: 0, indexWrites: 0 };
+    sizes.set(kind, {
+      bytes: Math.max(seen.bytes, itemBytes(item)),
+      indexWrites: Math.max(seen.indexWrites, indexes.filter((keys) => keys.every((k) => item[k] !== undefined)).length),
+    });
   }
   const stats = runtime.stats.get('default')!;
+  // DynamoDB writes of the worker and of the producer (a chord's join item is written when it is sent).
   const writes: Record<string, number> = {};
-  for (const [op, count] of counted.workerDynamo.requests) writes[op] = count / n;
+  for (const counter of [counted.workerDynamo, counted.callerDynamo]) {
+    for (const [op, count] of counter.requests) if (op !== 'GetItem') writes[op] = (writes[op] ?? 0) + count / n;
+  }
   const writeCount = Object.values(writes).reduce((a, b) => a + b, 0);
   const reported =
     counted.workerDynamo.unreportedWrites === 0 && writeCount > 0
       ? Object.fromEntries([...counted.workerDynamo.reportedWriteUnitsByOperation].map(([op, u]) => [op, u / n]))
       : undefined;
-  const units = writeCount * writeUnits(maxBytes) * (1 + indexWritesPerItem);
+  let units = 0;
+  for (const counter of [counted.workerDynamo, counted.callerDynamo]) {
+    for (const [kind, count] of counter.writesByItemKind) {
+      const size = sizes.get(kind) ?? { bytes: 1, indexWrites: 0 };
+      units += (count / n) * writeUnits(size.bytes) * (1 + size.indexWrites);
+    }
+  }
   const receives = stats.invocations;
   const deletes = counted.workerSqs.count('DeleteMessageBatch');
   const workerOwnSqs = counted.workerSqs.total() - counted.workerSqs.count('ReceiveMessage') - deletes;
@@ -181,7 +205,8 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, index: number,
     getItemPerGet: scenario.poll ? gets / n : 0,
     invocations,
     handlerMs,
-    itemBytes: maxBytes,
+    itemBytes: sizes.get('task')?.bytes ?? 0,
+    ...(sizes.has('chord') ? { chordItemBytes: sizes.get('chord')!.bytes } : {}),
     dollarsPerMillion: dollars,
     dollarsAtAwsSpeed,
     dollarsBy: parts,
@@ -213,7 +238,7 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
       ops(f.dynamoWrites),
       fmt(f.writeUnits, 2),
       f.reportedWriteUnits ? ops(f.reportedWriteUnits) : '—',
-      fmt(f.itemBytes),
+      f.chordItemBytes === undefined ? fmt(f.itemBytes) : `${fmt(f.itemBytes)} (chord item ${fmt(f.chordItemBytes)})`,
       fmt(f.readUnits, 2),
       fmt(f.invocations, 2),
       fmt(f.handlerMs, 1),
@@ -221,7 +246,8 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
     notes: [
       'per task, averaged; the event source\'s receives are the non-empty `ReceiveMessage` calls (on AWS, Lambda\'s pollers make them, and bill them, plus empty long polls while the queue is idle, not counted here)',
       'write units (computed, used for cost) = writes × ⌈item bytes / 1 KB⌉ × (1 + global secondary indexes whose keys the item has), each item read back after the run and sized by DynamoDB\'s rules (the table has one index, `byTime`, on task records); "endpoint reported" = `ConsumedCapacity` summed per operation (asked with `ReturnConsumedCapacity: INDEXES`): moto reports fixed figures, not AWS\'s',
-      'chord members: not measured yet (a chord member adds one join write to the chord item)',
+      'unlisted: the task\'s `listed: false` option keeps its records out of the `byTime` index (no listing on the dashboard or `celeriac inspect tasks`; still found by id), so no index write',
+      `chord member: ${'chords of 10 no-op members and a no-op callback; per member, the callback\'s writes and the chord\'s join item (written once when the chord is sent, then once per member) included'}`,
       'targets (task with result): ≤ 0.25 SQS requests, ≤ 2 DynamoDB writes (≤ 1 with `ignoreResult`)',
     ],
   };

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../functions/worker/create-handler.js';
 import { awsTransport, LocalRuntime, provisionLocalResources } from '../sdk/aws/index.js';
 import { findFreePort } from '../sdk/emulator/index.js';
-import { createApp } from '../sdk/index.js';
+import { createApp, TaskState, type TaskOptions } from '../sdk/index.js';
 import { deadline, now, removeAppResources, type BenchContext } from './lib/context.js';
 import type { Peers } from './lib/peers.js';
 import { startProcess, type BenchProcess } from './lib/processes.js';
@@ -43,14 +43,28 @@ export interface Throughput {
   readonly error?: string;
 }
 
+/** The ways celeriac runs the no-op task in this bench: DynamoDB writes a task 2 (4 write units), 2 (2 units), 0. */
+const CELERIAC_MODES = {
+  default: { system: 'celeriac', options: {} },
+  unlisted: { system: 'celeriac, `listed: false`', options: { listed: false } },
+  lean: { system: 'celeriac, lean (`ignoreResult` + `duplicateProtection: false`)', options: { ignoreResult: true, duplicateProtection: false } },
+} as const satisfies Record<string, { system: string; options: TaskOptions }>;
+
+/** A key of {@link CELERIAC_MODES}. */
+export type CeleriacMode = keyof typeof CELERIAC_MODES;
+
 /**
  * celeriac end to end: `applyAsync()` from this process, the local runtime calling the Lambda
  * handler, SUCCESS recorded in DynamoDB. A task counts as done when the worker logs `succeeded`,
  * which it does after the record is written.
  */
-export async function celeriacThroughput(ctx: BenchContext, options: { n: number; window: number; pollers: number; timeoutMs: number; sqs: SQSClient; label: string }): Promise<Throughput> {
-  const app = createApp({ name: `${ctx.prefix}-e2e-${options.label}` });
-  const noop = app.task('bench.noop', async () => null);
+export async function celeriacThroughput(
+  ctx: BenchContext,
+  options: { n: number; window: number; pollers: number; timeoutMs: number; sqs: SQSClient; label: string; mode?: CeleriacMode },
+): Promise<Throughput> {
+  const mode = options.mode ?? 'default';
+  const app = createApp({ name: `${ctx.prefix}-e2e-${options.label}-${mode}` });
+  const noop = app.task('bench.noop', async () => null, CELERIAC_MODES[mode].options);
   const dynamodb = new DynamoDBClient({});
   const queues = await provisionLocalResources(app, { sqs: options.sqs, dynamodb });
   app.useTransport(awsTransport(app, { sqs: options.sqs, dynamodb, queueUrls: Object.fromEntries(queues.map((q) => [q.queueName, q.url])) }));
@@ -95,11 +109,75 @@ export async function celeriacThroughput(ctx: BenchContext, options: { n: number
   try {
     await deadline(drive(Math.min(50, options.n)), options.timeoutMs, 'celeriac warm-up');
     const seconds = await deadline(drive(options.n), options.timeoutMs, `celeriac end to end (${options.label})`);
-    return { system: 'celeriac', sqs: options.label, results: 'dynamodb', tasksPerSecond: options.n / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+    return { system: CELERIAC_MODES[mode].system, sqs: options.label, results: 'dynamodb', tasksPerSecond: options.n / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
   } finally {
     await runtime.stop();
     await app.close();
     await removeAppResources(app, queues, options.sqs, dynamodb);
+  }
+}
+
+/** Median latency of DynamoDB writes on the endpoint, each alone (one after another), in ms. */
+export interface WriteLatencies {
+  /** A Celery-sized result `PutItem` (id, status, result, date). */
+  readonly plainPut: number;
+  /** An `UpdateItem` with one SET action. */
+  readonly oneActionUpdate: number;
+  /** celeriac's claim: a conditional `UpdateItem` setting the state, lease, times and listing columns. */
+  readonly claim: number;
+  /** celeriac's result: a `PutItem` of the SUCCESS record. */
+  readonly resultPut: number;
+}
+
+/**
+ * Times the DynamoDB writes the end-to-end systems make, one at a time, on the current endpoint:
+ * where an emulator's cost per write differs by write shape, this shows it.
+ */
+export async function measureWriteLatencies(ctx: BenchContext, samples = 60): Promise<WriteLatencies> {
+  const app = createApp({ name: `${ctx.prefix}-e2e-writes` });
+  app.task('bench.noop', async () => null);
+  const sqs = new SQSClient({});
+  const dynamodb = new DynamoDBClient({});
+  const queues = await provisionLocalResources(app, { sqs, dynamodb });
+  app.useTransport(awsTransport(app, { sqs, dynamodb }));
+  const table = app.resultsTableName;
+  const time = async (write: (i: number) => Promise<unknown>) => {
+    const ms: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const t0 = now();
+      await write(i);
+      ms.push(now() - t0);
+    }
+    return median(ms);
+  };
+  try {
+    const id = (kind: string, i: number) => `${kind}-${i}-${randomUUID()}`;
+    const date = () => ({ S: new Date().toISOString() });
+    const plainPut = await time((i) =>
+      dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id('p', i) }, status: { S: 'SUCCESS' }, result: { S: 'null' }, date_done: date() } })),
+    );
+    const oneActionUpdate = await time((i) =>
+      dynamodb.send(new UpdateItemCommand({ TableName: table, Key: { id: { S: id('u', i) } }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': { S: 'SUCCESS' } } })),
+    );
+    const ids = Array.from({ length: samples }, (_, i) => id('c', i));
+    const claim = await time((i) =>
+      app.backend().claim({
+        id: ids[i]!,
+        task: 'bench.noop',
+        queue: 'default',
+        now: new Date(),
+        leaseUntil: new Date(Date.now() + 60_000),
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        monitoring: { argsRepr: '[]', kwargsRepr: '{}', sentAt: new Date(), workerId: 'bench' },
+      }),
+    );
+    const resultPut = await time((i) =>
+      app.backend().save({ id: ids[i]!, task: 'bench.noop', queue: 'default', state: TaskState.SUCCESS, result: null, retries: 0, dateStarted: new Date(), dateDone: new Date(), sentAt: new Date(), argsRepr: '[]', kwargsRepr: '{}', runtimeMs: 0, workerId: 'bench', expiresAt: Math.floor(Date.now() / 1000) + 3600 }),
+    );
+    return { plainPut, oneActionUpdate, claim, resultPut };
+  } finally {
+    await app.close();
+    await removeAppResources(app, queues, sqs, dynamodb);
   }
 }
 
@@ -178,10 +256,16 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
   const peers = typeof options.peers === 'string' ? undefined : options.peers;
   const redis = peers ? await startRedis(peers) : undefined;
   const [main, ...others] = ctx.sqsTargets;
+  ctx.log('bench end-to-end: timing single DynamoDB writes…');
+  const writes = await measureWriteLatencies(ctx);
   try {
     // Rounds alternate the systems, so a neighbour's load on the shared machine falls on all alike.
     for (let round = 1; round <= options.rounds; round++) {
-      await attempt('celeriac', main!.label, 'dynamodb', round, async () => celeriacThroughput(ctx, { ...common, pollers: options.pollers, sqs: await main!.sqs(), label: main!.label }));
+      for (const mode of ['default', 'unlisted', 'lean'] as const) {
+        await attempt(CELERIAC_MODES[mode].system, main!.label, 'dynamodb', round, async () =>
+          celeriacThroughput(ctx, { ...common, pollers: options.pollers, sqs: await main!.sqs(), label: main!.label, mode }),
+        );
+      }
       if (peers && redis) {
         const celery = (label: string, brokerUrl: string, stored: 'redis' | 'dynamodb') =>
           attempt('Celery', label, stored, round, () => celeryThroughput(ctx, peers, { ...common, concurrency: options.celeryConcurrency, brokerUrl, redisUrl: redis.url, label, results: stored }));
@@ -227,7 +311,8 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
   ]);
   const notes = [
     `${fmt(perRound * options.rounds)} no-op tasks per system in ${options.rounds} rounds of ${fmt(perRound)}, the systems alternating, each round after a warm-up; at most ${options.window} unfinished at once (producer and worker run together, so queues stay shallow); latency is enqueue call → result stored, so at a full window it is mostly waiting in line (window ÷ rate)`,
-    `celeriac: ${options.pollers} pollers of the local runtime calling the Lambda handler (claim + result: 2 DynamoDB writes a task); Celery: prefork worker, ${options.celeryConcurrency} processes, prefetch ×10 (1 result write a task)`,
+    `celeriac: ${options.pollers} pollers of the local runtime calling the Lambda handler (claim + result: 2 DynamoDB writes a task, each also writing the \`byTime\` index entry unless \`listed: false\`; lean: no DynamoDB write, done = the body returned); Celery: prefork worker, ${options.celeryConcurrency} processes, prefetch ×10 (1 result write a task)`,
+    `single DynamoDB writes on this endpoint, one after another (median of 60): Celery's result \`PutItem\` ${fmt(writes.plainPut, 1)} ms; an \`UpdateItem\` with one SET action ${fmt(writes.oneActionUpdate, 1)} ms; celeriac's claim (a conditional \`UpdateItem\` with 14 SET actions: state, lease, times, the listing columns) ${fmt(writes.claim, 1)} ms; celeriac's result \`PutItem\` ${fmt(writes.resultPut, 1)} ms. moto evaluates each update action in Python, so there the claim costs several plain writes; DynamoDB's latency does not grow with an update's actions. The lean row shows the rest of the path without DynamoDB`,
     `the baseline is Celery with the same SQS and the same DynamoDB (Celery's own DynamoDB result backend): target celeriac ≥ 3× it`,
   ];
   if (others.length) {

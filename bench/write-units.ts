@@ -63,6 +63,7 @@ const scenarios: { label: string; run: (app: ReturnType<typeof createApp>) => Pr
   },
   { label: 'retried once, then SUCCESS', run: (app) => app.task('flaky', async () => (currentTask().retries === 0 ? currentTask().retry({ countdownSeconds: 0 }) : 'ok')).delay() },
   { label: '`ignoreResult`', run: (app) => app.task('fire', async (x: number) => x, { ignoreResult: true }).delay(1) },
+  { label: '`math.add(4, 4)` with `listed: false`', run: (app) => app.task('math.add', async (x: number, y: number) => x + y, { listed: false }).delay(4, 4) },
   { label: '5 KB of args (shown capped at 1 KB), 3 KB result', run: (app) => app.task('big', async (s: string) => s.slice(0, 3000)).delay('x'.repeat(5000)) },
 ];
 

@@ -18,6 +18,11 @@ export class RequestCounter {
   reportedReadUnits = 0;
   /** Write requests whose response carried no `ConsumedCapacity`. */
   unreportedWrites = 0;
+  /**
+   * DynamoDB write requests by the kind of item written: the part of its key before `#` (`chord`,
+   * `rate`…), or `task` for a task record (a bare task id).
+   */
+  readonly writesByItemKind = new Map<string, number>();
 
   /** Requests of one operation. */
   count(operation: string): number {
@@ -42,6 +47,7 @@ export class RequestCounter {
     this.reportedWriteUnitsByOperation.clear();
     this.reportedReadUnits = 0;
     this.unreportedWrites = 0;
+    this.writesByItemKind.clear();
   }
 }
 
@@ -71,6 +77,10 @@ export function countRequests(client: SQSClient | DynamoDBClient, counter = new 
         const chunks = Math.max(1, Math.ceil(payloadBytes(input) / SQS_CHUNK_BYTES));
         counter.billedChunks.set(operation, (counter.billedChunks.get(operation) ?? 0) + chunks);
       }
+      if (isDynamo && DYNAMODB_WRITES.has(operation)) {
+        const kind = itemKind(input);
+        counter.writesByItemKind.set(kind, (counter.writesByItemKind.get(kind) ?? 0) + 1);
+      }
       const output = await next(args);
       if (isDynamo) {
         const consumed = (output.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
@@ -89,6 +99,14 @@ export function countRequests(client: SQSClient | DynamoDBClient, counter = new 
     { step: 'initialize', name: `benchCountRequests${Math.random().toString(36).slice(2, 8)}` },
   );
   return counter;
+}
+
+/** The kind of item a DynamoDB write targets (see {@link RequestCounter.writesByItemKind}). */
+function itemKind(input: Record<string, unknown>): string {
+  const key = (input.Key ?? input.Item) as { id?: { S?: string } } | undefined;
+  const id = key?.id?.S ?? '';
+  const hash = id.indexOf('#');
+  return hash > 0 ? id.slice(0, hash) : 'task';
 }
 
 /** Bytes of the message bodies and attributes a request carries (what SQS's 64 KB chunking counts). */

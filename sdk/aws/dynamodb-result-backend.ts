@@ -37,7 +37,7 @@ export interface DynamoDbResultBackendOptions {
 }
 
 /**
- * Task records in DynamoDB, one item per task. A claim is one conditional `UpdateItem`; a state
+ * Task records in DynamoDB, one item per task. A claim is one conditional write; a state
  * change is one `PutItem`; reads are strongly consistent so `get()` sees a result at once.
  */
 export class DynamoDbResultBackend implements ResultBackend {
@@ -51,7 +51,46 @@ export class DynamoDbResultBackend implements ResultBackend {
     this.coordination = new DynamoDbCoordination(options.client, options.tableName);
   }
 
+  /**
+   * Claims a task. A first delivery (no record yet: the common case) is one conditional `PutItem` of
+   * the whole STARTED record. When a record exists, the refusing item comes back with the error: a
+   * finished, revoked or leased task is refused from it; a PENDING or RETRY one, or one whose lease
+   * lapsed, is re-claimed with a conditional `UpdateItem` that keeps its retry count, history and
+   * index time.
+   */
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    const record: TaskRecord = {
+      id: request.id,
+      state: TaskState.STARTED,
+      task: request.task,
+      queue: request.queue,
+      retries: 0,
+      dateStarted: request.now,
+      leaseUntil: request.leaseUntil,
+      expiresAt: request.expiresAt,
+      ...request.monitoring,
+    };
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: encodeResultItem(record),
+          ConditionExpression: 'attribute_not_exists(id)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { status: 'claimed', retries: 0 };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'claim', request.id);
+      const existing = error.Item && !isBareKey(error.Item) ? decodeResultItem(error.Item) : undefined;
+      const refused = refusedClaim(existing, request);
+      if (refused) return refused;
+    }
+    return this.reclaim(request);
+  }
+
+  /** Claims a task that has a record: one conditional `UpdateItem` (see {@link claim}). */
+  private async reclaim(request: ClaimRequest): Promise<ClaimOutcome> {
     const monitoring = claimMonitoring(request);
     try {
       const output = await this.client.send(
@@ -185,17 +224,19 @@ export class DynamoDbResultBackend implements ResultBackend {
 }
 
 /**
- * The claim's monitoring fields and task index keys, as an UpdateExpression tail. The index time is
- * set only when absent, so a re-claim (a retry) updates the index entry in place.
+ * The claim's monitoring fields and task index keys (none for an unlisted task), as an UpdateExpression
+ * tail. The index time is set only when absent, so a re-claim (a retry) updates the index entry in place.
  */
 function claimMonitoring(request: ClaimRequest): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
   const m = request.monitoring ?? {};
-  const sets: string[] = ['#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)'];
-  const names: Record<string, string> = { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE };
-  const values: Record<string, AttributeValue> = {
-    ':idxShard': { S: taskIndexShard(request.id) },
-    ':idxTime': { N: String((m.sentAt ?? request.now).getTime()) },
-  };
+  const sets: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = {};
+  if (m.listed !== false) {
+    sets.push('#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)');
+    Object.assign(names, { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE });
+    Object.assign(values, { ':idxShard': { S: taskIndexShard(request.id) }, ':idxTime': { N: String((m.sentAt ?? request.now).getTime()) } });
+  }
   if (m.sentAt) {
     sets.push('sentAt = :sentAt');
     values[':sentAt'] = { N: String(m.sentAt.getTime()) };
@@ -207,5 +248,5 @@ function claimMonitoring(request: ClaimRequest): { expression: string; names: Re
       values[`:${key}`] = { S: value };
     }
   }
-  return { expression: `, ${sets.join(', ')}`, names, values };
+  return { expression: sets.length ? `, ${sets.join(', ')}` : '', names, values };
 }

@@ -1,16 +1,4 @@
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  CreateScheduleGroupCommand,
-  DeleteScheduleCommand,
-  GetScheduleCommand,
-  GetScheduleGroupCommand,
-  ListSchedulesCommand,
-  ResourceNotFoundException,
-  UpdateScheduleCommand,
-  type GetScheduleCommandOutput,
-  type SchedulerClient,
-} from '@aws-sdk/client-scheduler';
+import type { GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CeleriacError, ErrorCode, ScheduleError } from '../core/errors.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 import { parseQueueArn } from './sqs-broker.js';
@@ -28,9 +16,24 @@ export function schedulerDeadLetterQueueName(appName: string): string {
   return `${appName}-scheduler-dlq`;
 }
 
+type SchedulerSdk = typeof import('@aws-sdk/client-scheduler');
+let schedulerSdk: Promise<SchedulerSdk> | undefined;
+
+/**
+ * The Scheduler client module, loaded on first use: a worker that never schedules anything (most
+ * never do) does not pay for loading it at cold start.
+ */
+function loadSchedulerSdk(): Promise<SchedulerSdk> {
+  return (schedulerSdk ??= import('@aws-sdk/client-scheduler'));
+}
+
 /** Options of {@link EventBridgeScheduler}. */
 export interface EventBridgeSchedulerOptions {
-  readonly client: SchedulerClient;
+  /**
+   * Scheduler client.
+   * @default - a client from the environment, created on first use
+   */
+  readonly client?: SchedulerClient;
   /** App name: names the execution role and the delivery dead-letter queue. */
   readonly appName: string;
   /** Resolves a physical queue name to its ARN (e.g. `SqsBroker.queueArn`). */
@@ -48,15 +51,22 @@ export interface EventBridgeSchedulerOptions {
  */
 export class EventBridgeScheduler implements Scheduler {
   private readonly groups = new Map<string, Promise<void>>();
+  private connection: Promise<{ sdk: SchedulerSdk; client: SchedulerClient }> | undefined;
 
   constructor(private readonly options: EventBridgeSchedulerOptions) {}
 
+  /** The client module and the client, loaded and created on first use. */
+  private connect(): Promise<{ sdk: SchedulerSdk; client: SchedulerClient }> {
+    return (this.connection ??= loadSchedulerSdk().then((sdk) => ({ sdk, client: this.options.client ?? new sdk.SchedulerClient({}) })));
+  }
+
   async create(spec: ScheduleSpec): Promise<StoredSchedule> {
+    const { sdk, client } = await this.connect();
     await this.ensureGroup(spec.group);
     try {
-      await this.options.client.send(new CreateScheduleCommand(await this.request(spec)));
+      await client.send(new sdk.CreateScheduleCommand(await this.request(spec)));
     } catch (error) {
-      if (error instanceof ConflictException) {
+      if (isNamed(error, 'ConflictException')) {
         throw new ScheduleError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_EXISTS, cause: error });
       }
       throw failed(`create schedule ${spec.group}/${spec.name}`, error);
@@ -65,10 +75,11 @@ export class EventBridgeScheduler implements Scheduler {
   }
 
   async update(spec: ScheduleSpec): Promise<StoredSchedule> {
+    const { sdk, client } = await this.connect();
     try {
-      await this.options.client.send(new UpdateScheduleCommand(await this.request(spec)));
+      await client.send(new sdk.UpdateScheduleCommand(await this.request(spec)));
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) {
+      if (isNamed(error, 'ResourceNotFoundException')) {
         throw new ScheduleError(`No schedule "${spec.name}" in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_NOT_FOUND, cause: error });
       }
       throw failed(`update schedule ${spec.group}/${spec.name}`, error);
@@ -77,25 +88,27 @@ export class EventBridgeScheduler implements Scheduler {
   }
 
   async get(group: string, name: string): Promise<StoredSchedule | undefined> {
+    const { sdk, client } = await this.connect();
     try {
-      return toStored(await this.options.client.send(new GetScheduleCommand({ GroupName: group, Name: name })));
+      return toStored(await client.send(new sdk.GetScheduleCommand({ GroupName: group, Name: name })));
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return undefined;
+      if (isNamed(error, 'ResourceNotFoundException')) return undefined;
       throw failed(`read schedule ${group}/${name}`, error);
     }
   }
 
   async list(group: string): Promise<StoredSchedule[]> {
+    const { sdk, client } = await this.connect();
     const names: string[] = [];
     let token: string | undefined;
     try {
       do {
-        const page = await this.options.client.send(new ListSchedulesCommand({ GroupName: group, NextToken: token }));
+        const page = await client.send(new sdk.ListSchedulesCommand({ GroupName: group, NextToken: token }));
         for (const summary of page.Schedules ?? []) if (summary.Name) names.push(summary.Name);
         token = page.NextToken;
       } while (token);
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return [];
+      if (isNamed(error, 'ResourceNotFoundException')) return [];
       throw failed(`list schedules of group ${group}`, error);
     }
     const all = await Promise.all(names.map((name) => this.get(group, name)));
@@ -103,11 +116,12 @@ export class EventBridgeScheduler implements Scheduler {
   }
 
   async delete(group: string, name: string): Promise<boolean> {
+    const { sdk, client } = await this.connect();
     try {
-      await this.options.client.send(new DeleteScheduleCommand({ GroupName: group, Name: name }));
+      await client.send(new sdk.DeleteScheduleCommand({ GroupName: group, Name: name }));
       return true;
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return false;
+      if (isNamed(error, 'ResourceNotFoundException')) return false;
       throw failed(`delete schedule ${group}/${name}`, error);
     }
   }
@@ -151,17 +165,18 @@ export class EventBridgeScheduler implements Scheduler {
     let pending = this.groups.get(group);
     if (!pending) {
       pending = (async () => {
+        const { sdk, client } = await this.connect();
         try {
-          await this.options.client.send(new GetScheduleGroupCommand({ Name: group }));
+          await client.send(new sdk.GetScheduleGroupCommand({ Name: group }));
           return;
         } catch (error) {
           // Without permission to read it, assume the stack made it; CreateSchedule says otherwise.
-          if (!(error instanceof ResourceNotFoundException)) return;
+          if (!(isNamed(error, 'ResourceNotFoundException'))) return;
         }
         try {
-          await this.options.client.send(new CreateScheduleGroupCommand({ Name: group }));
+          await client.send(new sdk.CreateScheduleGroupCommand({ Name: group }));
         } catch (error) {
-          if (!(error instanceof ConflictException)) throw failed(`create schedule group ${group}`, error);
+          if (!(isNamed(error, 'ConflictException'))) throw failed(`create schedule group ${group}`, error);
         }
       })();
       pending.catch(() => this.groups.delete(group));
@@ -191,6 +206,11 @@ function toStored(out: GetScheduleCommandOutput): StoredSchedule {
     createdAt: out.CreationDate,
     modifiedAt: out.LastModificationDate,
   };
+}
+
+/** Whether an SDK error is the named service exception (checked by name: the module loads lazily). */
+function isNamed(error: unknown, name: string): boolean {
+  return (error as { name?: unknown } | undefined)?.name === name;
 }
 
 function failed(what: string, error: unknown): CeleriacError {

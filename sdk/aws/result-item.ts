@@ -51,7 +51,7 @@ export function encodeResultItem(record: TaskRecord): Item {
     item.retryHistory = { S: JSON.stringify(record.retryHistory.map((r) => ({ ...r, at: r.at.getTime() }))) };
   }
   const indexTime = record.sentAt ?? record.dateStarted ?? record.dateDone;
-  if (indexTime !== undefined) {
+  if (indexTime !== undefined && record.listed !== false) {
     item[TASK_INDEX_SHARD_ATTRIBUTE] = { S: taskIndexShard(record.id) };
     item[TASK_INDEX_TIME_ATTRIBUTE] = { N: String(indexTime.getTime()) };
   }
@@ -115,6 +115,7 @@ export function decodeResultItem(item: Item): TaskRecord {
     ...(item.groupId?.S !== undefined ? { groupId: item.groupId.S } : {}),
     ...(item.children?.L ? { children: item.children.L.map((child) => child.S ?? '') } : {}),
     ...(item.terminateRequested?.BOOL ? { terminateRequested: true } : {}),
+    ...(item[TASK_INDEX_SHARD_ATTRIBUTE] === undefined && (item.sentAt ?? item.dateStarted ?? item.dateDone) ? { listed: false as const } : {}),
   };
 }
 

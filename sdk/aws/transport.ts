@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import type { Transport } from '../core/options.js';
@@ -21,7 +21,7 @@ export interface AwsTransportOptions {
   readonly dynamodb?: DynamoDBClient;
   /**
    * EventBridge Scheduler client.
-   * @default - a client from the environment
+   * @default - a client from the environment, created (and its module loaded) on first use
    */
   readonly scheduler?: SchedulerClient;
   /**
@@ -52,7 +52,7 @@ export function awsTransport(app: Pick<App, 'resultsTableName' | 'name'>, option
     broker,
     backend: new DynamoDbResultBackend({ client: dynamodb, tableName: app.resultsTableName }),
     scheduler: new EventBridgeScheduler({
-      client: options.scheduler ?? new SchedulerClient({}),
+      ...(options.scheduler ? { client: options.scheduler } : {}),
       appName: app.name,
       queueArn: (name) => broker.queueArn(name),
       ...(roleArn ? { roleArn } : {}),

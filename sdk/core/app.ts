@@ -441,6 +441,7 @@ export class App implements ResultSource {
       ),
       ignoreResult: options.ignoreResult ?? app.ignoreResult ?? false,
       duplicateProtection: options.duplicateProtection ?? app.duplicateProtection ?? true,
+      listed: options.listed ?? app.listed ?? true,
       argsSchema: options.argsSchema,
       autoretryFor: options.autoretryFor,
       storeErrorsEvenIfIgnored: options.storeErrorsEvenIfIgnored ?? app.storeErrorsEvenIfIgnored ?? true,

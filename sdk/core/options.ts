@@ -118,6 +118,16 @@ export interface TaskDefaults {
    * @default true
    */
   readonly duplicateProtection?: boolean;
+  /**
+   * Keep the task's records in the results table's time index (`byTime`), which serves every listing:
+   * the dashboard's Tasks page, `celeriac inspect tasks`, searches by state, name and time. Each
+   * write of an indexed record also writes its index entry, one more write unit: a task with a result
+   * costs 4 write units listed, 2 unlisted. An unlisted task is still found by id (`celeriac result
+   * <id>`, the dashboard's task page, `AsyncResult`), and its failures still reach the DLQ and the
+   * metrics; it is only left out of listings. Use `false` for high-volume tasks nobody browses.
+   * @default true
+   */
+  readonly listed?: boolean;
 }
 
 /** Options of one task. */

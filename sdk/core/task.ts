@@ -22,6 +22,7 @@ export interface ResolvedTaskOptions {
   readonly resultExpiresSeconds: number;
   readonly ignoreResult: boolean;
   readonly duplicateProtection: boolean;
+  readonly listed: boolean;
   readonly argsSchema: StandardSchemaV1 | undefined;
   readonly autoretryFor: readonly ErrorClass[] | ((error: unknown) => boolean) | undefined;
   readonly storeErrorsEvenIfIgnored: boolean;

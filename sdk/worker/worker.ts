@@ -579,12 +579,17 @@ export class Worker {
     );
   }
 
-  private baseRecord(envelope: Envelope, queue: ResolvedQueue, expiresAt: number): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt' | 'parentId' | 'rootId' | 'groupId'> {
+  private baseRecord(
+    envelope: Envelope,
+    queue: ResolvedQueue,
+    expiresAt: number,
+  ): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt' | 'listed' | 'parentId' | 'rootId' | 'groupId'> {
     return {
       id: envelope.id,
       task: envelope.task,
       queue: queue.name,
       expiresAt,
+      ...(this.app.findTask(envelope.task)?.options.listed === false ? { listed: false as const } : {}),
       ...(envelope.parentId !== null ? { parentId: envelope.parentId } : {}),
       ...(envelope.rootId !== null ? { rootId: envelope.rootId } : {}),
       ...(envelope.groupId !== null ? { groupId: envelope.groupId } : {}),
@@ -597,6 +602,7 @@ export class Worker {
       ...argsRepr(task.options, envelope.args, envelope.kwargs),
       sentAt: sentTime(record, envelope.sentAt, this.app.clock.now()),
       ...(options.invocationId !== undefined ? { workerId: options.invocationId } : {}),
+      ...(task.options.listed ? {} : { listed: false as const }),
     };
   }
 

@@ -2,7 +2,10 @@ import { GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesComman
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createApp, currentTask, EnqueueError, ErrorCode, TaskState } from '../../sdk/index.js';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { awsTransport, DEAD_LETTER_ATTRIBUTES } from '../../sdk/aws/index.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../../sdk/aws/task-index.js';
+import { createAwsInspector } from '../../sdk/inspect/aws.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { countRequests, createHarness, eventually, uniqueAppName, type Harness } from '../helpers/worker-harness.js';
 
@@ -33,6 +36,7 @@ const flaky = app.task('net.flaky', async (key: string) => {
 const count = app.task('count.run', async (key: string) => ran(key));
 const quiet = app.task('count.quiet', async (key: string) => ran(key), { ignoreResult: true });
 const echo = app.task('text.echo', async (text: string) => text.length);
+const unlisted = app.task('math.unlisted', async (x: number) => x * 2, { listed: false });
 
 let h: Harness;
 let dynamoCounts: Map<string, number>;
@@ -152,6 +156,22 @@ describe('delay → worker → result, on the SQS and DynamoDB wire protocols', 
     expect(workerReads() - before.reads).toBe(0);
     expect(await stored.get({ timeoutMs: 5_000 })).toBe(42);
     expect(await ignored.state()).toBe(TaskState.STARTED);
+  });
+
+  it('keeps an unlisted task out of the time index, in both of its writes, and still finds it by id', async () => {
+    const hidden = await unlisted.delay(21);
+    const shown = await add.delay(1, 2);
+    expect(await hidden.get({ timeoutMs: 15_000, intervalMs: 100 })).toBe(42);
+    expect(await shown.get({ timeoutMs: 15_000, intervalMs: 100 })).toBe(3);
+    const item = async (id: string) => (await h.dynamodb.send(new GetItemCommand({ TableName: app.resultsTableName, Key: { id: { S: id } }, ConsistentRead: true }))).Item!;
+    expect(Object.keys(await item(hidden.id))).not.toContain(TASK_INDEX_SHARD_ATTRIBUTE);
+    expect(Object.keys(await item(hidden.id))).not.toContain(TASK_INDEX_TIME_ATTRIBUTE);
+    expect(Object.keys(await item(shown.id))).toEqual(expect.arrayContaining([TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE]));
+    const inspector = createAwsInspector(app, { sqs: h.sqs, dynamodb: h.dynamodb });
+    const listed = (await inspector.listTasks('name:math.*')).tasks.map((t) => t.id);
+    expect(listed).toContain(shown.id);
+    expect(listed).not.toContain(hidden.id);
+    expect(await inspector.getTask(hidden.id)).toMatchObject({ state: TaskState.SUCCESS, result: 42, listed: false });
   });
 });
 

@@ -29,6 +29,11 @@ export interface TaskMonitoring {
   readonly workerId?: string;
   /** Each retry, oldest first (the last 20). */
   readonly retryHistory?: readonly RetryEntry[];
+  /**
+   * `false` when the record is left out of listings (the task's `listed` option): the backend then
+   * writes no index entry for it.
+   */
+  readonly listed?: false;
 }
 
 /** What the result backend knows about one task (Celery: the task meta). */
@@ -82,7 +87,7 @@ export interface ClaimRequest {
   /** TTL of the record, epoch seconds. */
   readonly expiresAt: number;
   /** Monitoring fields known when the task starts, written with the claim. */
-  readonly monitoring?: Pick<TaskMonitoring, 'argsRepr' | 'kwargsRepr' | 'sentAt' | 'workerId'>;
+  readonly monitoring?: Pick<TaskMonitoring, 'argsRepr' | 'kwargsRepr' | 'sentAt' | 'workerId' | 'listed'>;
 }
 
 /** Result of a claim. */
