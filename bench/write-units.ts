@@ -4,7 +4,7 @@
  * and priced by DynamoDB's documented rules: a table write costs 1 WCU per started KB of the larger
  * of the two item versions; the `byTime` index costs one write per started KB of its entry when an
  * entry appears or changes (two when its key changes: a delete and a put), none when no projected
- * attribute changes. Item size = attribute names + values (strings in UTF-8 bytes, numbers about
+ * attribute changes; a refused conditional write costs the existing item's units, with no index write. Item size = attribute names + values (strings in UTF-8 bytes, numbers about
  * one byte per two digits + 1). Run: `npm run bench:write-units`.
  */
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -83,7 +83,17 @@ for (const [n, scenario] of scenarios.entries()) {
       const key = input.Key ?? { id: input.Item!.id! };
       const read = async () => (await reader.send(new GetItemCommand({ TableName: input.TableName, Key: key, ConsistentRead: true }))).Item;
       const before = await read();
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        // A refused conditional write still costs write units (by the existing item's size, at least
+        // one), but no index write: nothing changed.
+        if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+          writes.push({ command: `${command.replace('Command', '')} (refused)`, table: kb(size(before)), index: 0, bytes: size(before) });
+        }
+        throw error;
+      }
       const after = await read();
       writes.push({ command: command.replace('Command', ''), table: kb(Math.max(size(before), size(after))), index: indexUnits(before, after), bytes: Math.max(size(before), size(after)) });
       return result;

@@ -56,9 +56,11 @@ export class DynamoDbResultBackend implements ResultBackend {
    * the whole STARTED record. When a record exists, the refusing item comes back with the error: a
    * finished, revoked or leased task is refused from it; a PENDING or RETRY one, or one whose lease
    * lapsed, is re-claimed with a conditional `UpdateItem` that keeps its retry count, history and
-   * index time.
+   * index time. A redelivery (`firstDelivery: false`) goes straight to the `UpdateItem`, which
+   * decides the same way: a retry costs no refused write.
    */
   async claim(request: ClaimRequest): Promise<ClaimOutcome> {
+    if (request.firstDelivery === false) return this.reclaim(request);
     const record: TaskRecord = {
       id: request.id,
       state: TaskState.STARTED,

@@ -42,6 +42,12 @@ export interface StartEmulatorOptions extends EmulatorOptions {
   port?: number;
   /** How long to wait for the server to answer HTTP. Defaults to 20 000 ms. */
   readyTimeoutMs?: number;
+  /**
+   * Python run in the server process after moto is importable and before it serves (e.g. patches a
+   * benchmark applies to moto's models). Lines at module level, joined with newlines.
+   * @default - none
+   */
+  pythonPrelude?: string;
 }
 
 /** A running embedded emulator. */
@@ -212,7 +218,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const port = options.port ?? (await findFreePort());
     try {
-      return await launch(motoServer, port, options.readyTimeoutMs ?? 20_000);
+      return await launch(motoServer, port, options.readyTimeoutMs ?? 20_000, options.pythonPrelude);
     } catch (error) {
       lastError = error;
       // Another process grabbed the port between our probe and moto's bind: try a new one.
@@ -226,23 +232,27 @@ class PortInUseError extends Error {}
 
 /**
  * Python snippet equivalent to `moto_server -H 127.0.0.1 -p PORT`, plus a watchdog thread that exits
- * the server when its stdin closes, i.e. when the parent Node process is gone (even after SIGKILL).
+ * the server when its stdin closes, i.e. when the parent Node process is gone (even after SIGKILL),
+ * and the caller's prelude.
  */
-const MOTO_BOOTSTRAP = [
-  'import os, sys, threading',
-  'def _watch():',
-  '    try:',
-  '        sys.stdin.buffer.read()',
-  '    finally:',
-  '        os._exit(0)',
-  'threading.Thread(target=_watch, daemon=True).start()',
-  'from moto.server import main',
-  'sys.exit(main(sys.argv[1:]))',
-].join('\n');
+function motoBootstrap(prelude = ''): string {
+  return [
+    'import os, sys, threading',
+    'def _watch():',
+    '    try:',
+    '        sys.stdin.buffer.read()',
+    '    finally:',
+    '        os._exit(0)',
+    'threading.Thread(target=_watch, daemon=True).start()',
+    prelude,
+    'from moto.server import main',
+    'sys.exit(main(sys.argv[1:]))',
+  ].join('\n');
+}
 
-async function launch(motoServer: string, port: number, readyTimeoutMs: number): Promise<RunningEmulator> {
+async function launch(motoServer: string, port: number, readyTimeoutMs: number, prelude?: string): Promise<RunningEmulator> {
   const venvPython = join(dirname(motoServer), process.platform === 'win32' ? 'python.exe' : 'python');
-  const child = spawn(venvPython, ['-c', MOTO_BOOTSTRAP, '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(venvPython, ['-c', motoBootstrap(prelude), '-H', '127.0.0.1', '-p', String(port)], {
     env: pythonEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -211,6 +211,7 @@ export class Worker {
           leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
           expiresAt,
           monitoring,
+          firstDelivery: Number(record.attributes?.ApproximateReceiveCount ?? '1') <= 1,
         })
       : unclaimed(record, envelope);
     if (claim.status === 'finished') {

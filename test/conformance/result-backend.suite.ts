@@ -15,6 +15,16 @@ export interface ResultBackendConformanceOptions {
 }
 
 /**
+ * The backend with every claim carrying the `firstDelivery` hint: the outcome of a claim must not
+ * depend on it, so the claim tests run with both.
+ */
+function withClaimHint(backend: ResultBackend, firstDelivery: boolean): ResultBackend {
+  const hinted = Object.create(backend) as ResultBackend;
+  hinted.claim = (request) => backend.claim({ ...request, firstDelivery });
+  return hinted;
+}
+
+/**
  * The contract of the `ResultBackend` port, run against every adapter. Each test uses fresh task ids,
  * so adapters may share one store (one table per file) across tests.
  */
@@ -31,9 +41,10 @@ export function describeResultBackendConformance(
       });
     });
 
-    describe('claim()', () => {
+    for (const firstDelivery of [true, false]) {
+    describe(`claim() (${firstDelivery ? 'hinted first delivery' : 'hinted redelivery'})`, () => {
       it('claims an unknown task with 0 retries and records it STARTED with its lease', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const request = claimRequest({ task: 'reports.build', queue: 'exports' });
 
         expect(await backend.claim(request)).toEqual({ status: 'claimed', retries: 0 });
@@ -52,7 +63,7 @@ export function describeResultBackendConformance(
       });
 
       it('answers running with the holder’s leaseUntil while the lease is live', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const first = claimRequest({ now: T0, leaseMs: 60_000 });
         await backend.claim(first);
 
@@ -64,7 +75,7 @@ export function describeResultBackendConformance(
       });
 
       it('claims again once now is past the lease, and records the new lease', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const first = claimRequest({ now: T0, leaseMs: 60_000 });
         await backend.claim(first);
         const later = { ...first, now: at(60_001), leaseUntil: at(120_001) };
@@ -77,7 +88,7 @@ export function describeResultBackendConformance(
       });
 
       it('claims a task whose lease ends exactly now', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const first = claimRequest({ now: T0, leaseMs: 60_000 });
         await backend.claim(first);
 
@@ -85,7 +96,7 @@ export function describeResultBackendConformance(
       });
 
       it.each([TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED])('answers finished for a %s record and leaves it as it was', async (state) => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const record = state === TaskState.FAILURE ? failedRecord() : taskRecord({ state });
         await backend.save(record);
 
@@ -94,7 +105,7 @@ export function describeResultBackendConformance(
       });
 
       it('claims a RETRY record and reports the retries made so far', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const record = retryRecord({ retries: 2 });
         await backend.save(record);
 
@@ -103,7 +114,7 @@ export function describeResultBackendConformance(
       });
 
       it('claims a PENDING record', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const record = taskRecord({ state: TaskState.PENDING, retries: 1, result: undefined, dateDone: undefined });
         await backend.save(record);
 
@@ -114,7 +125,7 @@ export function describeResultBackendConformance(
       // STARTED record without leaseUntil (written by save(), another tool or an older layout) is free.
       // DynamoDB once answered `running` here, deferring every delivery until the DLQ.
       it('claims a STARTED record that has no lease', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const { result: _r, dateDone: _d, ...rest } = taskRecord();
         const record: TaskRecord = { ...rest, state: TaskState.STARTED };
         await backend.save(record);
@@ -124,7 +135,7 @@ export function describeResultBackendConformance(
       });
 
       it.skipIf(options.nonAtomicStore !== undefined)('grants exactly one of five concurrent claims of one id; the others see running', async () => {
-        const backend = await makeBackend();
+        const backend = withClaimHint(await makeBackend(), firstDelivery);
         const id = newTaskId('race');
         const outcomes = await Promise.all(
           [0, 1, 2, 3, 4].map((i) => backend.claim(claimRequest({ id, now: at(i), leaseUntil: at(60_000 + i) }))),
@@ -139,6 +150,7 @@ export function describeResultBackendConformance(
         }
       });
     });
+    }
 
     describe('save()', () => {
       it('round-trips every field: JSON result, error, dates to the millisecond, expiresAt', async () => {

@@ -88,6 +88,13 @@ export interface ClaimRequest {
   readonly expiresAt: number;
   /** Monitoring fields known when the task starts, written with the claim. */
   readonly monitoring?: Pick<TaskMonitoring, 'argsRepr' | 'kwargsRepr' | 'sentAt' | 'workerId' | 'listed'>;
+  /**
+   * A hint: `true` when the message is delivered for the first time (SQS receive count 1), so the
+   * task most likely has no record yet; `false` for a redelivery (a retry, a crashed attempt). A
+   * backend may pick its cheapest write from it; the outcome must not depend on it.
+   * @default true
+   */
+  readonly firstDelivery?: boolean;
 }
 
 /** Result of a claim. */
