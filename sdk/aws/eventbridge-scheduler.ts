@@ -171,12 +171,12 @@ export class EventBridgeScheduler implements Scheduler {
           return;
         } catch (error) {
           // Without permission to read it, assume the stack made it; CreateSchedule says otherwise.
-          if (!(isNamed(error, 'ResourceNotFoundException'))) return;
+          if (!isNamed(error, 'ResourceNotFoundException')) return;
         }
         try {
           await client.send(new sdk.CreateScheduleGroupCommand({ Name: group }));
         } catch (error) {
-          if (!(isNamed(error, 'ConflictException'))) throw failed(`create schedule group ${group}`, error);
+          if (!isNamed(error, 'ConflictException')) throw failed(`create schedule group ${group}`, error);
         }
       })();
       pending.catch(() => this.groups.delete(group));

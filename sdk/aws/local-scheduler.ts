@@ -194,6 +194,23 @@ export class LocalScheduler {
       tracked.cursor = now;
       return;
     }
+    // The schedule may have been deleted or edited since it was read (a read that was under way when
+    // it changed brings back the old version): fire only what the Scheduler API holds now.
+    let current: StoredSchedule | undefined;
+    try {
+      current = await this.options.scheduler.get(schedule.group, schedule.name);
+    } catch (error) {
+      this.log(`celeriac scheduler: could not re-read ${key} before its run: ${(error as Error).message}`);
+      return; // due again at the next tick
+    }
+    if (!current) {
+      this.tracked.delete(key);
+      return;
+    }
+    if (current.modifiedAt?.getTime() !== schedule.modifiedAt?.getTime() || !current.enabled) {
+      await this.refresh();
+      return;
+    }
     const body = (schedule.input ?? '')
       .replaceAll(SchedulerPlaceholder.scheduleArn, schedule.arn)
       .replaceAll(SchedulerPlaceholder.scheduledTime, scheduledTime)

@@ -50,20 +50,21 @@ export async function provisionThrowawayApp(queues: Readonly<Record<string, Queu
 }
 
 /**
- * True when `endpoint` is a moto server (it answers `/moto-api/data.json`). Moto serves requests on
+ * True when `endpoint` is a moto server (it serves moto's dashboard at `/moto-api/`). Moto serves requests on
  * several threads and evaluates a DynamoDB condition and applies the write without a per-item lock,
  * so concurrent conditional writes to one item can all succeed there, unlike on DynamoDB.
  */
 export async function isMotoEndpoint(endpoint: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${endpoint.replace(/\/+$/, '')}/moto-api/data.json`, { signal: AbortSignal.timeout(2_000) });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return false;
+  // moto's dashboard page: small and constant (unlike /moto-api/data.json, which dumps every resource
+  // and grows slow as a test run fills the emulator).
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const response = await fetch(`${endpoint.replace(/\/+$/, '')}/moto-api/`, { signal: AbortSignal.timeout(5_000) });
+      const text = await response.text();
+      return response.ok && /<title>\s*Moto/i.test(text);
+    } catch {
+      // slow or refused: try again
     }
-    const data: unknown = await response.json();
-    return typeof data === 'object' && data !== null;
-  } catch {
-    return false;
   }
+  return false;
 }

@@ -229,4 +229,26 @@ describe('LocalScheduler', () => {
       await beat.stop();
     }
   });
+
+  it('does not fire a schedule deleted after it was read, before the next read', async () => {
+    const h = memoryHarness();
+    const add = h.app.task('math.add', async (x: number, y: number) => x + y);
+    let now = Date.parse('2026-11-22T10:00:00Z');
+    h.clock.advance(now - h.clock.now());
+    const result = await add.applyAsync([1, 1], { countdownSeconds: 1800 });
+    // Reads once (refreshMs far away), then the countdown is cancelled behind its back.
+    const beat = new LocalScheduler({ scheduler: h.scheduler, broker: h.broker, groups: ['unit', 'unit-eta'], now: () => now, tickMs: 5, refreshMs: 3_600_000, log: () => {} });
+    await beat.start();
+    try {
+      expect(beat.upcoming().map((u) => u.name)).toEqual([`eta-${result.id}`]);
+      expect(await h.app.schedules.cancelCountdown(result.id)).toBe(true);
+      now += 31 * 60_000;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect(beat.fired()).toEqual([]);
+      expect(h.broker.messages(h.queueName())).toEqual([]);
+      expect(beat.upcoming()).toEqual([]);
+    } finally {
+      await beat.stop();
+    }
+  });
 });
