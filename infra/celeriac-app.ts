@@ -53,7 +53,8 @@ export interface CeleriacAppProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Deploys the dashboard on Lambda behind a function URL with IAM auth (`true`, or options).
+   * Deploys the dashboard on Lambda behind a function URL (`true`, or options): IAM auth by default,
+   * or a password kept in Secrets Manager (`{ auth: 'password' }`).
    * @default false
    */
   readonly dashboard?: boolean | CeleriacDashboardOptions;

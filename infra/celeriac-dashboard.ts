@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TASK_INDEX_NAME } from '../sdk/aws/task-index.js';
+import { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, type DashboardAuth } from '../sdk/dashboard/deployed.js';
+import { WORKER_FUNCTIONS_ENV } from '../sdk/inspect/worker-functions.js';
 import type { CeleriacApp } from './celeriac-app.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,6 +24,21 @@ export interface CeleriacDashboardOptions {
    * @default - `functions/dashboard/handler.ts` of the celeriac repository
    */
   readonly entry?: string;
+  /**
+   * How the dashboard is protected. `iam`: the function URL has IAM auth, callers sign requests with
+   * SigV4 (see {@link CeleriacDashboard.grantAccess}). `password`: the URL is public (auth type NONE)
+   * and the function asks for HTTP basic auth, user `celeriac`, with the password kept in
+   * `passwordSecret`.
+   * @default 'iam'
+   */
+  readonly auth?: DashboardAuth;
+  /**
+   * The secret holding the password (`auth: 'password'` only): its string, or its JSON's `password`
+   * field. The function reads it at cold start and again, at most once a minute, after a failed check,
+   * so a rotated password works within a minute.
+   * @default - a secret this construct creates: 32 generated letters and digits
+   */
+  readonly passwordSecret?: secretsmanager.ISecret;
 }
 
 /** Properties of a {@link CeleriacDashboard}. */
@@ -32,23 +50,46 @@ export interface CeleriacDashboardProps extends CeleriacDashboardOptions {
 }
 
 /**
- * The dashboard on Lambda behind a function URL with IAM auth: callers need
- * `lambda:InvokeFunctionUrl` (see {@link CeleriacDashboard.grantAccess}) and sign their requests
- * (e.g. through a SigV4 proxy, or CloudFront with origin access control).
+ * The dashboard on Lambda behind a function URL, protected in one of two ways:
+ * - `auth: 'iam'` (default): the URL has IAM auth; callers need `lambda:InvokeFunctionUrl` (see
+ *   {@link CeleriacDashboard.grantAccess}) and sign their requests (e.g. through a SigV4 proxy, or
+ *   CloudFront with origin access control);
+ * - `auth: 'password'`: the URL is public and the function asks for HTTP basic auth (user `celeriac`)
+ *   against a password kept in Secrets Manager, generated here unless `passwordSecret` is given.
  *
  * Its role may read task records (and write one REVOKED record per revoke), read queue counts, read,
- * send, delete and move dead letters, purge, and list, pause and resume the app's schedules: nothing
- * else.
+ * send, delete and move dead letters, purge, list, pause and resume the app's schedules, read the
+ * worker function's metrics (`cloudwatch:GetMetricData`), write its own logs and, with a password,
+ * read that one secret: nothing else.
+ *
+ * Construct ids are stable API: `Function`, `Role`, `Logs`, `Password`, `Url`, `PasswordSecretArn`.
+ * @throws {Error} when `passwordSecret` is given without `auth: 'password'`.
  */
 export class CeleriacDashboard extends Construct {
   /** The dashboard function. */
   readonly function: lambda.IFunction;
-  /** Its URL (IAM auth). */
+  /** Its URL: IAM auth, or none (auth type NONE) when the function checks a password. */
   readonly url: lambda.FunctionUrl;
+  /** How the dashboard is protected. */
+  readonly auth: DashboardAuth;
+  /** The secret holding the password (`auth: 'password'`). */
+  readonly passwordSecret: secretsmanager.ISecret | undefined;
 
   constructor(scope: Construct, id: string, props: CeleriacDashboardProps) {
     super(scope, id);
     const { celeriac } = props;
+    this.auth = props.auth ?? 'iam';
+    if (this.auth !== 'iam' && this.auth !== 'password') throw new Error(`dashboard auth must be 'iam' or 'password', received ${JSON.stringify(this.auth)}`);
+    if (props.passwordSecret && this.auth !== 'password') {
+      throw new Error("dashboard passwordSecret is used only with auth: 'password' (with IAM auth the function URL checks callers).");
+    }
+    // Its own role instead of AWSLambdaBasicExecutionRole (logs on every log group): writes to its log group only.
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'celeriac dashboard',
+    });
+    logGroup.grantWrite(role);
     const fn = new NodejsFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_DASHBOARD_ENTRY,
       handler: 'handler',
@@ -56,13 +97,32 @@ export class CeleriacDashboard extends Construct {
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.seconds(30),
       memorySize: 512,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        [DASHBOARD_AUTH_ENV]: this.auth,
+        // The Workers page reads this function's AWS/Lambda metrics (it works every queue).
+        [WORKER_FUNCTIONS_ENV]: celeriac.workerFunction.functionName,
+      },
+      logGroup,
+      role,
       bundling: { format: OutputFormat.ESM, mainFields: ['module', 'main'], minify: true, sourceMap: true, target: 'node22',
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     });
     this.function = fn;
-    this.url = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    this.url = fn.addFunctionUrl({ authType: this.auth === 'iam' ? lambda.FunctionUrlAuthType.AWS_IAM : lambda.FunctionUrlAuthType.NONE });
+    this.passwordSecret =
+      this.auth === 'password'
+        ? (props.passwordSecret ??
+          new secretsmanager.Secret(this, 'Password', {
+            description: 'Password of the celeriac dashboard (HTTP basic auth, user celeriac)',
+            // Letters and digits only: nothing awkward in a header, a URL or a shell.
+            generateSecretString: { passwordLength: 32, excludePunctuation: true },
+          }))
+        : undefined;
+    if (this.passwordSecret) {
+      this.passwordSecret.grantRead(fn);
+      fn.addEnvironment(DASHBOARD_PASSWORD_SECRET_ENV, this.passwordSecret.secretArn);
+    }
 
     const tableArn = celeriac.table.tableArn;
     fn.addToRolePolicy(
@@ -94,15 +154,52 @@ export class CeleriacDashboard extends Construct {
     );
     schedules.role.grantPassRole(fn.grantPrincipal);
     fn.addEnvironment('CELERIAC_SCHEDULER_ROLE_ARN', schedules.role.roleArn);
-    new CfnOutput(this, 'Url', { value: this.url.url, description: 'Dashboard URL (IAM auth: sign requests with SigV4)' });
+    // Workers page: the worker function's metrics. GetMetricData has no resource-level permission in IAM.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+
+    new CfnOutput(this, 'Url', {
+      value: this.url.url,
+      description: this.auth === 'iam' ? 'Dashboard URL (IAM auth: sign requests with SigV4)' : 'Dashboard URL (basic auth: user celeriac, password in PasswordSecretArn)',
+    });
+    if (this.passwordSecret) {
+      new CfnOutput(this, 'PasswordSecretArn', {
+        value: this.passwordSecret.secretArn,
+        description: 'Secret holding the dashboard password: aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
+      });
+    }
+
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the oldest runtime celeriac supports and its default; the `runtime` prop picks a newer one.',
+    });
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'scheduler:ListSchedules and cloudwatch:GetMetricData have no resource-level permissions in IAM; both only read.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${schedules.group.scheduleGroupName}/*]`,
+        reason: 'The Schedules page reads, pauses and resumes the app’s schedules, declared or created at run time; the wildcard covers only the app’s own schedule group.',
+      },
+    );
+    if (this.passwordSecret && !props.passwordSecret) {
+      Validations.of(this.passwordSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'A generated dashboard password, rotated by hand (put a new value: the function reads it again within a minute); a rotation Lambda would be more to run than it protects.',
+      });
+    }
   }
 
   /**
-   * Lets `grantee` open the dashboard: `lambda:InvokeFunctionUrl` on the function.
+   * Lets `grantee` open the dashboard (`auth: 'iam'`): `lambda:InvokeFunctionUrl` on the function.
+   * @throws {Error} with `auth: 'password'`, where the URL is public and the password is the key.
    * @example
    * celeriac.dashboard!.grantAccess(opsRole);
    */
   grantAccess(grantee: iam.IGrantable): iam.Grant {
+    if (this.auth !== 'iam') {
+      throw new Error("grantAccess: this dashboard uses a password (auth: 'password'); grant reading its secret (passwordSecret.grantRead) instead.");
+    }
     return this.url.grantInvokeUrl(grantee);
   }
 }

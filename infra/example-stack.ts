@@ -25,5 +25,9 @@ export class ExampleStack extends Stack {
       new CfnOutput(this, `QueueUrl-${name}`, { value: queue.queueUrl, description: `URL of the "${name}" task queue` });
     }
     new CfnOutput(this, 'ResultsTableName', { value: this.celeriac.table.tableName, description: 'Table of task records' });
+    new CfnOutput(this, 'WorkerFunctionName', {
+      value: this.celeriac.workerFunction.functionName,
+      description: 'Worker Lambda function: celeriac dashboard / inspect workers --worker-functions <this> read its CloudWatch metrics',
+    });
   }
 }

@@ -1,10 +1,10 @@
 /**
  * The dashboard Lambda, behind a function URL (see `CeleriacApp`'s `dashboard` prop): the same Hono
- * app `celeriac dev` serves, on Lambda. `#celeriac-app` is the module defining the app.
+ * app `celeriac dev` serves, on Lambda, protected by IAM or by a password kept in Secrets Manager.
+ * `#celeriac-app` is the module defining the app.
  */
 import { handle } from 'hono/aws-lambda';
 import { app } from '#celeriac-app';
-import { createDashboard } from '../../sdk/dashboard/server.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { createDeployedDashboard } from './create-app.js';
 
-export const handler = handle(createDashboard(createAwsInspector(app)));
+export const handler = handle(createDeployedDashboard(app, process.env));

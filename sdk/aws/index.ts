@@ -4,3 +4,5 @@ export { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './resul
 export { DEAD_LETTER_ATTRIBUTES, parseQueueArn, SqsBroker, type SqsBrokerOptions } from './sqs-broker.js';
 export { awsTransport, type AwsTransportOptions } from './transport.js';
 export { LocalRuntime, toRecord, type LocalRuntimeOptions, type LocalRuntimeStats, type SqsHandler } from './local-runtime.js';
+export { CloudWatchWorkerMetrics, type CloudWatchWorkerMetricsOptions } from './cloudwatch-worker-metrics.js';
+export { secretsManagerPassword } from './secrets-manager-password.js';

@@ -3,6 +3,7 @@ import type { App } from '../core/app.js';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
 import { createAwsInspector } from '../inspect/aws.js';
 import type { Inspector } from '../inspect/inspector.js';
+import { WORKER_FUNCTIONS_ENV } from '../inspect/worker-functions.js';
 import { connect } from './connect.js';
 
 /**
@@ -27,6 +28,8 @@ export interface AppCommandOptions {
   readonly app: string;
   readonly endpoint?: string;
   readonly json?: boolean;
+  /** Which Lambda function works each queue (`--worker-functions`, `CELERIAC_WORKER_FUNCTIONS`), for worker activity from CloudWatch. */
+  readonly workerFunctions?: string;
 }
 
 /** Adds `--app` (or `CELERIAC_APP_MODULE`) and `--endpoint` (or `AWS_ENDPOINT_URL`) to a command. */
@@ -34,6 +37,17 @@ export function withAppOptions(command: Command): Command {
   return command
     .addOption(new Option('--app <module>', 'module exporting the app (export const app = createApp(…))').env('CELERIAC_APP_MODULE').makeOptionMandatory())
     .option('--endpoint <url>', 'AWS endpoint (default: AWS_ENDPOINT_URL, else the running `celeriac dev` of this directory, else AWS)');
+}
+
+/**
+ * Adds `--worker-functions` (or `CELERIAC_WORKER_FUNCTIONS`): the deployed worker function's name (the
+ * stack's `WorkerFunctionName` output), or `queue=function` pairs, so worker activity comes from its
+ * CloudWatch metrics.
+ */
+export function withWorkerFunctions(command: Command): Command {
+  return command.addOption(
+    new Option('--worker-functions <spec>', 'the worker Lambda function (or queue=function pairs): worker activity from its CloudWatch metrics').env(WORKER_FUNCTIONS_ENV),
+  );
 }
 
 /** Adds `--json` to a read command. */
@@ -45,7 +59,10 @@ export function withJson(command: Command): Command {
 export async function openApp(options: AppCommandOptions): Promise<{ app: App; inspector: Inspector }> {
   const { app } = await connect(options);
   // Emulators lack SQS's StartMessageMoveTask: redrive there by receive → send → delete.
-  const inspector = createAwsInspector(app, { redriveMethod: process.env.AWS_ENDPOINT_URL ? 'copy' : 'move-task' });
+  const inspector = createAwsInspector(app, {
+    redriveMethod: process.env.AWS_ENDPOINT_URL ? 'copy' : 'move-task',
+    ...(options.workerFunctions ? { workerFunctions: options.workerFunctions } : {}),
+  });
   return { app, inspector };
 }
 

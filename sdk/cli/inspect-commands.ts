@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseStates, parseTaskSearch } from '../inspect/query.js';
-import { action, CliExit, ExitCode, openApp, output, progressBar, table, withAppOptions, withJson, type AppCommandOptions } from './cli-context.js';
+import { action, CliExit, ExitCode, openApp, output, progressBar, table, withAppOptions, withJson, withWorkerFunctions, type AppCommandOptions } from './cli-context.js';
 
 const iso = (date: Date | undefined) => (date ? date.toISOString().replace('T', ' ').slice(0, 23) : '-');
 
@@ -67,12 +67,28 @@ export function registerInspectCommand(program: Command): void {
     }),
   );
 
-  withJson(withAppOptions(inspect.command('workers').description('worker activity per queue over the last hour'))).action(
+  withWorkerFunctions(withJson(withAppOptions(inspect.command('workers').description('worker activity per queue over the last hour')))).action(
     action(async (options: AppCommandOptions) => {
       const { inspector } = await openApp(options);
       const workers = await inspector.workers(60);
+      const notes = [...new Set(workers.flatMap((w) => (w.sourceNote ? [w.sourceNote] : [])))];
       output(options, workers, () =>
-        table([['QUEUE', 'TASKS', 'FAILURES', 'RUNNING', 'AVG'], ...workers.map((w) => [w.queue, String(w.tasks), String(w.failures), String(w.running), w.avgRuntimeMs === undefined ? '-' : `${w.avgRuntimeMs}ms`])]),
+        table([
+          ['QUEUE', 'TASKS', 'FAILURES', 'RUNNING', 'AVG', 'SOURCE', 'WORKER'],
+          ...workers.map((w) => [
+            w.queue,
+            String(w.tasks),
+            String(w.failures),
+            String(w.running),
+            w.avgRuntimeMs === undefined ? '-' : `${w.avgRuntimeMs}ms`,
+            w.source,
+            w.lambda
+              ? `${w.lambda.functionName}: ${w.lambda.invocations} invocations, ${w.lambda.errors} errors, avg ${w.lambda.avgDurationMs ?? '-'}ms, max ${w.lambda.maxDurationMs ?? '-'}ms${w.lambda.maxConcurrency !== undefined ? `, peak ${w.lambda.maxConcurrency} concurrent` : ''}`
+              : w.local
+                ? `${w.local.invocations} invocations, ${w.local.errors} errors (local runtime)`
+                : '-',
+          ]),
+        ]) + notes.map((note) => `\n${note}`).join(''),
       );
     }),
   );

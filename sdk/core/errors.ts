@@ -25,6 +25,8 @@ export const ErrorCode = {
   BACKEND_FAILED: 'BACKEND_FAILED',
   /** A queue administration call (stats, dead letters, redrive, purge) failed. */
   QUEUE_ADMIN_FAILED: 'QUEUE_ADMIN_FAILED',
+  /** The worker functions' metrics (CloudWatch) could not be read. */
+  WORKER_METRICS_FAILED: 'WORKER_METRICS_FAILED',
   TASK_FAILED: 'TASK_FAILED',
   TASK_REVOKED: 'TASK_REVOKED',
   MAX_RETRIES_EXCEEDED: 'MAX_RETRIES_EXCEEDED',

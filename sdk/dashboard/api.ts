@@ -48,7 +48,7 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
  * | `POST /queues/:queue/redrive` `{ messageIds? }` | `{ method, moved }` |
  * | `POST /queues/:queue/purge` `{ confirm: "<queue>", deadLetters? }` | `{ purged }` |
  * | `GET /schedules`, `POST /schedules/:name/pause`, `…/resume` | schedules |
- * | `GET /workers?minutes=`, `GET /rates?minutes=` | activity, tasks per minute |
+ * | `GET /workers?minutes=`, `GET /rates?minutes=` | `{ source, workers }` (`cloudwatch`, `local-runtime` or `records`), tasks per minute |
  *
  * Errors answer `{ error: { code, message } }`: 400 for bad input, 404 for unknown things.
  */
@@ -98,7 +98,12 @@ export function createApiRoutes(inspector: Inspector): Hono {
     await inspector.setScheduleEnabled(c.req.param('name'), c.req.param('action') === 'resume');
     return c.json({ name: c.req.param('name'), enabled: c.req.param('action') === 'resume' });
   });
-  api.get('/workers', async (c) => c.json({ workers: await inspector.workers(intParam(c.req.query('minutes'), 'minutes', 1, 1440, 60)) }));
+  api.get('/workers', async (c) => {
+    const workers = await inspector.workers(intParam(c.req.query('minutes'), 'minutes', 1, 1440, 60));
+    const sources = new Set(workers.map((w) => w.source));
+    const source = sources.has('cloudwatch') ? 'cloudwatch' : sources.has('local-runtime') ? 'local-runtime' : 'records';
+    return c.json({ source, workers });
+  });
   api.get('/rates', async (c) => c.json({ rates: await inspector.rates(intParam(c.req.query('minutes'), 'minutes', 1, 1440, 60)) }));
   api.all('*', (c) => c.json({ error: { code: 'NOT_FOUND', message: `No API route ${c.req.method} ${c.req.path}` } }, 404));
   return api;

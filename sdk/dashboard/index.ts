@@ -1,2 +1,4 @@
 export { createApiRoutes, taskQueryFromUrl } from './api.js';
-export { createDashboard, serveDashboard, type DashboardOptions, type ServedDashboard } from './server.js';
+export { createDashboard, serveDashboard, type DashboardCredentials, type DashboardOptions, type ServedDashboard } from './server.js';
+export { CachedPassword, PASSWORD_REFRESH_MS, type CachedPasswordOptions, type PasswordLoader } from './password.js';
+export { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, DASHBOARD_USERNAME, type DashboardAuth } from './deployed.js';

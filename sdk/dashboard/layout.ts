@@ -20,7 +20,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 10px}.sub{color
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:10px;overflow:hidden}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:9px 14px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted);background:#fafbfc;font-weight:600}
-tr:last-child td{border-bottom:0}tbody tr:hover{background:#fafbff}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr:last-child td{border-bottom:0}tbody tr:hover{background:#fafbff}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .mono,code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 .badge{display:inline-block;padding:2px 9px;border-radius:999px;font-size:11.5px;font-weight:700;letter-spacing:.3px}
 .s-SUCCESS{color:var(--ok);background:var(--ok-bg)}.s-FAILURE{color:var(--bad);background:var(--bad-bg)}

@@ -3,6 +3,7 @@ import { html } from 'hono/html';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
+import type { WorkerActivity } from '../inspect/types.js';
 import { taskQueryFromUrl } from './api.js';
 import { describeError } from './http-errors.js';
 import { duration, empty, layout, ratesChart, stateBadge, time, type Html, type PageContext } from './layout.js';
@@ -184,18 +185,18 @@ ${
 
   pages.get('/workers', async (c) => {
     const [workers, rates] = await Promise.all([inspector.workers(60), inspector.rates(60)]);
-    const anyActivity = workers.some((w) => w.tasks > 0 || w.running > 0 || (w.local?.invocations ?? 0) > 0);
-    const body = html`<h1>Workers</h1><p class="sub">Activity per queue over the last hour, from the task records${workers.some((w) => w.local) ? ' and the live counters of the local runtime' : ''}. Deployed, the worker's CloudWatch metrics add graphs and alarms.</p>
+    const anyActivity = workers.some((w) => w.tasks > 0 || w.running > 0 || (w.local?.invocations ?? 0) > 0 || (w.lambda?.invocations ?? 0) > 0);
+    const body = html`<h1>Workers</h1><p class="sub">Activity per queue over the last hour. Tasks, failures and runtimes come from the task records; ${workerSources(workers)}</p>
 ${ratesChart(rates)}
 <h2>Per queue</h2><div class="panel">${
       !anyActivity
         ? empty('No worker activity in the last hour', html`<p>Workers are Lambda invocations started by SQS (locally, <code>celeriac dev</code>'s pollers). They show up here as soon as they run a task.</p>`)
         : ''
-    }<table><thead><tr><th>Queue</th><th class="num">Tasks</th><th class="num">Failures</th><th class="num">Running</th><th class="num">Invocations</th><th class="num">Avg</th><th class="num">p95</th><th class="num">Max</th><th>Local runtime</th></tr></thead>
+    }<table><thead><tr><th>Queue</th><th class="num">Tasks</th><th class="num">Failures</th><th class="num">Running</th><th class="num">Invocations</th><th class="num">Avg</th><th class="num">p95</th><th class="num">Max</th><th>Worker</th></tr></thead>
 <tbody>${workers.map(
-      (w) => html`<tr><td><b>${w.queue}</b></td><td class="num">${w.tasks}</td><td class="num">${w.failures}</td><td class="num">${w.running}</td><td class="num">${w.invocations}</td>
+      (w) => html`<tr data-queue="${w.queue}" data-source="${w.source}"><td><b>${w.queue}</b></td><td class="num">${w.tasks}</td><td class="num">${w.failures}</td><td class="num">${w.running}</td><td class="num">${w.invocations}</td>
 <td class="num">${duration(w.avgRuntimeMs)}</td><td class="num">${duration(w.p95RuntimeMs)}</td><td class="num">${duration(w.maxRuntimeMs)}</td>
-<td class="muted">${w.local ? `${w.local.pollers} pollers · ${w.local.invocations} invocations · ${w.local.messages} messages · ${w.local.requeued} put back · ${w.local.errors} errors` : '—'}</td></tr>`,
+<td>${workerCell(w)}</td></tr>`,
     )}</tbody></table></div>`;
     return c.html(layout(ctx, 'workers', 'Workers', body, notices(c)));
   });
@@ -238,4 +239,38 @@ function workflowLinks(record: TaskRecord): Html {
   return html`${r.parentId ? html`<dt>Parent</dt><dd>${link(r.parentId)}</dd>` : ''}${r.rootId && r.rootId !== r.id ? html`<dt>Root</dt><dd>${link(r.rootId)}</dd>` : ''}${
     r.children?.length ? html`<dt>Children</dt><dd>${r.children.map((id) => html`<div>${link(id)}</div>`)}</dd>` : ''
   }`;
+}
+
+const SOURCE_LABEL: Record<WorkerActivity['source'], string> = { cloudwatch: 'CloudWatch', 'local-runtime': 'Local runtime', records: 'Task records' };
+
+/** The sentence saying where the worker figures come from, with why CloudWatch was not used. */
+function workerSources(workers: readonly WorkerActivity[]): Html {
+  const functions = [...new Set(workers.flatMap((w) => (w.lambda ? [w.lambda.functionName] : [])))];
+  const notes = [...new Set(workers.flatMap((w) => (w.sourceNote ? [w.sourceNote] : [])))];
+  const sources = new Set(workers.map((w) => w.source));
+  return html`<span id="worker-source">${
+    sources.has('cloudwatch')
+      ? html`worker invocations, errors, durations and concurrency from <b>CloudWatch</b> (AWS/Lambda metrics of <span class="mono">${functions.join(', ')}</span>).`
+      : sources.has('local-runtime')
+        ? html`the worker figures are the live counters of the <b>local runtime</b> (<code>celeriac dev</code>'s pollers).`
+        : html`so do the worker figures (invocations: distinct invocation ids in the <b>task records</b>). Deployed, the dashboard reads the worker function's CloudWatch metrics instead.`
+  }${notes.map((note) => html` <span class="muted">${note}</span>`)}</span>`;
+}
+
+/** `n thing` or `n things`. */
+function count(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}
+
+/** The Worker column: the function's CloudWatch figures, the local runtime's counters, or the records. */
+function workerCell(w: WorkerActivity): Html {
+  const badge = html`<span class="badge s-${w.source === 'cloudwatch' ? 'SUCCESS' : w.source === 'local-runtime' ? 'STARTED' : 'REVOKED'}">${SOURCE_LABEL[w.source]}</span>`;
+  if (w.lambda) {
+    const l = w.lambda;
+    return html`${badge} <span class="mono">${l.functionName}</span><div class="muted">${count(l.invocations, 'invocation')} · ${count(l.errors, 'error')} · avg ${duration(l.avgDurationMs)} · max ${duration(l.maxDurationMs)}${
+      l.maxConcurrency !== undefined ? ` · peak ${l.maxConcurrency} concurrent` : ''
+    }${l.queues.length > 1 ? ` · serves ${l.queues.join(', ')}` : ''}</div>`;
+  }
+  if (w.local) return html`${badge}<div class="muted">${w.local.pollers} pollers · ${w.local.invocations} invocations · ${w.local.messages} messages · ${w.local.requeued} put back · ${w.local.errors} errors</div>`;
+  return badge;
 }

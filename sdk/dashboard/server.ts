@@ -1,11 +1,25 @@
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { timingSafeEqual } from 'hono/utils/buffer';
 import type { Inspector } from '../inspect/inspector.js';
 import { createApiRoutes } from './api.js';
 import { createPageRoutes } from './pages.js';
+import { CachedPassword, type PasswordLoader } from './password.js';
+
+/** The user name and password every request must present (HTTP basic auth). */
+export interface DashboardCredentials {
+  readonly username: string;
+  /**
+   * The password, or a function that reads it from where it is kept (e.g. `secretsManagerPassword()`):
+   * read when the dashboard is created, cached, and read again after a failed check at most once a
+   * minute, so a rotated password works.
+   */
+  readonly password: string | PasswordLoader;
+}
 
 /** Options of {@link createDashboard}. */
 export interface DashboardOptions {
@@ -18,7 +32,7 @@ export interface DashboardOptions {
    * A user name and password every request must present (HTTP basic auth).
    * @default - none: serve it on loopback only, or behind IAM (the CDK construct's function URL)
    */
-  readonly credentials?: { readonly username: string; readonly password: string };
+  readonly credentials?: DashboardCredentials;
 }
 
 /**
@@ -33,11 +47,35 @@ export function createDashboard(inspector: Inspector, options: DashboardOptions 
   const base = (options.basePath ?? '').replace(/\/$/, '');
   const root = new Hono();
   root.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"], scriptSrcAttr: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } }));
-  if (options.credentials) root.use('*', basicAuth(options.credentials));
+  if (options.credentials) root.use('*', passwordAuth(options.credentials));
   root.use('*', csrf());
   root.route(`${base}/api`, createApiRoutes(inspector));
   root.route(base || '/', createPageRoutes(inspector, base));
   return root;
+}
+
+/**
+ * HTTP basic auth against a fixed or stored password (both compared in constant time). Answers 401
+ * with `WWW-Authenticate` without or with wrong credentials, and 503 when the stored password cannot
+ * be read: never lets a request through unchecked.
+ */
+function passwordAuth(credentials: DashboardCredentials): MiddlewareHandler {
+  const { username, password } = credentials;
+  const stored = new CachedPassword(typeof password === 'string' ? () => Promise.resolve(password) : password);
+  stored.preload();
+  return basicAuth({
+    realm: 'celeriac dashboard',
+    verifyUser: async (user, supplied) => {
+      let passwordOk: boolean;
+      try {
+        passwordOk = await stored.check(supplied);
+      } catch (error) {
+        console.error(`celeriac dashboard: cannot read the password: ${(error as Error).message}`);
+        throw new HTTPException(503, { message: 'The dashboard password cannot be read right now; try again shortly.' });
+      }
+      return (await timingSafeEqual(username, user)) && passwordOk;
+    },
+  });
 }
 
 /** A dashboard served on Node. */

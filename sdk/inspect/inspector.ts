@@ -17,7 +17,9 @@ import type {
   TaskPage,
   TaskQuery,
   TaskSummary,
+  FunctionMetrics,
   WorkerActivity,
+  WorkerMetrics,
 } from './types.js';
 
 /** Live counters of a local runtime, by logical queue (`celeriac dev`). */
@@ -35,6 +37,16 @@ export interface InspectorOptions {
    * @default - none (deployed: activity comes from the task records)
    */
   readonly localCounters?: LocalCounters;
+  /**
+   * The worker functions' Lambda metrics (CloudWatch), read for the queues in `workerFunctions`.
+   * @default - none: worker activity comes from the task records
+   */
+  readonly workerMetrics?: WorkerMetrics;
+  /**
+   * The Lambda function that works each queue, by logical queue name.
+   * @default - none known: worker activity comes from the task records
+   */
+  readonly workerFunctions?: ReadonlyMap<string, string>;
   /**
    * Most records read to compute rates and worker activity.
    * @default 5000
@@ -197,17 +209,31 @@ export class Inspector {
     }
   }
 
-  /** Worker activity per queue over the last `minutes`, from the task records (and the local runtime's counters). */
+  /**
+   * Worker activity per queue over the last `minutes`. Task counts and runtimes come from the task
+   * records; the worker's own figures from the local runtime's counters when there are some, else from
+   * the worker functions' CloudWatch metrics when a function is known and its metrics can be read and
+   * have data, else from the records alone. Each row's `source` (and `sourceNote`) says which.
+   */
   async workers(minutes = 60): Promise<WorkerActivity[]> {
-    const rows = await this.recent(minutes);
+    const [rows, lambda] = await Promise.all([this.recent(minutes), this.lambdaMetrics(minutes)]);
     const local = this.options.localCounters?.();
+    const functions = this.options.workerFunctions ?? new Map<string, string>();
     return [...this.app.queues.keys()].map((queue) => {
       const mine = rows.filter((r) => r.queue === queue);
       const ended = mine.filter((r) => r.dateDone || r.state === TaskState.RETRY);
       const runtimes = ended.map((r) => r.runtimeMs).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
       const counters = local?.get(queue);
+      const functionName = functions.get(queue);
+      const metrics = functionName ? lambda.metrics.get(functionName) : undefined;
+      const worker: Pick<WorkerActivity, 'source' | 'sourceNote' | 'lambda' | 'local'> = counters
+        ? { source: 'local-runtime', local: { ...counters } }
+        : metrics
+          ? { source: 'cloudwatch', lambda: { ...metrics, queues: [...functions].filter(([, fn]) => fn === functionName).map(([q]) => q) } }
+          : { source: 'records', ...(functionName && lambda.asked ? { sourceNote: lambda.failure ?? `CloudWatch has no AWS/Lambda data for ${functionName} in the last ${minutes} min.` } : {}) };
       return {
         queue,
+        ...worker,
         tasks: ended.length,
         failures: ended.filter((r) => r.state === TaskState.FAILURE).length,
         invocations: new Set(mine.map((r) => r.workerId).filter(Boolean)).size,
@@ -219,9 +245,22 @@ export class Inspector {
               maxRuntimeMs: runtimes[runtimes.length - 1]!,
             }
           : {}),
-        ...(counters ? { local: { ...counters } } : {}),
       };
     });
+  }
+
+  /** The known worker functions' metrics over the last `minutes` (when asked), or why they could not be read. */
+  private async lambdaMetrics(minutes: number): Promise<{ asked: boolean; metrics: ReadonlyMap<string, FunctionMetrics>; failure?: string }> {
+    const names = [...new Set(this.options.workerFunctions?.values() ?? [])];
+    const source = this.options.workerMetrics;
+    // A local runtime has no Lambda function: its counters are the worker figures.
+    if (!source || names.length === 0 || this.options.localCounters) return { asked: false, metrics: new Map() };
+    const end = new Date(this.app.clock.now());
+    try {
+      return { asked: true, metrics: await source.read(names, { start: new Date(end.getTime() - minutes * 60_000), end }) };
+    } catch (error) {
+      return { asked: true, metrics: new Map(), failure: (error as Error).message };
+    }
   }
 
   /** Tasks succeeded and failed per minute over the last `minutes`, oldest first. */

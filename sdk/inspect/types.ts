@@ -112,19 +112,66 @@ export interface QueueAdmin {
   purge(queue: string, options: { readonly deadLetters?: boolean }): Promise<void>;
 }
 
-/** Activity of the worker on one queue. */
+/**
+ * Where a {@link WorkerActivity}'s worker figures come from: `cloudwatch` (the worker function's
+ * AWS/Lambda metrics, in `lambda`), `local-runtime` (the live counters of `celeriac dev`, in
+ * `local`), or `records` (only what the task records tell: distinct invocation ids and runtimes).
+ */
+export type WorkerActivitySource = 'cloudwatch' | 'records' | 'local-runtime';
+
+/** A worker function's AWS/Lambda metrics over a window, as CloudWatch reports them. */
+export interface FunctionMetrics {
+  readonly functionName: string;
+  /** `Invocations`, sum. */
+  readonly invocations: number;
+  /** `Errors`, sum: invocations that failed as a whole (a task's own failure is recorded, not counted here). */
+  readonly errors: number;
+  /** `Duration`, average of every invocation (sum ÷ sample count). */
+  readonly avgDurationMs?: number;
+  /** `Duration`, maximum. */
+  readonly maxDurationMs?: number;
+  /** `ConcurrentExecutions`, maximum. */
+  readonly maxConcurrency?: number;
+}
+
+/** The worker function's metrics, as a queue's activity shows them. */
+export interface LambdaActivity extends FunctionMetrics {
+  /** Every queue this function serves (one worker function serves them all): the figures are the function's, not the queue's share. */
+  readonly queues: readonly string[];
+}
+
+/** Reads worker functions' Lambda metrics (CloudWatch `GetMetricData`). */
+export interface WorkerMetrics {
+  /**
+   * The metrics of each function over `[start, end)`, by function name; a function CloudWatch has no
+   * data point for is left out.
+   * @throws {CeleriacError} (`WORKER_METRICS_FAILED`) when the metrics cannot be read (no permission, no endpoint).
+   */
+  read(functionNames: readonly string[], window: { readonly start: Date; readonly end: Date }): Promise<ReadonlyMap<string, FunctionMetrics>>;
+}
+
+/**
+ * Activity of the worker on one queue. Task figures (`tasks`, `failures`, `running`, runtimes) come
+ * from the task records; `source` says where the worker's own figures come from.
+ */
 export interface WorkerActivity {
   readonly queue: string;
+  /** Where the worker figures come from: `lambda` with `cloudwatch`, `local` with `local-runtime`. */
+  readonly source: WorkerActivitySource;
+  /** Why CloudWatch was not used, when a worker function is known but its metrics could not be read or had no data. */
+  readonly sourceNote?: string;
   /** Tasks that ended in the window. */
   readonly tasks: number;
   readonly failures: number;
-  /** Distinct worker invocations seen in the window. */
+  /** Distinct worker invocations seen in the window's task records. */
   readonly invocations: number;
   readonly avgRuntimeMs?: number;
   readonly p95RuntimeMs?: number;
   readonly maxRuntimeMs?: number;
   /** Tasks running now (STARTED records in the window). */
   readonly running: number;
+  /** The worker function's AWS/Lambda metrics over the window (source `cloudwatch`). */
+  readonly lambda?: LambdaActivity;
   /** Live counters of the local runtime (`celeriac dev` only). */
   readonly local?: { readonly invocations: number; readonly messages: number; readonly requeued: number; readonly errors: number; readonly pollers: number };
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
@@ -16,11 +17,16 @@ interface Run {
 
 /** Runs `celeriac <args>` as a process against the emulator. */
 function celeriac(...args: string[]): Promise<Run> {
+  return celeriacWithEnv({}, ...args);
+}
+
+/** Runs `celeriac <args>` as a process against the emulator, with more environment variables. */
+function celeriacWithEnv(env: Readonly<Record<string, string>>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'sdk/cli/main.ts', ...args, '--app', 'test/fixtures/inspect-cli-app.ts', '--endpoint', endpoint],
-      { env: { ...process.env }, timeout: 60_000 },
+      { env: { ...process.env, ...env }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -33,6 +39,30 @@ describe('celeriac CLI (as a process)', () => {
     harness = await createHarness(app);
   }, 120_000);
   afterAll(() => harness?.dispose());
+
+  it('reads worker activity from the worker function’s CloudWatch metrics with --worker-functions or CELERIAC_WORKER_FUNCTIONS', async () => {
+    const functionName = `${app.name}-Worker`;
+    const cloudwatch = new CloudWatchClient({});
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/Lambda',
+        MetricData: [{ MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: functionName }], Value: 4, Unit: 'Count', Timestamp: new Date(Date.now() - 60_000) }],
+      }),
+    );
+    cloudwatch.destroy();
+    const withFlag = await celeriac('inspect', 'workers', '--json', '--worker-functions', functionName);
+    expect(withFlag.code).toBe(0);
+    const rows = JSON.parse(withFlag.stdout) as { source: string; lambda?: { functionName: string; invocations: number } }[];
+    expect(rows.map((r) => [r.source, r.lambda?.functionName, r.lambda?.invocations])).toEqual(rows.map(() => ['cloudwatch', functionName, 4]));
+    const withEnv = await celeriacWithEnv({ CELERIAC_WORKER_FUNCTIONS: functionName }, 'inspect', 'workers');
+    expect(withEnv.code).toBe(0);
+    expect(withEnv.stdout).toContain(`cloudwatch  ${functionName}: 4 invocations, 0 errors`);
+    const without = await celeriac('inspect', 'workers', '--json');
+    expect((JSON.parse(without.stdout) as { source: string }[]).every((r) => r.source === 'records')).toBe(true);
+    const badQueue = await celeriac('inspect', 'workers', '--worker-functions', 'nosuchqueue=fn');
+    expect(badQueue.code).toBe(2);
+    expect(badQueue.stderr).toContain('queue "nosuchqueue"');
+  });
 
   it('lists registered tasks with --json', async () => {
     const run = await celeriac('inspect', 'registered', '--json');

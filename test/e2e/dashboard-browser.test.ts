@@ -181,6 +181,9 @@ describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromiu
     await page.goto(`${served.url}/workers`);
     expect(await page.locator('#rates svg rect').count()).toBe(120);
     expect(await page.locator('tbody tr').count()).toBe(2);
+    // Where the worker figures come from: here the records (no local runtime, no worker function named).
+    expect(await page.locator('#worker-source').textContent()).toContain('task records');
+    expect(await page.locator('tbody tr[data-source="records"] .badge').allTextContents()).toEqual(['Task records', 'Task records']);
     await shoot('workers');
   });
 });

@@ -291,7 +291,7 @@ describe('CeleriacApp options', () => {
 });
 
 describe('ExampleStack', () => {
-  it('outputs each queue URL and the results table name', () => {
+  it('outputs each queue URL, the results table name and the worker function name', () => {
     const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
     const template = Template.fromStack(stack);
     const queueIds = ['default', 'exports'].map((name) => logicalId(stack.celeriac.queues.get(name)!));
@@ -299,6 +299,8 @@ describe('ExampleStack', () => {
       { Ref: queueIds[0] },
       { Ref: queueIds[1] },
       { Ref: logicalId(stack.celeriac.table) },
+      { Ref: logicalId(stack.celeriac.workerFunction) },
     ]);
+    expect(Object.keys(template.findOutputs('*'))).toContain('WorkerFunctionName');
   });
 });

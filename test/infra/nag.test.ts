@@ -1,11 +1,13 @@
+import { Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { CeleriacApp } from '../../infra/index.js';
 import { ExampleStack } from '../../infra/example-stack.js';
 import { app } from '../fixtures/infra-app.js';
 import { testApp } from './synth.js';
 
 /** Every AwsSolutions finding on a stack, as `RuleId at construct path`. */
-function findings(stack: ExampleStack): string[] {
+function findings(stack: Stack): string[] {
   const report = new AwsSolutionsChecks(stack).validateScope(stack);
   return report.violations.flatMap((violation) =>
     violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.resourceLogicalId}: ${violation.description.split('\n')[0]}`),
@@ -17,6 +19,12 @@ describe('cdk-nag AwsSolutions pack', () => {
     const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
     expect(findings(stack)).toEqual([]);
   });
+
+  it.each(['iam', 'password'] as const)('finds no unacknowledged error or warning with the dashboard deployed (auth: %s)', (auth) => {
+    const stack = new Stack(testApp(), `Dashboard-${auth}`);
+    new CeleriacApp(stack, 'Celeriac', { app, dashboard: { auth } });
+    expect(findings(stack)).toEqual([]);
+  });
 });
 
 describe('security of the stack', () => {
@@ -25,9 +33,32 @@ describe('security of the stack', () => {
     const lambda = await import('aws-cdk-lib/aws-lambda');
     const stack = new Stack(testApp(), 'Bare');
     new lambda.Function(stack, 'Old', { runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=()=>1') });
-    const found = findings(stack as ExampleStack).join('\n');
+    const found = findings(stack).join('\n');
     expect(found).toMatch(/AwsSolutions-L1/);
     expect(found).toMatch(/AwsSolutions-IAM4/);
+  });
+
+  it.each(['iam', 'password'] as const)('makes the deployed dashboard require auth (auth: %s)', (auth) => {
+    // The URL checks callers itself (IAM), or is public only in front of a function told to check a password
+    // (test/integration/deployed-dashboard.test.ts runs that function's app: 401 without the password).
+    const stack = new Stack(testApp(), `DashboardAuth-${auth}`);
+    new CeleriacApp(stack, 'Celeriac', { app, dashboard: { auth } });
+    const resources = (stack.node.root as import('aws-cdk-lib').App).synth().getStackByName(stack.stackName).template.Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const urls = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    const target = (urls[0]!.Properties.TargetFunctionArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const env = (resources[target]!.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    if (auth === 'iam') {
+      expect(urls[0]!.Properties.AuthType).toBe('AWS_IAM');
+      expect(env.CELERIAC_DASHBOARD_AUTH).toBe('iam');
+    } else {
+      expect(urls[0]!.Properties.AuthType).toBe('NONE');
+      expect(env.CELERIAC_DASHBOARD_AUTH).toBe('password');
+      expect(env.CELERIAC_DASHBOARD_PASSWORD_SECRET).toEqual({ Ref: expect.stringMatching(/^CeleriacDashboardPassword/) });
+    }
   });
 
   it('encrypts every queue and dead-letter queue (SSE) and leaves the table encrypted at rest', () => {
