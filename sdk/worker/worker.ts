@@ -1,111 +1,27 @@
 import type { App, ResolvedQueue } from '../core/app.js';
 import { childrenOf, runWithContext, type StateUpdate, type TaskContext } from '../core/context.js';
 import { DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_RETRY_HISTORY, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
-import { ErrorCode, MaxRetriesExceededError, ResultTooLargeError, TaskRevokedError, type StoredError } from '../core/errors.js';
+import { ErrorCode, MaxRetriesExceededError, ResultTooLargeError, TaskRevokedError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type { ClaimOutcome, RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
-import { decodeEnvelope, salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
+import type { RetryEntry, TaskMonitoring, TaskRecord } from '../core/ports/result-backend.js';
+import { salvageTaskId, salvageTaskName, type Envelope } from '../core/protocol/envelope.js';
 import { describeScheduleRun, salvageScheduleRun, ScheduleHeader, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { retryDelaySeconds } from '../core/retry.js';
-import { validateArgs } from '../core/schema.js';
 import { Ignore, Reject, Retry } from '../core/signals.js';
 import { assertCustomState, TaskState, type AnyState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
 import { argsRepr } from './args-repr.js';
-import { formatWorkerEvent, type WorkerEvent } from './events.js';
-import { emfFields } from './metrics.js';
+import type { WorkerEvent } from './events.js';
+import { jsonLog } from './json-log.js';
+import { decodeMessage, lookupTask, parseQueueName, Poison, queueOf, sentTime, unclaimed, validateMessageArgs } from './message-input.js';
 import { RateGate, type Turn } from './rate-gate.js';
 import { RunGuard } from './run-guard.js';
 import { fanOutMessages } from './fan-out.js';
 import { toStoredError } from './stored-error.js';
 import { WorkflowEffects } from './workflow.js';
+import type { BatchOptions, BatchResponse, Disposition, QueueRecord, WorkerOptions } from './worker-types.js';
 
-/** A received message, shaped like a Lambda SQS record (only the fields the worker reads). */
-export interface QueueRecord {
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly body: string;
-  /** Queue ARN; its last segment is the physical queue name. */
-  readonly eventSourceARN: string;
-  readonly attributes?: { readonly ApproximateReceiveCount?: string; readonly SentTimestamp?: string };
-}
-
-/** Options of {@link Worker}. */
-export interface WorkerOptions {
-  /**
-   * Receives one event per message.
-   * @default - one JSON line per event on stdout
-   */
-  readonly log?: (event: WorkerEvent) => void;
-  /**
-   * Milliseconds before the invocation's deadline at which running tasks' `signal` is aborted.
-   * @default 1000
-   */
-  readonly safetyMarginMs?: number;
-  /**
-   * Random source for retry jitter.
-   * @default Math.random
-   */
-  readonly random?: () => number;
-  /**
-   * Lets the default logger print task results. Off by default, so task data never reaches logs
-   * unless asked for (arguments are never logged). A custom `log` always receives the result.
-   * @default false
-   */
-  readonly logPayloads?: boolean;
-  /**
-   * How often a running task's record is read to see whether `revoke({ terminate: true })` asked to
-   * stop it, in milliseconds (one read each time, only while a task runs longer than this).
-   * @default 1000
-   */
-  readonly revokeCheckIntervalMs?: number;
-  /**
-   * How far ahead a rate-limited task may reserve its start and wait for it in the invocation, in
-   * milliseconds; a task whose turn is further away goes back to the queue until its turn is this
-   * near. Larger: fewer trips through the queue, more time spent waiting inside invocations.
-   * @default 2000
-   */
-  readonly rateLimitHorizonMs?: number;
-}
-
-/** Options of one batch. */
-export interface BatchOptions {
-  /** Epoch milliseconds, real time (`Date.now()`), at which the invocation is stopped (Lambda: now + remaining time). */
-  readonly deadlineMs?: number;
-  /** Id of the invocation, recorded as the task's `workerId` (Lambda: the request id). */
-  readonly invocationId?: string;
-}
-
-/** What becomes of one message: deleted from the queue, or left on it. */
-export type Disposition = 'ack' | 'requeue';
-
-/** A partial batch response, as Lambda's SQS event source reads it. */
-export interface BatchResponse {
-  readonly batchItemFailures: { readonly itemIdentifier: string }[];
-}
-
-/**
- * The default logger: one JSON line per event; task outcomes carry CloudWatch Embedded Metric Format
- * fields; task results are left out unless `logPayloads`.
- */
-const jsonLog =
-  (appName: string, logPayloads: boolean) =>
-  (event: WorkerEvent): void => {
-    const shown: WorkerEvent = event.type === 'succeeded' && !logPayloads ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
-    const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
-    console.log(JSON.stringify({ level, message: formatWorkerEvent(shown), ...shown, ...emfFields(appName, event, Date.now()) }));
-  };
-
-class Poison extends Error {
-  constructor(
-    readonly original: unknown,
-    readonly envelope?: Envelope,
-    /** Retries made so far, when the task was claimed before it was rejected. */
-    readonly retries?: number,
-  ) {
-    super('poison');
-  }
-}
+export type { BatchOptions, BatchResponse, Disposition, QueueRecord, WorkerOptions } from './worker-types.js';
 
 /**
  * Runs tasks from queue messages: decode → validate → claim → run → record, and tells the queue which
@@ -173,10 +89,10 @@ export class Worker {
   }
 
   private async handle(record: QueueRecord, options: BatchOptions): Promise<Disposition> {
-    const envelope = this.decode(record);
-    const task = this.lookup(envelope);
-    const args = await this.validate(task, envelope);
-    const queue = this.queueOf(record, envelope);
+    const envelope = decodeMessage(record);
+    const task = lookupTask(this.app, envelope);
+    const args = await validateMessageArgs(task, envelope);
+    const queue = queueOf(this.app, record, envelope);
     const now = this.app.clock.now();
     const every = envelope.headers[ScheduleHeader.every];
     if (typeof every === 'number') return this.fanOut(record, envelope, every, now);
@@ -480,7 +396,7 @@ export class Worker {
     const taskName = envelope?.task ?? salvageTaskName(record.body);
     const now = this.app.clock.now();
     if (id) {
-      const queue = this.queueOf(record, envelope);
+      const queue = queueOf(this.app, record, envelope);
       await this.app.backend().save({
         id,
         sentAt: sentTime(record, envelope?.sentAt ?? null, now),
@@ -527,7 +443,7 @@ export class Worker {
     const bounded = Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(1, seconds));
     this.log({ type: 'deferred', id: envelope.id, task: envelope.task, seconds: bounded, reason });
     const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-    if (reason === 'rate' && bounded <= 900 && receives >= Math.ceil(this.queueOf(record, envelope).maxReceiveCount / 2)) {
+    if (reason === 'rate' && bounded <= 900 && receives >= Math.ceil(queueOf(this.app, record, envelope).maxReceiveCount / 2)) {
       // Waiting for a rate-limit turn is no failure: before the queue's maxReceiveCount would move the
       // message to its dead-letter queue, send the same body afresh (same task id) and drop this one.
       const [sent] = await this.app.broker().sendBatch(parseQueueName(record.eventSourceARN), [{ id: envelope.id, body: record.body, delaySeconds: bounded }]);
@@ -544,40 +460,6 @@ export class Worker {
       // The message still comes back, after its current visibility timeout.
       this.log({ type: 'error', messageId: record.messageId, error: toStoredError(error) });
     }
-  }
-
-  private decode(record: QueueRecord): Envelope {
-    try {
-      return decodeEnvelope(record.body, record);
-    } catch (error) {
-      throw new Poison(error);
-    }
-  }
-
-  private lookup(envelope: Envelope): AnyTask {
-    try {
-      return this.app.getTask(envelope.task);
-    } catch (error) {
-      throw new Poison(error, envelope);
-    }
-  }
-
-  private async validate(task: AnyTask, envelope: Envelope): Promise<unknown[]> {
-    const args: unknown[] = Object.keys(envelope.kwargs).length ? [...envelope.args, envelope.kwargs] : [...envelope.args];
-    try {
-      return await validateArgs(task.name, task.options.argsSchema, args);
-    } catch (error) {
-      throw new Poison(error, envelope);
-    }
-  }
-
-  private queueOf(record: QueueRecord, envelope: Envelope | undefined): ResolvedQueue {
-    const physical = parseQueueName(record.eventSourceARN);
-    return (
-      this.app.queueByPhysicalName(physical) ??
-      (envelope?.queue ? this.app.queues.get(envelope.queue) : undefined) ??
-      this.app.queue(this.app.defaultQueue)
-    );
   }
 
   private baseRecord(
@@ -611,23 +493,4 @@ export class Worker {
     const task = taskName === undefined ? undefined : this.app.findTask(taskName);
     return task?.options.resultExpiresSeconds ?? this.app.resultExpiresSeconds;
   }
-}
-
-/** Lean mode (`duplicateProtection: false`): run without a claim; retries counted from the receive count. */
-function unclaimed(record: QueueRecord, envelope: Envelope): Extract<ClaimOutcome, { status: 'claimed' }> {
-  const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-  return { status: 'claimed', retries: envelope.retries + Math.max(0, (Number.isFinite(received) ? received : 1) - 1) };
-}
-
-/** When a message was sent: the envelope's `sentAt`, else the broker's timestamp, else now. */
-function sentTime(record: QueueRecord, sentAt: string | null, now: number): Date {
-  const fromEnvelope = sentAt === null ? NaN : Date.parse(sentAt);
-  if (Number.isFinite(fromEnvelope)) return new Date(fromEnvelope);
-  const fromBroker = Number(record.attributes?.SentTimestamp);
-  return new Date(Number.isFinite(fromBroker) && fromBroker > 0 ? fromBroker : now);
-}
-
-/** The physical queue name at the end of a queue ARN. */
-function parseQueueName(arn: string): string {
-  return arn.split(':').pop() ?? '';
 }

@@ -42,114 +42,114 @@ export function describeResultBackendConformance(
     });
 
     for (const firstDelivery of [true, false]) {
-    describe(`claim() (${firstDelivery ? 'hinted first delivery' : 'hinted redelivery'})`, () => {
-      it('claims an unknown task with 0 retries and records it STARTED with its lease', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const request = claimRequest({ task: 'reports.build', queue: 'exports' });
+      describe(`claim() (${firstDelivery ? 'hinted first delivery' : 'hinted redelivery'})`, () => {
+        it('claims an unknown task with 0 retries and records it STARTED with its lease', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const request = claimRequest({ task: 'reports.build', queue: 'exports' });
 
-        expect(await backend.claim(request)).toEqual({ status: 'claimed', retries: 0 });
+          expect(await backend.claim(request)).toEqual({ status: 'claimed', retries: 0 });
 
-        const record = await backend.get(request.id);
-        expect(record).toMatchObject({
-          id: request.id,
-          state: TaskState.STARTED,
-          task: 'reports.build',
-          queue: 'exports',
-          retries: 0,
-          expiresAt: request.expiresAt,
+          const record = await backend.get(request.id);
+          expect(record).toMatchObject({
+            id: request.id,
+            state: TaskState.STARTED,
+            task: 'reports.build',
+            queue: 'exports',
+            retries: 0,
+            expiresAt: request.expiresAt,
+          });
+          expect(record?.leaseUntil?.toISOString()).toBe(request.leaseUntil.toISOString());
+          expect(record?.dateStarted?.toISOString()).toBe(request.now.toISOString());
         });
-        expect(record?.leaseUntil?.toISOString()).toBe(request.leaseUntil.toISOString());
-        expect(record?.dateStarted?.toISOString()).toBe(request.now.toISOString());
+
+        it('answers running with the holder’s leaseUntil while the lease is live', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const first = claimRequest({ now: T0, leaseMs: 60_000 });
+          await backend.claim(first);
+
+          const second = await backend.claim({ ...first, now: at(59_999), leaseUntil: at(59_999 + 60_000) });
+
+          expect(second.status).toBe('running');
+          expect(second.status === 'running' && second.leaseUntil.toISOString()).toBe(first.leaseUntil.toISOString());
+          expect((await backend.get(first.id))?.leaseUntil?.toISOString()).toBe(first.leaseUntil.toISOString());
+        });
+
+        it('claims again once now is past the lease, and records the new lease', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const first = claimRequest({ now: T0, leaseMs: 60_000 });
+          await backend.claim(first);
+          const later = { ...first, now: at(60_001), leaseUntil: at(120_001) };
+
+          expect(await backend.claim(later)).toEqual({ status: 'claimed', retries: 0 });
+          const record = await backend.get(first.id);
+          expect(record?.state).toBe(TaskState.STARTED);
+          expect(record?.leaseUntil?.toISOString()).toBe(at(120_001).toISOString());
+          expect(record?.dateStarted?.toISOString()).toBe(at(60_001).toISOString());
+        });
+
+        it('claims a task whose lease ends exactly now', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const first = claimRequest({ now: T0, leaseMs: 60_000 });
+          await backend.claim(first);
+
+          expect(await backend.claim({ ...first, now: first.leaseUntil, leaseUntil: at(120_000) })).toEqual({ status: 'claimed', retries: 0 });
+        });
+
+        it.each([TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED])('answers finished for a %s record and leaves it as it was', async (state) => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const record = state === TaskState.FAILURE ? failedRecord() : taskRecord({ state });
+          await backend.save(record);
+
+          expect(await backend.claim(claimRequest({ id: record.id, now: at(10_000) }))).toEqual({ status: 'finished', state });
+          expect(await backend.get(record.id)).toEqual(record);
+        });
+
+        it('claims a RETRY record and reports the retries made so far', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const record = retryRecord({ retries: 2 });
+          await backend.save(record);
+
+          expect(await backend.claim(claimRequest({ id: record.id, now: at(6_000) }))).toEqual({ status: 'claimed', retries: 2 });
+          expect(await backend.get(record.id)).toMatchObject({ state: TaskState.STARTED, retries: 2 });
+        });
+
+        it('claims a PENDING record', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const record = taskRecord({ state: TaskState.PENDING, retries: 1, result: undefined, dateDone: undefined });
+          await backend.save(record);
+
+          expect(await backend.claim(claimRequest({ id: record.id }))).toEqual({ status: 'claimed', retries: 1 });
+        });
+
+        // The claim rule (sdk/core/claim-rule.ts) only refuses a STARTED record whose lease is live; a
+        // STARTED record without leaseUntil (written by save(), another tool or an older layout) is free.
+        // DynamoDB once answered `running` here, deferring every delivery until the DLQ.
+        it('claims a STARTED record that has no lease', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const { result: _r, dateDone: _d, ...rest } = taskRecord();
+          const record: TaskRecord = { ...rest, state: TaskState.STARTED };
+          await backend.save(record);
+
+          expect(await backend.claim(claimRequest({ id: record.id, now: at(1_000) }))).toEqual({ status: 'claimed', retries: 0 });
+          expect((await backend.get(record.id))?.leaseUntil).toBeInstanceOf(Date);
+        });
+
+        it.skipIf(options.nonAtomicStore !== undefined)('grants exactly one of five concurrent claims of one id; the others see running', async () => {
+          const backend = withClaimHint(await makeBackend(), firstDelivery);
+          const id = newTaskId('race');
+          const outcomes = await Promise.all(
+            [0, 1, 2, 3, 4].map((i) => backend.claim(claimRequest({ id, now: at(i), leaseUntil: at(60_000 + i) }))),
+          );
+
+          expect(outcomes.filter((o) => o.status === 'claimed')).toHaveLength(1);
+          const running = outcomes.filter((o) => o.status === 'running');
+          expect(running).toHaveLength(4);
+          const holder = await backend.get(id);
+          for (const outcome of running) {
+            expect(outcome.status === 'running' && outcome.leaseUntil.toISOString()).toBe(holder?.leaseUntil?.toISOString());
+          }
+        });
       });
-
-      it('answers running with the holder’s leaseUntil while the lease is live', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const first = claimRequest({ now: T0, leaseMs: 60_000 });
-        await backend.claim(first);
-
-        const second = await backend.claim({ ...first, now: at(59_999), leaseUntil: at(59_999 + 60_000) });
-
-        expect(second.status).toBe('running');
-        expect(second.status === 'running' && second.leaseUntil.toISOString()).toBe(first.leaseUntil.toISOString());
-        expect((await backend.get(first.id))?.leaseUntil?.toISOString()).toBe(first.leaseUntil.toISOString());
-      });
-
-      it('claims again once now is past the lease, and records the new lease', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const first = claimRequest({ now: T0, leaseMs: 60_000 });
-        await backend.claim(first);
-        const later = { ...first, now: at(60_001), leaseUntil: at(120_001) };
-
-        expect(await backend.claim(later)).toEqual({ status: 'claimed', retries: 0 });
-        const record = await backend.get(first.id);
-        expect(record?.state).toBe(TaskState.STARTED);
-        expect(record?.leaseUntil?.toISOString()).toBe(at(120_001).toISOString());
-        expect(record?.dateStarted?.toISOString()).toBe(at(60_001).toISOString());
-      });
-
-      it('claims a task whose lease ends exactly now', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const first = claimRequest({ now: T0, leaseMs: 60_000 });
-        await backend.claim(first);
-
-        expect(await backend.claim({ ...first, now: first.leaseUntil, leaseUntil: at(120_000) })).toEqual({ status: 'claimed', retries: 0 });
-      });
-
-      it.each([TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED])('answers finished for a %s record and leaves it as it was', async (state) => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const record = state === TaskState.FAILURE ? failedRecord() : taskRecord({ state });
-        await backend.save(record);
-
-        expect(await backend.claim(claimRequest({ id: record.id, now: at(10_000) }))).toEqual({ status: 'finished', state });
-        expect(await backend.get(record.id)).toEqual(record);
-      });
-
-      it('claims a RETRY record and reports the retries made so far', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const record = retryRecord({ retries: 2 });
-        await backend.save(record);
-
-        expect(await backend.claim(claimRequest({ id: record.id, now: at(6_000) }))).toEqual({ status: 'claimed', retries: 2 });
-        expect(await backend.get(record.id)).toMatchObject({ state: TaskState.STARTED, retries: 2 });
-      });
-
-      it('claims a PENDING record', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const record = taskRecord({ state: TaskState.PENDING, retries: 1, result: undefined, dateDone: undefined });
-        await backend.save(record);
-
-        expect(await backend.claim(claimRequest({ id: record.id }))).toEqual({ status: 'claimed', retries: 1 });
-      });
-
-      // The claim rule (sdk/core/claim-rule.ts) only refuses a STARTED record whose lease is live; a
-      // STARTED record without leaseUntil (written by save(), another tool or an older layout) is free.
-      // DynamoDB once answered `running` here, deferring every delivery until the DLQ.
-      it('claims a STARTED record that has no lease', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const { result: _r, dateDone: _d, ...rest } = taskRecord();
-        const record: TaskRecord = { ...rest, state: TaskState.STARTED };
-        await backend.save(record);
-
-        expect(await backend.claim(claimRequest({ id: record.id, now: at(1_000) }))).toEqual({ status: 'claimed', retries: 0 });
-        expect((await backend.get(record.id))?.leaseUntil).toBeInstanceOf(Date);
-      });
-
-      it.skipIf(options.nonAtomicStore !== undefined)('grants exactly one of five concurrent claims of one id; the others see running', async () => {
-        const backend = withClaimHint(await makeBackend(), firstDelivery);
-        const id = newTaskId('race');
-        const outcomes = await Promise.all(
-          [0, 1, 2, 3, 4].map((i) => backend.claim(claimRequest({ id, now: at(i), leaseUntil: at(60_000 + i) }))),
-        );
-
-        expect(outcomes.filter((o) => o.status === 'claimed')).toHaveLength(1);
-        const running = outcomes.filter((o) => o.status === 'running');
-        expect(running).toHaveLength(4);
-        const holder = await backend.get(id);
-        for (const outcome of running) {
-          expect(outcome.status === 'running' && outcome.leaseUntil.toISOString()).toBe(holder?.leaseUntil?.toISOString());
-        }
-      });
-    });
     }
 
     describe('save()', () => {
