@@ -345,6 +345,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
     await Promise.all(Array.from({ length: options.lanes }, () => lane()));
     produceMs = Date.now() - started;
+    // Every kind of fault asked for happens at least once, even in a run that enqueues everything
+    // before its first kill or cut comes (each comes within 1.5 intervals).
+    const faultDeadline = Date.now() + 2 * Math.max(options.killEveryMs, options.cutEveryMs);
+    while (Date.now() < faultDeadline && ((options.killEveryMs > 0 && kills.length === 0) || (options.cutEveryMs > 0 && cuts.length === 0))) {
+      await sleep(100);
+    }
     produced = true;
     await Promise.all(faultLoops);
     proxy.clear();

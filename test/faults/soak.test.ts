@@ -23,7 +23,8 @@ describe('soak under faults (CI variant)', () => {
       concurrency: 2,
       // 3 s: the worker aborts a task 1 s before the invocation's end, so 1 s would leave no time to run.
       workerTimeoutSeconds: 3,
-      killEveryMs: 3_000,
+      // The first kill comes after 1–3 s; a run that enqueues everything sooner waits for one kill and one cut.
+      killEveryMs: 2_000,
       maxKills: 2,
       // Often enough that a fast run still sees a cut (the first comes after 0.75–2.25 s).
       cutEveryMs: 1_500,
