@@ -57,8 +57,13 @@ export function queueOf(app: App, record: QueueRecord, envelope: Envelope | unde
 
 /** Lean mode (`duplicateProtection: false`): run without a claim; retries counted from the receive count. */
 export function unclaimed(record: QueueRecord, envelope: Envelope): Extract<ClaimOutcome, { status: 'claimed' }> {
+  return { status: 'claimed', retries: envelope.retries + receiveCount(record) - 1 };
+}
+
+/** How many times SQS has delivered the message, this delivery included (1 when unknown or unreadable). */
+export function receiveCount(record: QueueRecord): number {
   const received = Number(record.attributes?.ApproximateReceiveCount ?? '1');
-  return { status: 'claimed', retries: envelope.retries + Math.max(0, (Number.isFinite(received) ? received : 1) - 1) };
+  return Number.isFinite(received) ? Math.max(1, received) : 1;
 }
 
 /** When a message was sent: the envelope's `sentAt`, else the broker's timestamp, else now. */

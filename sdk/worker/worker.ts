@@ -13,7 +13,7 @@ import type { AnyTask } from '../core/task.js';
 import { argsRepr } from './args-repr.js';
 import type { WorkerEvent } from './events.js';
 import { jsonLog } from './json-log.js';
-import { decodeMessage, lookupTask, parseQueueName, Poison, queueOf, sentTime, unclaimed, validateMessageArgs } from './message-input.js';
+import { decodeMessage, lookupTask, parseQueueName, Poison, queueOf, receiveCount, sentTime, unclaimed, validateMessageArgs } from './message-input.js';
 import { RateGate, type Turn } from './rate-gate.js';
 import { RunGuard } from './run-guard.js';
 import { fanOutMessages } from './fan-out.js';
@@ -127,7 +127,7 @@ export class Worker {
           leaseUntil: new Date(now + queue.visibilityTimeoutSeconds * 1000),
           expiresAt,
           monitoring,
-          firstDelivery: Number(record.attributes?.ApproximateReceiveCount ?? '1') <= 1,
+          firstDelivery: receiveCount(record) === 1,
         })
       : unclaimed(record, envelope);
     if (claim.status === 'finished') {
@@ -442,8 +442,7 @@ export class Worker {
   private async defer(record: QueueRecord, envelope: Envelope, seconds: number, reason: 'running' | 'eta' | 'deadline' | 'rate'): Promise<Disposition> {
     const bounded = Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(1, seconds));
     this.log({ type: 'deferred', id: envelope.id, task: envelope.task, seconds: bounded, reason });
-    const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
-    if (reason === 'rate' && bounded <= 900 && receives >= Math.ceil(queueOf(this.app, record, envelope).maxReceiveCount / 2)) {
+    if (reason === 'rate' && bounded <= 900 && receiveCount(record) >= Math.ceil(queueOf(this.app, record, envelope).maxReceiveCount / 2)) {
       // Waiting for a rate-limit turn is no failure: before the queue's maxReceiveCount would move the
       // message to its dead-letter queue, send the same body afresh (same task id) and drop this one.
       const [sent] = await this.app.broker().sendBatch(parseQueueName(record.eventSourceARN), [{ id: envelope.id, body: record.body, delaySeconds: bounded }]);
