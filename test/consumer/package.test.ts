@@ -4,10 +4,10 @@
  * synthesized there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { run, userEnv, waitForOutput, type Run } from './project.js';
 
@@ -33,7 +33,14 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
   const inProject = (command: string, args: readonly string[], options: { timeoutMs?: number; allowFailure?: boolean } = {}): Promise<Run> =>
     run(command, args, { cwd: project, env, ...options });
 
+  let node22: string;
+
   beforeAll(async () => {
+    // Lambda's runtime and the current LTS: Node.js 22, from npm (kept in .celeriac/ between runs).
+    node22 = path.join(repo, '.celeriac', 'node22', 'node_modules', 'node', 'bin', 'node');
+    if (!existsSync(node22)) {
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-save', '--prefix', path.join(repo, '.celeriac', 'node22'), 'node@22'], { cwd: repo, env: userEnv({}), timeoutMs: 180_000 });
+    }
     // What a release does: `npm pack` builds (prepack) and packs.
     const pack = await run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: repo, env: userEnv({}), timeoutMs: 240_000 });
     const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as [{ filename: string; size: number; files: PackedFile[] }];
@@ -110,6 +117,8 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
     );
     const cjs = await inProject('node', ['check.cjs']);
     expect(cjs.stdout.trim()).toBe('double: 42');
+    const onNode22 = await inProject(node22, ['check.cjs']);
+    expect(onNode22.stdout.trim()).toBe('double: 42');
   });
 
   it("runs the user's task under `celeriac dev`, sent by the compiled user code on plain node", async () => {
@@ -143,5 +152,13 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
     expect(bundle).toContain('math.add');
     expect(bundle).toContain('hello.greet');
     for (const foreign of ['email.send', 'celeriac-example', 'reports.export_users', 'sms.send_code']) expect(bundle).not.toContain(foreign);
+
+    // The bundle starts on Lambda's Node.js 22 (the AWS SDK comes from the runtime there, from the project here).
+    const bundlePath = path.join(out, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs');
+    const probe = path.join(project, 'probe.mjs');
+    writeFileSync(probe, `const m = await import(${JSON.stringify(pathToFileURL(bundlePath).href)}); console.log(typeof m.handler);`);
+    const started = await inProject(node22, [probe], { allowFailure: true });
+    expect(started.stderr).toBe('');
+    expect(started.stdout.trim()).toBe('function');
   });
 });
