@@ -80,7 +80,7 @@ describe('Worker: Celery messages', () => {
     expect(schedule?.expression).toBe(`at(${eta.toISOString().slice(0, 19)})`);
     // When it fires, the schedule's input is an envelope the worker runs.
     h.clock.advance(3 * 3600_000);
-    await h.sendRaw(schedule!.input);
+    await h.sendRaw(schedule!.input!);
     await h.deliver();
     expect(await h.backend.get(id)).toMatchObject({ state: 'SUCCESS', result: 5 });
   });
