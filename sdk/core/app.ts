@@ -73,6 +73,8 @@ export class App implements ResultSource {
   readonly worker: ResolvedWorker;
   /** Name of the DynamoDB table holding task records. */
   readonly resultsTableName: string;
+  /** Task records are also readable by Celery's DynamoDB result backend (see `AppConfig.celeryCompat`). */
+  readonly celeryCompat: boolean;
   /** Typed hooks for logging and tracing (Celery: signals). */
   readonly hooks = new Hooks();
   /** Default time a task record is kept, in seconds. */
@@ -118,6 +120,7 @@ export class App implements ResultSource {
     this.assertQueue(this.defaultQueue);
     for (const route of this.routes) this.assertQueue(route.queue);
     this.resultsTableName = `${this.name}-results`;
+    this.celeryCompat = config.celeryCompat ?? false;
     this.resultExpiresSeconds = positiveInt(config.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS, 'resultExpiresSeconds', Number.MAX_SAFE_INTEGER);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
     this.timezone = config.timezone ?? 'UTC';

@@ -63,7 +63,7 @@ export function createAwsInspector(app: App, options: AwsInspectorOptions = {}):
   const cloudwatch = workerFunctions?.size ? (options.cloudwatch ?? new CloudWatchClient({})) : undefined;
   return new Inspector({
     app,
-    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName }),
+    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat }),
     queues: new SqsQueueAdmin({ app, client: sqs, ...(options.redriveMethod ? { redriveMethod: options.redriveMethod } : {}) }),
     ...(options.localCounters ? { localCounters: options.localCounters } : {}),
     ...(workerFunctions && cloudwatch ? { workerFunctions, workerMetrics: new CloudWatchWorkerMetrics({ client: cloudwatch }) } : {}),
