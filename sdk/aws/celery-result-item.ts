@@ -7,9 +7,12 @@
  * - `timestamp` N, epoch seconds, which Celery's reader requires.
  * Every other attribute is celeriac's as usual.
  */
+import { inflateSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { JsonValue } from '../core/json.js';
+import type { TaskRecord } from '../core/ports/result-backend.js';
 import { celeryMetaOf, fromCeleryMeta, type CeleryMetaSource } from '../core/protocol/celery-result.js';
+import type { TaskState } from '../core/states.js';
 
 /** Start of a Celery task record's key. */
 export const CELERY_KEY_PREFIX = "b'celery-task-meta-";
@@ -42,5 +45,35 @@ export function celeryAttributes(record: CeleryMetaSource, now: Date = new Date(
 
 /** celeriac's result from a Binary `result` (Celery's meta), or undefined when it holds none. */
 export function resultOfCeleryAttribute(value: Uint8Array): JsonValue | undefined {
-  return fromCeleryMeta(JSON.parse(new TextDecoder().decode(value))).result;
+  return fromCeleryMeta(parseCeleryMeta(value)).result;
+}
+
+const COMPRESSED_MARKER = '\u0000celery-compressed\u0000';
+
+/** The JSON meta of a Binary `result`, unwrapping Celery's `result_compression` marker (zlib, whatever its name says). */
+export function parseCeleryMeta(value: Uint8Array): unknown {
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  if (bytes.subarray(0, COMPRESSED_MARKER.length).toString('latin1') === COMPRESSED_MARKER) {
+    const end = bytes.indexOf(0, COMPRESSED_MARKER.length);
+    return JSON.parse(inflateSync(bytes.subarray(end + 1)).toString('utf8'));
+  }
+  return JSON.parse(bytes.toString('utf8'));
+}
+
+/**
+ * A record written by a Celery worker's DynamoDB backend into the app's table (a remote task's
+ * result): only `id`, `result` (B) and `timestamp`, read into a celeriac record.
+ */
+export function decodeCeleryItem(id: string, item: Record<string, AttributeValue>): TaskRecord {
+  const outcome = fromCeleryMeta(parseCeleryMeta(item.result!.B!));
+  return {
+    id,
+    state: outcome.state as TaskState,
+    retries: 0,
+    expiresAt: Number(item.ttl?.N ?? 0),
+    ...(outcome.result !== undefined ? { result: outcome.result } : {}),
+    ...(outcome.error ? { error: outcome.error } : {}),
+    ...(outcome.dateDone ? { dateDone: outcome.dateDone } : {}),
+    ...(outcome.children ? { children: outcome.children } : {}),
+  };
 }

@@ -3,7 +3,7 @@ import { ResultRecordError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { RetryEntry, TaskRecord } from '../core/ports/result-backend.js';
 import { CUSTOM_STATE, TaskState } from '../core/states.js';
-import { celeryAttributes, recordKeyOf, resultOfCeleryAttribute, taskIdOfKey, type RecordLayout } from './celery-result-item.js';
+import { celeryAttributes, decodeCeleryItem, recordKeyOf, resultOfCeleryAttribute, taskIdOfKey, type RecordLayout } from './celery-result-item.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
 
 /** Version of the DynamoDB item layout this library writes. */
@@ -87,6 +87,8 @@ export function itemSizeBytes(item: Item): number {
 export function decodeResultItem(item: Item): TaskRecord {
   const id = item.id?.S === undefined ? undefined : taskIdOfKey(item.id.S);
   const state = item.state?.S;
+  // Written by a Celery worker (a remote task): Celery's three attributes only.
+  if (id && item.state === undefined && item.result?.B !== undefined) return celeryRecord(id, item);
   if (!id || !state || !((Object.values(TaskState) as string[]).includes(state) || CUSTOM_STATE.test(state))) {
     throw new ResultRecordError(`Item ${JSON.stringify(item.id)} is not a celeriac task record (state ${JSON.stringify(state)})`);
   }
@@ -137,6 +139,14 @@ export function decodeRetryHistoryOf(item: Item | undefined): RetryEntry[] | und
  */
 export function isBareKey(item: Item): boolean {
   return Object.keys(item).length === 1 && item.id !== undefined;
+}
+
+function celeryRecord(id: string, item: Item): TaskRecord {
+  try {
+    return decodeCeleryItem(id, item);
+  } catch (cause) {
+    throw new ResultRecordError(`Item ${JSON.stringify(item.id?.S)} is a Celery result whose meta is not JSON`, { cause });
+  }
 }
 
 function celeryResult(id: string, value: Uint8Array): { result?: JsonValue } {

@@ -15,6 +15,8 @@ import { buildSchedule, type BuiltSchedule, type ScheduleOptions } from './sched
 import { assertTimeZone } from './schedule/expression.js';
 import { Schedules, type SchedulesHost } from './schedule/schedules.js';
 import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
+import { RemoteTask, type RemoteTaskOptions } from './remote-task.js';
+import type { JsonValue } from './json.js';
 
 /** Options of `revoke()` (Celery: `revoke(terminate=…)`). */
 export interface RevokeOptions {
@@ -183,6 +185,26 @@ export class App implements ResultSource {
     });
     this.registry.set(name, task);
     return task;
+  }
+
+  /**
+   * Declares a task that Celery workers run, typed here: `delay()` sends it in Celery's format onto
+   * their SQS queue and returns an `AsyncResult` reading what their DynamoDB backend writes.
+   * @throws {ConfigError} without `celeryCompat: true`, or for a queue name SQS refuses.
+   * @example
+   * const render = app.remoteTask<[string], string>('reports.render', { protocol: 'celery', queue: 'reports-celery' });
+   */
+  remoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknown>(name: string, options: RemoteTaskOptions): RemoteTask<A, R> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const app = this;
+    return new RemoteTask<A, R>(name, options, {
+      get clock() {
+        return app.clock;
+      },
+      celeryCompat: this.celeryCompat,
+      send: async (queueName, taskName, message) => void (await this.publisher.publish(queueName, taskName, message)),
+      asyncResult: (id) => this.asyncResult(id),
+    });
   }
 
   /** The clock. */

@@ -83,3 +83,24 @@ describe('the Celery layout of a celeriac record', () => {
     expect(toCeleryException({ type: 'PaymentDeclined', message: 'm' })).toMatchObject({ exc_type: 'PaymentDeclined', exc_module: 'celeriac.errors' });
   });
 });
+
+describe('records a Celery worker wrote into the app table (remote tasks)', () => {
+  const wire = (file: string) =>
+    JSON.parse(readFileSync(new URL(`../fixtures/celery/dynamodb/${file}`, import.meta.url), 'utf8')) as { item_written_wire: Record<string, { S?: string; B?: string; N?: string }> };
+  const toItem = (raw: Record<string, { S?: string; B?: string; N?: string }>) =>
+    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.B !== undefined ? { B: new Uint8Array(Buffer.from(v.B, 'base64')) } : v])) as Parameters<typeof decodeResultItem>[0];
+
+  for (const { file, key, meta } of items) {
+    it(`reads Celery's own ${String(meta.status)} item of ${file} (${key.slice(19, 27)}) as a record`, () => {
+      const record = decodeResultItem(toItem({ id: { S: key }, result: { B: Buffer.from(JSON.stringify(meta)).toString('base64') }, timestamp: { N: '1' } }));
+      expect(record.id).toBe(taskIdOfKey(key));
+      expect(record.state).toBe(meta.status);
+      if (meta.status === 'SUCCESS') expect(record.result).toEqual(meta.result);
+      if (meta.status === 'FAILURE') expect(record.error?.type).toBe((meta.result as { exc_type: string }).exc_type);
+    });
+  }
+
+  it('reads a result Celery compressed (result_compression, the in-band marker)', () => {
+    expect(decodeResultItem(toItem(wire('reverse__compressed_gzip.json').item_written_wire))).toMatchObject({ state: 'SUCCESS', result: 'zipped' });
+  });
+});
