@@ -66,4 +66,5 @@ out['chain'] = raised(lambda: chained.get(timeout=TIMEOUT))
 out['failing'] = raised(lambda: failing.get(timeout=TIMEOUT))
 out['failing_state'] = failing.state
 out['expired_is_revoked_error'] = out['expired'].get('raised') == f'{TaskRevokedError.__module__}.{TaskRevokedError.__qualname__}'
+out['ids'] = {'add': add.id, 'email': email.id, 'failing': failing.id}
 print(json.dumps(out, ensure_ascii=False))

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsInspector } from '../../sdk/inspect/aws.js';
 import { createApp, currentTask } from '../../sdk/index.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { celeryEnv, runCeleryScript } from '../helpers/celery-venv.js';
@@ -77,5 +78,15 @@ describe('a Python Celery client on a celeriac worker', () => {
     expect((outcome.slow_states as string[]).at(-1)).toBe('SUCCESS');
     expect(outcome.flaky_states).toContain('RETRY');
     expect(outcome.flaky).toEqual({ returned: 2 });
+  });
+
+  it('lists and shows Celery-originated tasks in the inspect API (the CLI and the dashboard read it) like any other', async () => {
+    const ids = outcome.ids as { add: string; email: string; failing: string };
+    const inspector = createAwsInspector(app, { sqs: h.sqs, dynamodb: h.dynamodb });
+    const page = await inspector.listTasks({ limit: 100 });
+    expect(page.tasks.map((t) => t.id)).toEqual(expect.arrayContaining([ids.add, ids.email, ids.failing]));
+    expect(await inspector.getTask(ids.add)).toMatchObject({ state: 'SUCCESS', task: 'math.add', result: 8, queue: 'default' });
+    expect((await inspector.listTasks({ text: '主题' })).tasks.map((t) => t.id)).toContain(ids.email);
+    expect(await app.asyncResult(ids.failing).state()).toBe('FAILURE');
   });
 });
