@@ -80,6 +80,16 @@ describe('a Python Celery client on a celeriac worker', () => {
     expect(outcome.flaky).toEqual({ returned: 2 });
   });
 
+  it('refuses a chord header it cannot join: the client raises NotImplementedError saying why, the messages are dead-lettered', async () => {
+    const header = outcome.chord_header as { raised: string; args: string[] }[];
+    expect(header).toHaveLength(2);
+    for (const member of header) {
+      expect(member.raised).toBe('builtins.NotImplementedError');
+      expect(member.args[0]).toMatch(/Celery chord header .*celeriac does not update/);
+    }
+    expect(await h.deadLetters('default', 2)).toHaveLength(2);
+  });
+
   it('lists and shows Celery-originated tasks in the inspect API (the CLI and the dashboard read it) like any other', async () => {
     const ids = outcome.ids as { add: string; email: string; failing: string };
     const inspector = createAwsInspector(app, { sqs: h.sqs, dynamodb: h.dynamodb });
