@@ -188,23 +188,13 @@ export class App implements ResultSource {
   }
 
   /**
-   * Declares a task that Celery workers run, typed here: `delay()` sends it in Celery's format onto
-   * their SQS queue and returns an `AsyncResult` reading what their DynamoDB backend writes.
+   * Declares a task Celery workers run, typed here: sent in Celery's format (see {@link RemoteTask}).
    * @throws {ConfigError} without `celeryCompat: true`, or for a queue name SQS refuses.
    * @example
    * const render = app.remoteTask<[string], string>('reports.render', { protocol: 'celery', queue: 'reports-celery' });
    */
   remoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknown>(name: string, options: RemoteTaskOptions): RemoteTask<A, R> {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const app = this;
-    return new RemoteTask<A, R>(name, options, {
-      get clock() {
-        return app.clock;
-      },
-      celeryCompat: this.celeryCompat,
-      send: async (queueName, taskName, message) => void (await this.publisher.publish(queueName, taskName, message)),
-      asyncResult: (id) => this.asyncResult(id),
-    });
+    return new RemoteTask<A, R>(name, options, { app: this, send: (queue, task, message) => this.publisher.publish(queue, task, message).then(() => undefined) });
   }
 
   /** The clock. */

@@ -54,11 +54,13 @@ export interface RemoteApplyOptions {
 
 /** What a remote task needs from its app. */
 export interface RemoteTaskHost {
-  readonly clock: Clock;
-  /** The app's records are in the layout Celery's DynamoDB backend shares (`celeryCompat`). */
-  readonly celeryCompat: boolean;
+  readonly app: {
+    readonly clock: Clock;
+    /** The app's records are in the layout Celery's DynamoDB backend shares. */
+    readonly celeryCompat: boolean;
+    asyncResult<R>(id: string): AsyncResult<R>;
+  };
   send(queueName: string, taskName: string, message: OutgoingMessage): Promise<void>;
-  asyncResult<R>(id: string): AsyncResult<R>;
 }
 
 /**
@@ -79,7 +81,7 @@ export class RemoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknow
     if (typeof options.queue !== 'string' || !/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(options.queue)) {
       throw new ConfigError(`remoteTask("${name}"): queue must be an SQS queue name (1–80 letters, digits, '-' or '_'), received ${JSON.stringify(options.queue)}.`);
     }
-    if (!host.celeryCompat) {
+    if (!host.app.celeryCompat) {
       throw new ConfigError(
         `remoteTask("${name}") reads its result from the app's table in Celery's layout: create the app with celeryCompat: true ` +
           "and point the Celery workers' result_backend at the app's table (see the README's \"Celery interop\").",
@@ -101,7 +103,7 @@ export class RemoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknow
     const id = options.taskId ?? randomUUID();
     const countdown = options.countdownSeconds ?? 0;
     if (!Number.isFinite(countdown) || countdown < 0) throw new OptionsError(`countdownSeconds must be ≥ 0, received ${countdown}`);
-    const now = this.host.clock.now();
+    const now = this.host.app.clock.now();
     const body = encodeCeleryMessage({
       task: this.name,
       id,
@@ -112,6 +114,6 @@ export class RemoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknow
       expires: options.expires ? options.expires.toISOString() : null,
     });
     await this.host.send(this.options.queue, this.name, { id, body, delaySeconds: 0 });
-    return this.host.asyncResult<TaskReturn<R>>(id);
+    return this.host.app.asyncResult<TaskReturn<R>>(id);
   }
 }
