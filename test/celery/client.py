@@ -53,6 +53,7 @@ expired = app.send_task('math.add', args=(1, 1), expires=datetime.now(timezone.u
 linked = app.send_task('math.add', args=(2, 3), link=app.signature('math.mul', args=(10,)))
 chained = chain(app.signature('math.add', args=(1, 2)), app.signature('math.mul', args=(3,)), app.signature('math.mul', args=(10,))).apply_async()
 failing = app.send_task('math.sqrt', args=(-1,))
+far = app.send_task('math.add', args=(5, 5), countdown=3600)
 joined = chord([app.signature('math.add', args=(1, 1)), app.signature('math.add', args=(2, 2))], app.signature('math.tsum')).apply_async()
 
 out['add'] = raised(lambda: add.get(timeout=TIMEOUT))
@@ -68,5 +69,6 @@ out['failing'] = raised(lambda: failing.get(timeout=TIMEOUT))
 out['failing_state'] = failing.state
 out['expired_is_revoked_error'] = out['expired'].get('raised') == f'{TaskRevokedError.__module__}.{TaskRevokedError.__qualname__}'
 out['chord_header'] = [raised(lambda r=r: r.get(timeout=TIMEOUT)) for r in joined.parent.results]
-out['ids'] = {'add': add.id, 'email': email.id, 'failing': failing.id}
+out['far_state'] = far.state
+out['ids'] = {'add': add.id, 'email': email.id, 'failing': failing.id, 'far': far.id}
 print(json.dumps(out, ensure_ascii=False))

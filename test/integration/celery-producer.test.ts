@@ -1,4 +1,6 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countdownGroupOf } from '../../sdk/core/schedule/definition.js';
 import { createAwsInspector } from '../../sdk/inspect/aws.js';
 import { createApp, currentTask } from '../../sdk/index.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
@@ -88,6 +90,20 @@ describe('a Python Celery client on a celeriac worker', () => {
       expect(member.args[0]).toMatch(/Celery chord header .*celeriac does not update/);
     }
     expect(await h.deadLetters('default', 2)).toHaveLength(2);
+  });
+
+  it('hands a countdown of an hour to a one-time schedule: nothing left in flight on the queue', async () => {
+    const ids = outcome.ids as { far: string };
+    expect(outcome.far_state).toBe('PENDING');
+    const schedules = await app.scheduler().list(countdownGroupOf(app.name));
+    const far = schedules.find((s) => s.input?.includes(ids.far));
+    expect(far?.expression).toMatch(/^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/);
+    const at = Date.parse(`${far!.expression.slice(3, -1)}Z`);
+    expect(Math.abs(at - (Date.now() + 3600_000))).toBeLessThan(120_000);
+    const { Attributes } = await h.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: h.queue('default').url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    expect(Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible)).toBe(0);
   });
 
   it('lists and shows Celery-originated tasks in the inspect API (the CLI and the dashboard read it) like any other', async () => {
