@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,16 +10,12 @@ import { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, type DashboardAuth }
 import { WORKER_FUNCTIONS_ENV } from '../sdk/inspect/worker-functions.js';
 import type { CeleriacApp } from './celeriac-app.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The dashboard handler shipped with celeriac. */
-export const DEFAULT_DASHBOARD_ENTRY = path.join(REPO_ROOT, 'functions', 'dashboard', 'handler.ts');
-
 /** Options of the deployed dashboard (`CeleriacApp`'s `dashboard` prop). */
 export interface CeleriacDashboardOptions {
   /**
-   * Path of the dashboard handler file, bundled with esbuild.
-   * @default - `functions/dashboard/handler.ts` of the celeriac repository
+   * Path of a hand-written dashboard entry exporting `handler` (e.g. `createDashboardHandler(app)`
+   * from `celeriac/lambda`), bundled with esbuild.
+   * @default - generated over the app's `tasksModule`
    */
   readonly entry?: string;
   /**
@@ -91,7 +85,9 @@ export class CeleriacDashboard extends Construct {
     });
     logGroup.grantWrite(role);
     const fn = new NodejsFunction(this, 'Function', {
-      entry: props.entry ?? DEFAULT_DASHBOARD_ENTRY,
+      entry: props.entry ?? celeriac.entryOf('dashboard'),
+      projectRoot: celeriac.bundlingProject.projectRoot,
+      depsLockFilePath: celeriac.bundlingProject.depsLockFilePath,
       handler: 'handler',
       runtime: props.runtime,
       architecture: lambda.Architecture.ARM_64,
@@ -99,6 +95,7 @@ export class CeleriacDashboard extends Construct {
       memorySize: 512,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        CELERIAC_APP: celeriac.appName,
         [DASHBOARD_AUTH_ENV]: this.auth,
         // The Workers page reads this function's AWS/Lambda metrics (it works every queue).
         [WORKER_FUNCTIONS_ENV]: celeriac.workerFunction.functionName,
