@@ -147,3 +147,18 @@ describe('decodeCeleryMessage refuses what celeriac does not do', () => {
     expect(first!.args).toEqual([{ k: 1 }]);
   });
 });
+
+describe('encodeCeleryMessage', () => {
+  it("writes the layout send_task writes: both base64 layers, every header and property, in Celery's order", async () => {
+    const { encodeCeleryMessage } = await import('../../sdk/core/protocol/celery-encode.js');
+    const captured = byFile('add_basic.json');
+    const body = encodeCeleryMessage({ task: 'math.add', id: 'id-1', args: [4, 4], queue: 'default' });
+    const envelope = JSON.parse(Buffer.from(body, 'base64').toString('utf8')) as { headers: object; properties: object; body: string };
+    const original = JSON.parse(Buffer.from(captured.body, 'base64').toString('utf8')) as { headers: object; properties: object };
+    expect(Object.keys(envelope)).toEqual(Object.keys(original));
+    expect(Object.keys(envelope.headers)).toEqual(Object.keys(original.headers));
+    expect(Object.keys(envelope.properties)).toEqual(Object.keys(original.properties));
+    expect(JSON.parse(Buffer.from(envelope.body, 'base64').toString('utf8'))).toEqual(captured.taskBody);
+    expect(decodeCeleryMessage(body)).toMatchObject({ task: 'math.add', id: 'id-1', args: [4, 4], rootId: 'id-1' });
+  });
+});
