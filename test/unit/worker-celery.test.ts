@@ -101,4 +101,15 @@ describe('Worker: Celery messages', () => {
     await h.deliver();
     expect((await h.backend.get(id))?.result).toBe('x@qq.com:主题');
   });
+
+  it("stops a task at the message's own time limit (Celery's time_limit=), tighter than the task's", async () => {
+    const h = memoryHarness();
+    h.app.task('slow.sleep', async () => new Promise((resolve) => setTimeout(resolve, 5_000)), { timeLimitSeconds: 20 });
+    const id = randomUUID();
+    await h.sendRaw(encodeCeleryMessage({ task: 'slow.sleep', id, args: [], queue: 'default', timeLimit: [0.2, null] }));
+    const started = Date.now();
+    await h.deliver();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await h.backend.get(id)).toMatchObject({ state: 'FAILURE', error: { code: ErrorCode.TIME_LIMIT_EXCEEDED } });
+  });
 });
