@@ -4,7 +4,7 @@ import type { JsonValue } from '../core/json.js';
 import type { RetryEntry, TaskRecord } from '../core/ports/result-backend.js';
 import { CUSTOM_STATE, TaskState } from '../core/states.js';
 import { celeryAttributes, decodeCeleryItem, recordKeyOf, resultOfCeleryAttribute, taskIdOfKey, type RecordLayout } from './celery-result-item.js';
-import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
 /** Version of the DynamoDB item layout this library writes. */
 export const RESULT_ITEM_VERSION = 1;

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import type { App } from '../core/app.js';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
-import { createAwsInspector } from '../inspect/aws.js';
+import { createAwsInspector } from '../aws-inspector.js';
 import type { Inspector } from '../inspect/inspector.js';
-import { WORKER_FUNCTIONS_ENV } from '../inspect/worker-functions.js';
+import { WORKER_FUNCTIONS_ENV } from '../core/contract/index.js';
 import { connect } from './connect.js';
 
 /**

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countdownGroupOf } from '../../sdk/core/schedule/definition.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { createAwsInspector } from '../../sdk/aws-inspector.js';
 import { createApp, currentTask } from '../../sdk/index.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { celeryEnv, runCeleryScript } from '../helpers/celery-venv.js';
