@@ -18,3 +18,11 @@ export function compileTaskRoutes(routes: Readonly<Record<string, string>> = {})
 export function routeTask(routes: TaskRoutes, taskName: string): string | undefined {
   return routes.find((route) => route.pattern.test(taskName))?.queue;
 }
+
+/**
+ * The queue of tasks that name none: the configured one, else `default` when declared, else the
+ * first declared.
+ */
+export function chooseDefaultQueue(declared: readonly string[], configured: string | undefined, fallback: string): string {
+  return configured ?? (declared.includes(fallback) ? fallback : (declared[0] ?? fallback));
+}
