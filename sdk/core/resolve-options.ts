@@ -139,7 +139,7 @@ export function checkNumber(option: NumericOption, label: string, value: number,
   const why = text ? ` ${text}` : '';
   const low = rule.minExclusive ? `above ${min} and at most` : `from ${min}`;
   const range = rule.whyAfterMin ? `${low}${why} to ${max}` : rule.minExclusive ? `${low} ${max}${why}` : `${low} to ${max}${why}`;
-  throw new ConfigError(`${label} must be ${kind} ${range}, received ${JSON.stringify(value) ?? String(value)}. ${rule.fix}`);
+  throw new ConfigError(`${label} must be ${kind} ${range}, received ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}. ${rule.fix}`);
 }
 
 /**
