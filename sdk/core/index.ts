@@ -47,4 +47,5 @@ export { decodeEnvelope, encodeEnvelope, type Envelope } from './protocol/envelo
 export { retryDelaySeconds, type RetryPolicy } from './retry.js';
 export { Ignore, Reject, Retry } from './signals.js';
 export { CUSTOM_STATE, isReadyState, READY_STATES, TaskState, type AnyState } from './states.js';
+export type { JsonParameters, KwargsOf, NotJsonArgs, PositionalOf } from './task-args.js';
 export { Task, type AnyTask, type WorkflowFields } from './task.js';

@@ -105,6 +105,7 @@ describe('queue names', () => {
   it('make a typo in a task option, a call, a route or the default queue a compile error', () => {
     const exportUsers = shop.task('users.export', async (to: string) => to, { queue: 'exports' });
     expectTypeOf(exportUsers).toEqualTypeOf<Task<[to: string], Promise<string>, 'default' | 'exports'>>();
+    expectTypeOf(exportUsers).toExtend<Task<[to: string], Promise<string>>>();
     void exportUsers.applyAsync(['ops@example.com'], { queue: 'exports' });
     // @ts-expect-error 'exprots' is not declared
     void exportUsers.applyAsync(['ops@example.com'], { queue: 'exprots' });
