@@ -1,10 +1,9 @@
 import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CeleriacError, ErrorCode, OptionsError } from '../core/errors.js';
+import { BackendError, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
-import { globPrefix, matchesName } from '../inspect/query.js';
-import type { TaskIndex, TaskPage, TaskQuery, TaskSummary } from '../inspect/types.js';
+import { globPrefix, matchesName, type TaskIndex, type TaskPage, type TaskQuery, type TaskSummary } from '../core/ports/inspection.js';
 import { decodeResultItem, type Item } from './result-item.js';
-import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from './task-index.js';
+import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from '../core/contract/task-index.js';
 
 /** Options of {@link DynamoDbTaskIndex}. */
 export interface DynamoDbTaskIndexOptions {
@@ -125,7 +124,7 @@ export class DynamoDbTaskIndex implements TaskIndex {
         name === 'ResourceNotFoundException' || name === 'ValidationException'
           ? ` Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`
           : '';
-      throw new CeleriacError(ErrorCode.BACKEND_FAILED, `Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
+      throw new BackendError(`Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
     }
   }
 }
