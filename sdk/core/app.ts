@@ -275,9 +275,7 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
     if (!this.resolvedTransport) {
       const source = this.transportSource;
       if (!source) {
-        throw new ConfigError(
-          `App "${this.name}" has no transport: create it with createApp from 'celeriac' (AWS), or call app.useTransport().`,
-        );
+        throw new ConfigError(`App "${this.name}" has no transport: create it with createApp from 'celeriac' (AWS), or call app.useTransport().`);
       }
       this.resolvedTransport = typeof source === 'function' ? source() : source;
     }

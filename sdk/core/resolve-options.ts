@@ -139,7 +139,9 @@ export function checkNumber(option: NumericOption, label: string, value: number,
   const why = text ? ` ${text}` : '';
   const low = rule.minExclusive ? `above ${min} and at most` : `from ${min}`;
   const range = rule.whyAfterMin ? `${low}${why} to ${max}` : rule.minExclusive ? `${low} ${max}${why}` : `${low} to ${max}${why}`;
-  throw new ConfigError(`${label} must be ${kind} ${range}, received ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}. ${rule.fix}`);
+  throw new ConfigError(
+    `${label} must be ${kind} ${range}, received ${typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value))}. ${rule.fix}`,
+  );
 }
 
 /**
@@ -160,7 +162,12 @@ export function pickOption<T>(fallback: T, ...layers: readonly (T | undefined)[]
 export function resolveWorker(config: AppConfig<string>): ResolvedWorker {
   const context = { workerTimeoutSeconds: D.DEFAULT_WORKER_TIMEOUT_SECONDS };
   return {
-    timeoutSeconds: checkNumber('worker.timeoutSeconds', 'worker.timeoutSeconds', pickOption(D.DEFAULT_WORKER_TIMEOUT_SECONDS, config.worker?.timeoutSeconds), context),
+    timeoutSeconds: checkNumber(
+      'worker.timeoutSeconds',
+      'worker.timeoutSeconds',
+      pickOption(D.DEFAULT_WORKER_TIMEOUT_SECONDS, config.worker?.timeoutSeconds),
+      context,
+    ),
     memoryMb: checkNumber('worker.memoryMb', 'worker.memoryMb', pickOption(D.DEFAULT_WORKER_MEMORY_MB, config.worker?.memoryMb), context),
   };
 }
@@ -201,7 +208,8 @@ export function resolveQueue(appName: string, worker: ResolvedWorker, name: stri
  */
 export function checkAppDefaults(config: AppConfig<string>, worker: ResolvedWorker): void {
   checkTaskDefaults(config, '', { workerTimeoutSeconds: worker.timeoutSeconds });
-  if (config.publishLingerMs !== undefined) checkNumber('publishLingerMs', 'publishLingerMs', config.publishLingerMs, { workerTimeoutSeconds: worker.timeoutSeconds });
+  if (config.publishLingerMs !== undefined)
+    checkNumber('publishLingerMs', 'publishLingerMs', config.publishLingerMs, { workerTimeoutSeconds: worker.timeoutSeconds });
 }
 
 function checkTaskDefaults(options: TaskDefaults, prefix: string, context: RangeContext): void {

@@ -10,7 +10,12 @@ export function compileTaskRoutes(routes: Readonly<Record<string, string>> = {})
   return Object.entries(routes).map(([source, queue]) => ({
     source,
     queue,
-    pattern: new RegExp(`^${source.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`),
+    pattern: new RegExp(
+      `^${source
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ),
   }));
 }
 

@@ -36,7 +36,9 @@ export type NotJsonReason<T, Path extends string, D extends number = 8> = [D] ex
                     : T extends readonly unknown[]
                       ? NotJsonReason<T[number], `${Path}[]`, Depth[D]>
                       : T extends object
-                        ? { [K in keyof T]-?: K extends string ? NotJsonReason<T[K], `${Path}.${K}`, Depth[D]> : `${Path} has a symbol key: JSON drops it.` }[keyof T]
+                        ? {
+                            [K in keyof T]-?: K extends string ? NotJsonReason<T[K], `${Path}.${K}`, Depth[D]> : `${Path} has a symbol key: JSON drops it.`;
+                          }[keyof T]
                         : `${Path} is not a JSON type.`;
 
 /** The first reason a parameter list `A` would not arrive as declared, or `never`. */
@@ -60,20 +62,22 @@ export type KwargsOf<A extends readonly unknown[]> =
   IsAny<A> extends true
     ? Readonly<Record<string, unknown>> // AnyTask: any keyword arguments
     : Required<A> extends readonly [...(readonly unknown[]), infer K]
-    ? NonNullable<K> extends readonly unknown[]
-      ? never
-      : NonNullable<K> extends JsonPrimitive
+      ? NonNullable<K> extends readonly unknown[]
         ? never
-        : NonNullable<K> extends object
-          ? NonNullable<K>
-          : never
-    : never;
+        : NonNullable<K> extends JsonPrimitive
+          ? never
+          : NonNullable<K> extends object
+            ? NonNullable<K>
+            : never
+      : never;
 
 /** The parameters before the keyword arguments, all given (a message's `args` when it has `kwargs`). */
 export type PositionalOf<A extends readonly unknown[]> = IsAny<A> extends true ? A : Required<A> extends readonly [...infer P, unknown] ? P : never;
 
 /** The argument list a signature of a task with arguments `A` still needs from its parent. */
-export type Head<A extends readonly unknown[]> = IsAny<A> extends true ? A : A extends readonly [infer F, ...unknown[]] ? [F] : A extends readonly (infer E)[] ? [E] : never;
+export type Head<A extends readonly unknown[]> =
+  IsAny<A> extends true ? A : A extends readonly [infer F, ...unknown[]] ? [F] : A extends readonly (infer E)[] ? [E] : never;
 
 /** The arguments a partial signature is given: all but the first. */
-export type Tail<A extends readonly unknown[]> = IsAny<A> extends true ? A : A extends readonly [unknown, ...infer T] ? T : A extends readonly (infer E)[] ? E[] : never;
+export type Tail<A extends readonly unknown[]> =
+  IsAny<A> extends true ? A : A extends readonly [unknown, ...infer T] ? T : A extends readonly (infer E)[] ? E[] : never;

@@ -143,7 +143,10 @@ export async function sendTask<R>(task: SendableTask, args: readonly unknown[], 
     }
   } catch (error) {
     if (options.idempotencyKey !== undefined) {
-      await host.backend().releaseIdempotencyKey(idempotencyKeyOf(task.name, options.idempotencyKey), id).catch(() => undefined);
+      await host
+        .backend()
+        .releaseIdempotencyKey(idempotencyKeyOf(task.name, options.idempotencyKey), id)
+        .catch(() => undefined);
     }
     throw error;
   }
@@ -155,7 +158,10 @@ export async function sendTask<R>(task: SendableTask, args: readonly unknown[], 
  * The message's positional arguments and keyword arguments. The worker passes non-empty keyword
  * arguments as one last argument; empty ones travel positionally so the task still gets its object.
  */
-function splitKwargs(args: readonly unknown[], kwargs: Readonly<Record<string, unknown>> | undefined): { positional: unknown[]; kwargs: Readonly<Record<string, unknown>> } {
+function splitKwargs(
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>> | undefined,
+): { positional: unknown[]; kwargs: Readonly<Record<string, unknown>> } {
   if (kwargs === undefined) return { positional: [...args], kwargs: {} };
   if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) {
     throw new OptionsError(`kwargs must be a plain object of keyword arguments, received ${JSON.stringify(kwargs)}. Pass positional arguments in args.`);

@@ -27,7 +27,9 @@ describe('task parameters are JSON types', () => {
   it('refuses a Date parameter, saying it arrives as a string', () => {
     // @ts-expect-error a Date arrives as an ISO string: declare a string
     app.task('bad.date', async (d: Date) => d.getTime());
-    expectTypeOf<NotJsonArgs<[d: Date]>>().toEqualTypeOf<'parameter 0 is a Date: it arrives as an ISO 8601 string. Declare a string and parse it (new Date(value)).'>();
+    expectTypeOf<
+      NotJsonArgs<[d: Date]>
+    >().toEqualTypeOf<'parameter 0 is a Date: it arrives as an ISO 8601 string. Declare a string and parse it (new Date(value)).'>();
   });
 
   it('refuses a Date, Map, bigint or function nested in an object or array, naming the path', () => {
@@ -41,9 +43,9 @@ describe('task parameters are JSON types', () => {
     app.task('bad.fn', async (callback: () => void) => callback());
     // @ts-expect-error a Date in an array
     app.task('bad.array', async (days: Date[]) => days.length);
-    expectTypeOf<NotJsonArgs<[id: string, order: { lines: { at: Date }[] }]>>().toEqualTypeOf<
-      'parameter 1.lines[].at is a Date: it arrives as an ISO 8601 string. Declare a string and parse it (new Date(value)).'
-    >();
+    expectTypeOf<
+      NotJsonArgs<[id: string, order: { lines: { at: Date }[] }]>
+    >().toEqualTypeOf<'parameter 1.lines[].at is a Date: it arrives as an ISO 8601 string. Declare a string and parse it (new Date(value)).'>();
   });
 
   it('keeps delay() and applyAsync() typed by the parameters, so a Date argument does not compile', () => {

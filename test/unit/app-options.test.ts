@@ -25,9 +25,19 @@ describe('the option table', () => {
     ['worker.timeoutSeconds', { worker: { timeoutSeconds: 901 } }, "worker.timeoutSeconds must be an integer from 1 to 900 (Lambda's limit)", 'received 901'],
     ['worker.memoryMb', { worker: { memoryMb: 0 } }, 'worker.memoryMb must be an integer from 1 to 10240', 'received 0'],
     ['batchSize', { queues: { default: { batchSize: 0 } } }, 'queues.default.batchSize must be an integer from 1 to 10000', 'received 0'],
-    ['maxBatchingWindowSeconds', { queues: { default: { maxBatchingWindowSeconds: 301 } } }, 'queues.default.maxBatchingWindowSeconds must be an integer from 0 to 300', 'received 301'],
+    [
+      'maxBatchingWindowSeconds',
+      { queues: { default: { maxBatchingWindowSeconds: 301 } } },
+      'queues.default.maxBatchingWindowSeconds must be an integer from 0 to 300',
+      'received 301',
+    ],
     ['maxConcurrency', { queues: { default: { maxConcurrency: 1 } } }, 'queues.default.maxConcurrency must be an integer from 2 to 1000', 'received 1'],
-    ['maxReceiveCount', { queues: { default: { maxReceiveCount: 1001 } } }, 'queues.default.maxReceiveCount must be an integer from 1 to 1000', 'received 1001'],
+    [
+      'maxReceiveCount',
+      { queues: { default: { maxReceiveCount: 1001 } } },
+      'queues.default.maxReceiveCount must be an integer from 1 to 1000',
+      'received 1001',
+    ],
   ] as const)('refuses an app-level %s out of range with ConfigError naming it, the range and the value', (option, config, range, received) => {
     const error = thrown(() => createCoreApp({ name: 'shop', ...config }));
     expect(error).toBeInstanceOf(ConfigError);
@@ -40,7 +50,12 @@ describe('the option table', () => {
   it.each([
     ['retryBackoffMaxSeconds', { retryBackoffMaxSeconds: Number.NaN }, 'send: retryBackoffMaxSeconds must be a number from 0 to 43200', 'received NaN'],
     ['defaultRetryDelaySeconds', { defaultRetryDelaySeconds: 86_400 }, 'send: defaultRetryDelaySeconds must be a number from 0 to 43200', 'received 86400'],
-    ['softTimeLimitSeconds', { softTimeLimitSeconds: 31 }, "send: softTimeLimitSeconds must be a number above 0 and at most 30 (at most the worker's timeoutSeconds, 30)", 'received 31'],
+    [
+      'softTimeLimitSeconds',
+      { softTimeLimitSeconds: 31 },
+      "send: softTimeLimitSeconds must be a number above 0 and at most 30 (at most the worker's timeoutSeconds, 30)",
+      'received 31',
+    ],
     ['timeLimitSeconds', { timeLimitSeconds: 0 }, 'send: timeLimitSeconds must be a number above 0 and at most 30', 'received 0'],
     ['maxRetries', { maxRetries: 1.5 }, 'send: maxRetries must be an integer from 0 to 999', 'received 1.5'],
   ] as const)('refuses a task-level %s out of range, naming the task', (_option, options, range, received) => {

@@ -11,7 +11,9 @@ function importGraph(dir: string): Map<string, string[]> {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
     const file = join(entry.parentPath, entry.name);
     const source = readFileSync(file, 'utf8');
-    const targets = [...source.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/gms)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
+    const targets = [...source.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]/gms)].map((m) =>
+      resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+    );
     graph.set(file, targets);
   }
   return graph;
@@ -45,6 +47,13 @@ describe('sdk/core imports', () => {
   it('finds a cycle when there is one (the check itself)', () => {
     const a = join(CORE, 'a.ts');
     const b = join(CORE, 'b.ts');
-    expect(cycles(new Map([[a, [b]], [b, [a]]]))).toEqual([['a.ts', 'b.ts', 'a.ts']]);
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts', 'a.ts']]);
   });
 });

@@ -56,9 +56,6 @@ export class Chord<S extends readonly Canvas<[], any>[], Out> {
  * chord([add.s(1, 1), add.s(2, 2)], sum.s()) // sum([2, 4])
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function chord<const S extends readonly Canvas<[], any>[], Out>(
-  header: S | Group<S>,
-  callback: Canvas<[ResultsOf<S>], Out>,
-): Chord<S, Out> {
+export function chord<const S extends readonly Canvas<[], any>[], Out>(header: S | Group<S>, callback: Canvas<[ResultsOf<S>], Out>): Chord<S, Out> {
   return new Chord(header instanceof Group ? header : new Group(header), callback);
 }
