@@ -8,10 +8,11 @@ import { runSync } from './processes.js';
 
 /**
  * What the bench venv installs from PyPI: the Celery a team picking it today gets, pinned, with its SQS
- * transport (kombu over pycurl, which comes as a manylinux wheel) and its DynamoDB result backend (boto3).
+ * transport (kombu over pycurl, which comes as a manylinux wheel), its Redis transport and backend, and its
+ * DynamoDB result backend (boto3).
  * Changing this list reinstalls the venv.
  */
-export const CELERY_REQUIREMENTS = ['celery[sqs]==5.7.0', 'kombu==5.7.0', 'redis', 'boto3'] as const;
+export const CELERY_REQUIREMENTS = ['celery[sqs,redis]==5.7.0', 'kombu==5.7.0', 'boto3'] as const;
 
 /** Where the bench venv lives, relative to the project root. */
 export const BENCH_VENV_DIR = join('.celeriac', 'bench-venv');
