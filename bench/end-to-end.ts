@@ -1,4 +1,4 @@
-import { type BenchContext } from './lib/context.js';
+import type { BenchContext } from './lib/context.js';
 import { CELERIAC_MODES, celeriacThroughput, type RunOptions, type Throughput } from './lib/e2e-celeriac.js';
 import { celeryThroughput, startRedis, type CeleryResults } from './lib/e2e-celery.js';
 import { measureWriteLatencies } from './lib/e2e-writes.js';
@@ -46,7 +46,14 @@ export interface EndToEndReport {
 export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions): Promise<EndToEndReport> {
   const perRound = Math.ceil(options.n / options.rounds);
   const runs = new Map<string, Throughput[]>();
-  const nan = { tasksPerSecond: Number.NaN, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuMsPerTask: Number.NaN, unloadedP50Ms: Number.NaN, unloadedP99Ms: Number.NaN };
+  const nan = {
+    tasksPerSecond: Number.NaN,
+    p50Ms: Number.NaN,
+    p99Ms: Number.NaN,
+    cpuMsPerTask: Number.NaN,
+    unloadedP50Ms: Number.NaN,
+    unloadedP99Ms: Number.NaN,
+  };
   const attempt = async (system: string, sqsLabel: string, stored: CeleryResults, round: number, fn: () => Promise<Throughput>) => {
     const key = `${system}|${sqsLabel}|${stored}`;
     if (!runs.has(key)) runs.set(key, []);
@@ -70,11 +77,15 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
     // Rounds alternate the systems, so a neighbour's load on the shared machine falls on all alike.
     for (let round = 1; round <= options.rounds; round++) {
       for (const mode of ['default', 'unlisted', 'lean'] as const) {
-        await attempt(CELERIAC_MODES[mode].system, main!.label, mode === 'lean' ? 'none' : 'dynamodb', round, () => celeriacThroughput(ctx, main!, { ...common, pollers: options.pollers, mode }));
+        await attempt(CELERIAC_MODES[mode].system, main!.label, mode === 'lean' ? 'none' : 'dynamodb', round, () =>
+          celeriacThroughput(ctx, main!, { ...common, pollers: options.pollers, mode }),
+        );
       }
       if (peers && redis) {
         const celery = (label: string, brokerUrl: string, stored: CeleryResults) =>
-          attempt(celeryName, label, stored, round, () => celeryThroughput(ctx, peers, { ...common, concurrency: options.celeryConcurrency, brokerUrl, redisUrl: redis.url, label, results: stored }));
+          attempt(celeryName, label, stored, round, () =>
+            celeryThroughput(ctx, peers, { ...common, concurrency: options.celeryConcurrency, brokerUrl, redisUrl: redis.url, label, results: stored }),
+          );
         const sqsUrl = `sqs://x:x@${new URL(main!.endpoint).host}`;
         await celery(main!.label, sqsUrl, 'dynamodb');
         await celery(main!.label, sqsUrl, 'none');
@@ -82,7 +93,9 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
         await celery('Redis broker', `${redis.url}/0`, 'redis');
       }
       for (const target of others) {
-        await attempt('celeriac', target.label, 'dynamodb', round, () => celeriacThroughput(ctx, target, { ...common, pollers: options.pollers, mode: 'default' }));
+        await attempt('celeriac', target.label, 'dynamodb', round, () =>
+          celeriacThroughput(ctx, target, { ...common, pollers: options.pollers, mode: 'default' }),
+        );
       }
     }
   } finally {
@@ -129,11 +142,25 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
     `single DynamoDB writes on this endpoint, one after another (median of 60): Celery's result \`PutItem\` ${fmt(writes.plainPut, 1)} ms; celeriac's claim of a first delivery (a conditional \`PutItem\` of the STARTED record) ${fmt(writes.claim, 1)} ms and its result \`PutItem\` ${fmt(writes.resultPut, 1)} ms; the re-claim of a redelivery (a conditional \`UpdateItem\` keeping the retry count and history) ${fmt(writes.reclaim, 1)} ms, against ${fmt(writes.oneActionUpdate, 1)} ms for an \`UpdateItem\` with one SET action`,
     `the baseline is ${celeryName} (kombu ${peers?.celeryVersion.split(' ')[1] ?? '?'}, from PyPI in .celeriac/bench-venv${peers ? `; ${peers.libraries}` : ''}) with the same SQS and the same DynamoDB (Celery's own DynamoDB result backend); targets: celeriac ≥ 2× it with results, lean ≥ 3× (see the targets table). Debian's Celery 5.2 is no longer run: 5.7 is what a team installs today, and a second Celery row per broker would only lengthen the run`,
   ];
-  if (others.length) notes.push('fauxqs rows: SQS through `AWS_ENDPOINT_URL_SQS` on fauxqs, DynamoDB still on moto; celeriac only (the Celery comparison is on moto, where both keep their results in the same DynamoDB)');
+  if (others.length)
+    notes.push(
+      'fauxqs rows: SQS through `AWS_ENDPOINT_URL_SQS` on fauxqs, DynamoDB still on moto; celeriac only (the Celery comparison is on moto, where both keep their results in the same DynamoDB)',
+    );
   if (typeof options.peers === 'string') notes.push(`Celery rows skipped: ${options.peers}`);
   const throughput: BenchTable = {
     title: '2. End to end: no-op tasks, enqueue → done',
-    header: ['system', 'broker and results', 'tasks/s (median round)', 'range', 'p50 ms', 'p99 ms', 'worker CPU ms / task', `vs ${celeryName} (same SQS + DynamoDB): tasks/s`, 'CPU / task', `tasks/s vs celeriac on ${main!.label}`],
+    header: [
+      'system',
+      'broker and results',
+      'tasks/s (median round)',
+      'range',
+      'p50 ms',
+      'p99 ms',
+      'worker CPU ms / task',
+      `vs ${celeryName} (same SQS + DynamoDB): tasks/s`,
+      'CPU / task',
+      `tasks/s vs celeriac on ${main!.label}`,
+    ],
     rows,
     notes,
   };

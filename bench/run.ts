@@ -132,10 +132,13 @@ const startedAt = new Date();
 const loadBefore = loadavg();
 const emulator = await resolveEndpoint({ log });
 applyLocalAwsEnv(emulator.endpoint);
-const fauxqs = flags['no-fauxqs'] || !(only.has('enqueue') || only.has('e2e')) ? undefined : await startFauxqs().catch((error: unknown) => {
-  log(`bench: fauxqs did not start, its rows are skipped: ${(error as Error).message}`);
-  return undefined;
-});
+const fauxqs =
+  flags['no-fauxqs'] || !(only.has('enqueue') || only.has('e2e'))
+    ? undefined
+    : await startFauxqs().catch((error: unknown) => {
+        log(`bench: fauxqs did not start, its rows are skipped: ${(error as Error).message}`);
+        return undefined;
+      });
 const ctx: BenchContext = {
   endpoint: emulator.endpoint,
   log,
@@ -166,7 +169,17 @@ try {
     show(cold.table);
     figures.cold = cold.figures;
   });
-  await attempt('enqueue', async () => show(await benchEnqueue(ctx, { n: settings.enqueueN, motoN: settings.enqueueMotoN, rounds: settings.enqueueRounds, concurrency: settings.concurrency, timeoutMs: settings.timeoutMs })));
+  await attempt('enqueue', async () =>
+    show(
+      await benchEnqueue(ctx, {
+        n: settings.enqueueN,
+        motoN: settings.enqueueMotoN,
+        rounds: settings.enqueueRounds,
+        concurrency: settings.concurrency,
+        timeoutMs: settings.timeoutMs,
+      }),
+    ),
+  );
   await attempt('calls', async () => {
     const { calls, cost, figures: perTask } = await benchAwsCalls(ctx, { n: settings.callsN, timeoutMs: settings.timeoutMs });
     show(calls);
@@ -189,15 +202,15 @@ try {
       }
     }
     const e2e = await benchEndToEnd(ctx, {
-        n: settings.e2eN,
-        window: settings.window,
-        latencyN: settings.latencyN,
-        rounds: settings.e2eRounds,
-        pollers: settings.pollers,
-        celeryConcurrency: settings.celeryConcurrency,
-        timeoutMs: settings.timeoutMs,
-        peers,
-      });
+      n: settings.e2eN,
+      window: settings.window,
+      latencyN: settings.latencyN,
+      rounds: settings.e2eRounds,
+      pollers: settings.pollers,
+      celeryConcurrency: settings.celeryConcurrency,
+      timeoutMs: settings.timeoutMs,
+      peers,
+    });
     show(e2e.throughput);
     show(e2e.latency);
     figures.e2e = e2e;
@@ -221,7 +234,7 @@ const header = [
   '',
   `Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}, ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Machine: ${type()} ${process.arch}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${emulator.embedded ? `moto ${MOTO_VERSION} (embedded)` : `endpoint ${emulator.endpoint}`}; fauxqs ${fauxqsVersion}. Load average (1 min) ${loadBefore[0]!.toFixed(2)} at the start, ${loadAfter[0]!.toFixed(2)} at the end.`,
   '',
-  '**Read ratios, not absolutes.** Every comparison is measured in the same run, on the same endpoint, against a baseline run next to it. The endpoint is an emulator written in Python, on a shared 2-core machine where other test runs may be going on: absolute rates are the emulator\'s and the neighbours\', not AWS\'s. Counted requests are exact.',
+  "**Read ratios, not absolutes.** Every comparison is measured in the same run, on the same endpoint, against a baseline run next to it. The endpoint is an emulator written in Python, on a shared 2-core machine where other test runs may be going on: absolute rates are the emulator's and the neighbours', not AWS's. Counted requests are exact.",
   ...(failures.length ? ['', `Benches that failed in this run: ${failures.map((f) => `\`${f.split('\n')[0]}\``).join('; ')}`] : []),
 ].join('\n');
 const targets = targetsTable(figures);

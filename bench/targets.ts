@@ -36,7 +36,13 @@ export function targetsTable(f: TargetFigures): BenchTable {
   const x = (v: number) => `${v.toFixed(2)}×`;
   const rate = (a: EndToEndResult | undefined, b: EndToEndResult | undefined, want: number, what: string, base: string) => {
     const r = a && b ? a.tasksPerSecond / b.tasksPerSecond : undefined;
-    rows.push([what, `≥ ${want}×`, r === undefined ? '—' : `${x(r)} (${fmt(a!.tasksPerSecond, 1)} tasks/s)`, b ? `${base}: ${fmt(b.tasksPerSecond, 1)} tasks/s` : `${base}: not run`, verdict(r === undefined ? undefined : r >= want)]);
+    rows.push([
+      what,
+      `≥ ${want}×`,
+      r === undefined ? '—' : `${x(r)} (${fmt(a!.tasksPerSecond, 1)} tasks/s)`,
+      b ? `${base}: ${fmt(b.tasksPerSecond, 1)} tasks/s` : `${base}: not run`,
+      verdict(r === undefined ? undefined : r >= want),
+    ]);
   };
   rate(celeriac, celeryDynamo, 2, `end to end with results, on ${e2e?.main ?? 'the endpoint'}`, `${celeryName}, same SQS + DynamoDB`);
   rate(lean, celeryDynamo, 3, 'end to end lean (`ignoreResult` + `duplicateProtection: false`)', `${celeryName}, same SQS + DynamoDB`);
@@ -50,8 +56,20 @@ export function targetsTable(f: TargetFigures): BenchTable {
     verdict(cpu === undefined ? undefined : cpu <= 0.5),
   ]);
   const cold = f.cold;
-  rows.push(['one-task worker bundle (minified ESM)', '≤ 120 KB', cold ? `${fmt(cold.oneTaskBytes / 1024, 1)} KB` : '—', cold ? `worker + the example app: ${fmt(cold.exampleBytes / 1024, 1)} KB` : '—', verdict(cold ? cold.oneTaskBytes / 1024 <= 120 : undefined)]);
-  rows.push(['one-task worker cold import (wall, median)', '≤ 150 ms', cold ? `${fmt(cold.oneTaskImportMs, 1)} ms (CPU ${fmt(cold.oneTaskImportCpuMs, 1)} ms)` : '—', cold ? `worker + the example app: ${fmt(cold.exampleImportMs, 1)} ms` : '—', verdict(cold ? cold.oneTaskImportMs <= 150 : undefined)]);
+  rows.push([
+    'one-task worker bundle (minified ESM)',
+    '≤ 120 KB',
+    cold ? `${fmt(cold.oneTaskBytes / 1024, 1)} KB` : '—',
+    cold ? `worker + the example app: ${fmt(cold.exampleBytes / 1024, 1)} KB` : '—',
+    verdict(cold ? cold.oneTaskBytes / 1024 <= 120 : undefined),
+  ]);
+  rows.push([
+    'one-task worker cold import (wall, median)',
+    '≤ 150 ms',
+    cold ? `${fmt(cold.oneTaskImportMs, 1)} ms (CPU ${fmt(cold.oneTaskImportCpuMs, 1)} ms)` : '—',
+    cold ? `worker + the example app: ${fmt(cold.exampleImportMs, 1)} ms` : '—',
+    verdict(cold ? cold.oneTaskImportMs <= 150 : undefined),
+  ]);
   const units = f.units?.find((u) => u.label === DEFAULT_UNITS);
   const calls = f.calls?.find((c) => c.scenario === DEFAULT_CALLS);
   if (units && calls) {
@@ -59,7 +77,13 @@ export function targetsTable(f: TargetFigures): BenchTable {
     const dynamodb = units.total * PRICES.dynamoDbPerMillionWriteUnits;
     const others = calls.dollarsAtAwsSpeed - calls.dollarsBy.dynamodb;
     const total = dynamodb + others;
-    rows.push(['listed default: $ per million tasks (with result, listed, duplicate protection)', '≤ $1.50', `$${total.toFixed(2)} (DynamoDB ${units.total} write units a task: $${dynamodb.toFixed(2)}; SQS + Lambda $${others.toFixed(2)})`, `unlisted: ${f.units?.find((u) => u.label.includes('listed: false'))?.total ?? '?'} write units a task`, verdict(total <= 1.5)]);
+    rows.push([
+      'listed default: $ per million tasks (with result, listed, duplicate protection)',
+      '≤ $1.50',
+      `$${total.toFixed(2)} (DynamoDB ${units.total} write units a task: $${dynamodb.toFixed(2)}; SQS + Lambda $${others.toFixed(2)})`,
+      `unlisted: ${f.units?.find((u) => u.label.includes('listed: false'))?.total ?? '?'} write units a task`,
+      verdict(total <= 1.5),
+    ]);
   } else {
     rows.push(['listed default: $ per million tasks', '≤ $1.50', '—', '—', verdict(undefined)]);
   }
@@ -68,7 +92,7 @@ export function targetsTable(f: TargetFigures): BenchTable {
     header: ['target', 'goal', 'measured', 'baseline (same run)', ''],
     rows,
     notes: [
-      'end-to-end rows from bench 2 (median round, same endpoint); CPU from bench 2\'s worker CPU column; bundle and import from bench 4 (one-task app); $ per million: DynamoDB write units of the `math.add(4, 4)` task by `npm run bench:write-units` (bench 3c), priced on demand, plus SQS requests and Lambda from bench 3 (handler time capped at its assumed AWS figure)',
+      "end-to-end rows from bench 2 (median round, same endpoint); CPU from bench 2's worker CPU column; bundle and import from bench 4 (one-task app); $ per million: DynamoDB write units of the `math.add(4, 4)` task by `npm run bench:write-units` (bench 3c), priced on demand, plus SQS requests and Lambda from bench 3 (handler time capped at its assumed AWS figure)",
     ],
   };
 }

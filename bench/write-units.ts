@@ -67,10 +67,19 @@ const scenarios: { label: string; run: (app: ReturnType<typeof createApp>) => Pr
     label: 'e-mail (3 short string args, ~200-byte result)',
     run: (app) =>
       app
-        .task('email.send', async (to: string, subject: string, body: string) => ({ messageId: `<${Date.now()}@shop.example>`, to, subject, bytes: body.length, file: '/var/outbox/x.eml' }))
+        .task('email.send', async (to: string, subject: string, body: string) => ({
+          messageId: `<${Date.now()}@shop.example>`,
+          to,
+          subject,
+          bytes: body.length,
+          file: '/var/outbox/x.eml',
+        }))
         .delay('ada@example.com', 'Welcome to the shop', 'Hello Ada, thanks for signing up. Your account is ready.'),
   },
-  { label: 'retried once, then SUCCESS', run: (app) => app.task('flaky', async () => (currentTask().retries === 0 ? currentTask().retry({ countdownSeconds: 0 }) : 'ok')).delay() },
+  {
+    label: 'retried once, then SUCCESS',
+    run: (app) => app.task('flaky', async () => (currentTask().retries === 0 ? currentTask().retry({ countdownSeconds: 0 }) : 'ok')).delay(),
+  },
   { label: '`ignoreResult`', run: (app) => app.task('fire', async (x: number) => x, { ignoreResult: true }).delay(1) },
   { label: '`math.add(4, 4)` with `listed: false`', run: (app) => app.task('math.add', async (x: number, y: number) => x + y, { listed: false }).delay(4, 4) },
   { label: '5 KB of args (shown capped at 1 KB), 3 KB result', run: (app) => app.task('big', async (s: string) => s.slice(0, 3000)).delay('x'.repeat(5000)) },
@@ -110,7 +119,12 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
           throw error;
         }
         const after = await read();
-        writes.push({ command: command.replace('Command', ''), table: kb(Math.max(size(before), size(after))), index: indexUnits(before, after), bytes: Math.max(size(before), size(after)) });
+        writes.push({
+          command: command.replace('Command', ''),
+          table: kb(Math.max(size(before), size(after))),
+          index: indexUnits(before, after),
+          bytes: Math.max(size(before), size(after)),
+        });
         return result;
       },
       { step: 'initialize', name: 'priceWrites' },
@@ -126,27 +140,36 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
     await app.close();
     const table = writes.reduce((s, w) => s + w.table, 0);
     const index = writes.reduce((s, w) => s + w.index, 0);
-    rows.push({ label: scenario.label, writes: writes.map((w) => w.command).join(' + '), table, index, total: table + index, largestBytes: Math.max(...writes.map((w) => w.bytes)) });
+    rows.push({
+      label: scenario.label,
+      writes: writes.map((w) => w.command).join(' + '),
+      table,
+      index,
+      total: table + index,
+      largestBytes: Math.max(...writes.map((w) => w.bytes)),
+    });
   }
   return rows;
-  }
+}
 
-  /** Bench 3c: the rows as a table. */
-  export function writeUnitsTable(rows: readonly WriteUnitsRow[]): BenchTable {
-    return {
-      title: '3c. DynamoDB write units a task, by DynamoDB\'s rules (`npm run bench:write-units`)',
-      header: ['task', 'writes (requests)', 'table WCU', 'index WCU', 'total WCU', 'largest item'],
-      rows: rows.map((r) => [r.label, r.writes, String(r.table), String(r.index), String(r.total), `${r.largestBytes} B`]),
-      notes: ['every write the worker makes captured with the item before and after it (consistent reads); table: 1 unit per started KB of the larger version; `byTime` index: one write per started KB of its entry when it appears or changes, two when its key changes; a refused conditional write costs the existing item\'s units'],
-    };
-  }
+/** Bench 3c: the rows as a table. */
+export function writeUnitsTable(rows: readonly WriteUnitsRow[]): BenchTable {
+  return {
+    title: "3c. DynamoDB write units a task, by DynamoDB's rules (`npm run bench:write-units`)",
+    header: ['task', 'writes (requests)', 'table WCU', 'index WCU', 'total WCU', 'largest item'],
+    rows: rows.map((r) => [r.label, r.writes, String(r.table), String(r.index), String(r.total), `${r.largestBytes} B`]),
+    notes: [
+      "every write the worker makes captured with the item before and after it (consistent reads); table: 1 unit per started KB of the larger version; `byTime` index: one write per started KB of its entry when it appears or changes, two when its key changes; a refused conditional write costs the existing item's units",
+    ],
+  };
+}
 
-  if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-    const emulator = await resolveEndpoint();
-    applyLocalAwsEnv(emulator.endpoint);
-    try {
-      console.log(markdownTable(writeUnitsTable(await measureWriteUnits())));
-    } finally {
-      await emulator.stop();
-    }
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const emulator = await resolveEndpoint();
+  applyLocalAwsEnv(emulator.endpoint);
+  try {
+    console.log(markdownTable(writeUnitsTable(await measureWriteUnits())));
+  } finally {
+    await emulator.stop();
   }
+}

@@ -18,7 +18,10 @@ import { createWorkerHandler } from '../../sdk/lambda/index.js';
 
 const app = createApp({ name: process.env.BENCH_APP_NAME! });
 app.task('bench.noop', async () => null, JSON.parse(process.env.BENCH_TASK_OPTIONS ?? '{}') as TaskOptions<[]>);
-const sqs = new SQSClient({ requestHandler: { socketAcquisitionWarningTimeout: 120_000 }, ...(process.env.AWS_ENDPOINT_URL_SQS ? { useQueueUrlAsEndpoint: false } : {}) });
+const sqs = new SQSClient({
+  requestHandler: { socketAcquisitionWarningTimeout: 120_000 },
+  ...(process.env.AWS_ENDPOINT_URL_SQS ? { useQueueUrlAsEndpoint: false } : {}),
+});
 const dynamodb = new DynamoDBClient({});
 const queues = await provisionLocalResources(app, { sqs, dynamodb });
 app.useTransport(awsTransport(app, { sqs, dynamodb, queueUrls: Object.fromEntries(queues.map((q) => [q.queueName, q.url])) }));
@@ -37,7 +40,15 @@ const handler = createWorkerHandler(app, {
     }
   },
 });
-const runtime = new LocalRuntime({ app, sqs, handler, queues, concurrency: Number(process.env.BENCH_POLLERS ?? 4), waitTimeSeconds: 1, log: (line) => console.error(line) });
+const runtime = new LocalRuntime({
+  app,
+  sqs,
+  handler,
+  queues,
+  concurrency: Number(process.env.BENCH_POLLERS ?? 4),
+  waitTimeSeconds: 1,
+  log: (line) => console.error(line),
+});
 runtime.start();
 console.log('ready');
 process.on('SIGTERM', () => {

@@ -52,7 +52,11 @@ export interface RunOptions {
  * a process of its own (`celeriac-worker.ts`), which reports each task once its SUCCESS record is written
  * (or, with `ignoreResult`, once the body returned). CPU is read from `/proc` for the worker's process group.
  */
-export async function celeriacThroughput(ctx: BenchContext, target: SqsTarget, options: RunOptions & { pollers: number; mode: CeleriacMode }): Promise<Throughput> {
+export async function celeriacThroughput(
+  ctx: BenchContext,
+  target: SqsTarget,
+  options: RunOptions & { pollers: number; mode: CeleriacMode },
+): Promise<Throughput> {
   const { mode } = options;
   const app = createApp({ name: `${ctx.prefix}-e2e-${target.label}-${mode}-${randomUUID().slice(0, 4)}` });
   const noop = app.task('bench.noop', async () => null, CELERIAC_MODES[mode].options);

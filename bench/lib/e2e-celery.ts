@@ -12,7 +12,18 @@ const celeryDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'celery');
 /** Starts a private redis-server on 127.0.0.1 with no persistence. */
 export async function startRedis(peers: Peers): Promise<{ process: BenchProcess; url: string }> {
   const port = await findFreePort();
-  const proc = startProcess('redis-server', peers.redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes']);
+  const proc = startProcess('redis-server', peers.redisServer, [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'yes',
+  ]);
   await proc.waitFor(/Ready to accept connections/i, 15_000);
   return { process: proc, url: `redis://127.0.0.1:${port}` };
 }
@@ -49,15 +60,67 @@ export async function celeryThroughput(
     PYTHONPATH: celeryDir,
     PYTHONDONTWRITEBYTECODE: '1',
   };
-  const worker = startProcess('celery worker', peers.python, ['-m', 'celery', '-A', 'celery_bench', 'worker', '-P', 'prefork', '-c', String(options.concurrency), '--loglevel', 'INFO', '--without-gossip', '--without-mingle', '--without-heartbeat'], { env, cwd: celeryDir });
+  const worker = startProcess(
+    'celery worker',
+    peers.python,
+    [
+      '-m',
+      'celery',
+      '-A',
+      'celery_bench',
+      'worker',
+      '-P',
+      'prefork',
+      '-c',
+      String(options.concurrency),
+      '--loglevel',
+      'INFO',
+      '--without-gossip',
+      '--without-mingle',
+      '--without-heartbeat',
+    ],
+    { env, cwd: celeryDir },
+  );
   try {
     await worker.waitFor(/ready\./, 120_000);
-    const driver = startProcess('celery producer', peers.python, ['drive.py', '--n', String(options.n), '--window', String(options.window), '--latency-n', String(options.latencyN), '--worker-pgid', String(worker.pid), '--timeout', String(Math.round(options.timeoutMs / 1000))], { env, cwd: celeryDir });
+    const driver = startProcess(
+      'celery producer',
+      peers.python,
+      [
+        'drive.py',
+        '--n',
+        String(options.n),
+        '--window',
+        String(options.window),
+        '--latency-n',
+        String(options.latencyN),
+        '--worker-pgid',
+        String(worker.pid),
+        '--timeout',
+        String(Math.round(options.timeoutMs / 1000)),
+      ],
+      { env, cwd: celeryDir },
+    );
     const code = await deadline(driver.exited, options.timeoutMs + 30_000, `celery end to end (${options.label})`).finally(() => driver.stop());
-    const line = driver.tail.lines.map((l) => l.trim()).filter((l) => l.startsWith('{')).pop();
-    const r = line ? (JSON.parse(line) as { seconds?: number; p50_ms?: number; p99_ms?: number; cpu_ms?: number; unloaded_p50_ms?: number; unloaded_p99_ms?: number; error?: string }) : undefined;
+    const line = driver.tail.lines
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('{'))
+      .pop();
+    const r = line
+      ? (JSON.parse(line) as {
+          seconds?: number;
+          p50_ms?: number;
+          p99_ms?: number;
+          cpu_ms?: number;
+          unloaded_p50_ms?: number;
+          unloaded_p99_ms?: number;
+          error?: string;
+        })
+      : undefined;
     if (code !== 0 || !r || r.error || r.seconds === undefined) {
-      throw new Error(`celery producer failed (exit ${code}): ${r?.error ?? driver.tail.lines.slice(-10).join('\n')}\nworker:\n${worker.tail.lines.slice(-10).join('\n')}`);
+      throw new Error(
+        `celery producer failed (exit ${code}): ${r?.error ?? driver.tail.lines.slice(-10).join('\n')}\nworker:\n${worker.tail.lines.slice(-10).join('\n')}`,
+      );
     }
     return {
       system: `Celery ${peers.celeryVersion.split(' ')[0]}`,

@@ -45,10 +45,20 @@ export async function measureWriteLatencies(ctx: BenchContext, samples = 60): Pr
     const id = (kind: string, i: number) => `${kind}-${i}-${randomUUID()}`;
     const date = () => ({ S: new Date().toISOString() });
     const plainPut = await time((i) =>
-      dynamodb.send(new PutItemCommand({ TableName: table, Item: { id: { S: id('p', i) }, status: { S: 'SUCCESS' }, result: { S: 'null' }, date_done: date() } })),
+      dynamodb.send(
+        new PutItemCommand({ TableName: table, Item: { id: { S: id('p', i) }, status: { S: 'SUCCESS' }, result: { S: 'null' }, date_done: date() } }),
+      ),
     );
     const oneActionUpdate = await time((i) =>
-      dynamodb.send(new UpdateItemCommand({ TableName: table, Key: { id: { S: id('u', i) } }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': { S: 'SUCCESS' } } })),
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { id: { S: id('u', i) } },
+          UpdateExpression: 'SET #s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': { S: 'SUCCESS' } },
+        }),
+      ),
     );
     const ids = Array.from({ length: samples }, (_, i) => id('c', i));
     const claimOf = (taskId: string, firstDelivery: boolean) =>
@@ -65,7 +75,22 @@ export async function measureWriteLatencies(ctx: BenchContext, samples = 60): Pr
     const claim = await time((i) => claimOf(ids[i]!, true));
     const reclaim = await time((i) => claimOf(id('r', i), false));
     const resultPut = await time((i) =>
-      app.backend().save({ id: ids[i]!, task: 'bench.noop', queue: 'default', state: TaskState.SUCCESS, result: null, retries: 0, dateStarted: new Date(), dateDone: new Date(), sentAt: new Date(), argsRepr: '[]', kwargsRepr: '{}', runtimeMs: 0, workerId: 'bench', expiresAt: Math.floor(Date.now() / 1000) + 3600 }),
+      app.backend().save({
+        id: ids[i]!,
+        task: 'bench.noop',
+        queue: 'default',
+        state: TaskState.SUCCESS,
+        result: null,
+        retries: 0,
+        dateStarted: new Date(),
+        dateDone: new Date(),
+        sentAt: new Date(),
+        argsRepr: '[]',
+        kwargsRepr: '{}',
+        runtimeMs: 0,
+        workerId: 'bench',
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      }),
     );
     return { plainPut, oneActionUpdate, claim, reclaim, resultPut };
   } finally {
@@ -73,4 +98,3 @@ export async function measureWriteLatencies(ctx: BenchContext, samples = 60): Pr
     await removeAppResources(app, queues, sqs, dynamodb);
   }
 }
-

@@ -45,7 +45,10 @@ function redisServer(): string | undefined {
 /** Runs a command, streaming each output line to `onLine`; resolves with its exit code and last lines. */
 function run(command: string, args: readonly string[], onLine?: (line: string) => void): Promise<{ code: number | null; tail: string[] }> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONNOUSERSITE: '1' } });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONNOUSERSITE: '1' },
+    });
     const tail = new LineTail(40, onLine);
     child.stdout.on('data', (c: Buffer) => tail.push(c));
     child.stderr.on('data', (c: Buffer) => tail.push(c));
@@ -86,10 +89,18 @@ export async function ensureCeleryVenv(log: (line: string) => void, python = 'py
   await rm(building, { recursive: true, force: true });
   try {
     const made = await run(python, ['-m', 'venv', building]);
-    if (made.code !== 0) throw new Error(`\`${python} -m venv\` failed (exit ${made.code}); install python3 with its venv module (Debian: apt-get install python3-venv), or run with --no-celery.\n${made.tail.join('\n')}`);
+    if (made.code !== 0)
+      throw new Error(
+        `\`${python} -m venv\` failed (exit ${made.code}); install python3 with its venv module (Debian: apt-get install python3-venv), or run with --no-celery.\n${made.tail.join('\n')}`,
+      );
     await writeFile(join(building, '.gitignore'), '*\n');
-    const pip = await run(join(building, 'bin', 'python'), ['-m', 'pip', 'install', '--no-input', ...CELERY_REQUIREMENTS], (line) => log(`bench:   pip: ${line.trim()}`));
-    if (pip.code !== 0) throw new Error(`pip install ${CELERY_REQUIREMENTS.map((r) => `'${r}'`).join(' ')} failed (exit ${pip.code}); check that pip reaches PyPI (PIP_INDEX_URL / HTTPS_PROXY), or run with --no-celery.\n${pip.tail.slice(-15).join('\n')}`);
+    const pip = await run(join(building, 'bin', 'python'), ['-m', 'pip', 'install', '--no-input', ...CELERY_REQUIREMENTS], (line) =>
+      log(`bench:   pip: ${line.trim()}`),
+    );
+    if (pip.code !== 0)
+      throw new Error(
+        `pip install ${CELERY_REQUIREMENTS.map((r) => `'${r}'`).join(' ')} failed (exit ${pip.code}); check that pip reaches PyPI (PIP_INDEX_URL / HTTPS_PROXY), or run with --no-celery.\n${pip.tail.slice(-15).join('\n')}`,
+      );
     await writeFile(join(building, MARKER), requirementsText);
     if (await installed(venv)) return venvPython; // another bench finished first
     await rm(venv, { recursive: true, force: true });
@@ -109,7 +120,8 @@ export async function ensureCeleryVenv(log: (line: string) => void, python = 'py
 export async function ensurePeers(log: (line: string) => void, install: boolean): Promise<Peers> {
   let redis = redisServer();
   if (!redis && install) {
-    if (process.getuid?.() !== 0) throw new Error(`redis-server is needed for the Celery peers: sudo apt-get install -y ${REDIS_PACKAGE}, or run with --no-celery.`);
+    if (process.getuid?.() !== 0)
+      throw new Error(`redis-server is needed for the Celery peers: sudo apt-get install -y ${REDIS_PACKAGE}, or run with --no-celery.`);
     log(`bench: installing ${REDIS_PACKAGE} with apt-get (first run only)…`);
     const update = runSync('apt-get', ['update']);
     if (!update.ok) throw new Error(`apt-get update failed:\n${update.output.slice(-2000)}`);
@@ -119,7 +131,8 @@ export async function ensurePeers(log: (line: string) => void, install: boolean)
   }
   if (!redis) throw new Error(`redis-server is missing: apt-get install -y ${REDIS_PACKAGE}, or run with --no-celery.`);
   const venv = join(root, BENCH_VENV_DIR);
-  if (!install && !(await installed(venv))) throw new Error(`the bench venv (${BENCH_VENV_DIR}) is not installed and --no-install was given; run without it once, or with --no-celery.`);
+  if (!install && !(await installed(venv)))
+    throw new Error(`the bench venv (${BENCH_VENV_DIR}) is not installed and --no-install was given; run without it once, or with --no-celery.`);
   const python = await ensureCeleryVenv(log);
   const probe = runSync(python, ['-c', PROBE], 60_000);
   if (!probe.ok) throw new Error(`the bench venv's Celery does not import (delete ${BENCH_VENV_DIR} to reinstall it):\n${probe.output.slice(-1500)}`);

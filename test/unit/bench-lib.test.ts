@@ -65,7 +65,11 @@ describe('bench CPU and targets', () => {
   });
 
   it('counts CPU of this process group, growing as it works', () => {
-    const pgid = Number(readFileSync('/proc/self/stat', 'utf8').slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2).split(' ')[2]);
+    const pgid = Number(
+      readFileSync('/proc/self/stat', 'utf8')
+        .slice(readFileSync('/proc/self/stat', 'utf8').lastIndexOf(')') + 2)
+        .split(' ')[2],
+    );
     const before = processGroupCpuMs(pgid);
     const until = Date.now() + 150;
     while (Date.now() < until); // burn CPU
@@ -73,13 +77,30 @@ describe('bench CPU and targets', () => {
   });
 
   it('says met or missed for each target against its baseline, and "not measured" when a bench did not run', () => {
-    const run = (system: string, results: 'dynamodb' | 'none', tasksPerSecond: number, cpuMsPerTask: number) => ({ system, sqs: 'moto', results, tasksPerSecond, p50Ms: 1, p99Ms: 1, cpuMsPerTask, unloadedP50Ms: 1, unloadedP99Ms: 1, slowest: 1, fastest: 1 });
+    const run = (system: string, results: 'dynamodb' | 'none', tasksPerSecond: number, cpuMsPerTask: number) => ({
+      system,
+      sqs: 'moto',
+      results,
+      tasksPerSecond,
+      p50Ms: 1,
+      p99Ms: 1,
+      cpuMsPerTask,
+      unloadedP50Ms: 1,
+      unloadedP99Ms: 1,
+      slowest: 1,
+      fastest: 1,
+    });
     const table = targetsTable({
       e2e: {
         main: 'moto',
         throughput: { title: '', header: [], rows: [] },
         latency: { title: '', header: [], rows: [] },
-        results: [run('celeriac', 'dynamodb', 50, 2), run('celeriac, lean (x)', 'none', 200, 1), run('Celery 5.7.0', 'dynamodb', 30, 5), run('Celery 5.7.0', 'none', 100, 3)],
+        results: [
+          run('celeriac', 'dynamodb', 50, 2),
+          run('celeriac, lean (x)', 'none', 200, 1),
+          run('Celery 5.7.0', 'dynamodb', 30, 5),
+          run('Celery 5.7.0', 'none', 100, 3),
+        ],
       },
       cold: { oneTaskBytes: 100 * 1024, oneTaskImportMs: 160, oneTaskImportCpuMs: 100, exampleBytes: 1, exampleImportMs: 1 },
     });
