@@ -15,6 +15,8 @@ import { buildSchedule, type BuiltSchedule, type ScheduleOptions } from './sched
 import { assertTimeZone } from './schedule/expression.js';
 import { Schedules, type SchedulesHost } from './schedule/schedules.js';
 import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
+import { RemoteTask, type RemoteTaskOptions } from './remote-task.js';
+import type { JsonValue } from './json.js';
 
 /** Marks an app object whatever copy of the SDK made it (see `App.isApp`). */
 const APP_BRAND = Symbol.for('celeriac.App');
@@ -76,6 +78,8 @@ export class App implements ResultSource {
   readonly worker: ResolvedWorker;
   /** Name of the DynamoDB table holding task records. */
   readonly resultsTableName: string;
+  /** Task records are also readable by Celery's DynamoDB result backend (see `AppConfig.celeryCompat`). */
+  readonly celeryCompat: boolean;
   /** Typed hooks for logging and tracing (Celery: signals). */
   readonly hooks = new Hooks();
   /** Default time a task record is kept, in seconds. */
@@ -132,6 +136,7 @@ export class App implements ResultSource {
     this.assertQueue(this.defaultQueue);
     for (const route of this.routes) this.assertQueue(route.queue);
     this.resultsTableName = `${this.name}-results`;
+    this.celeryCompat = config.celeryCompat ?? false;
     this.resultExpiresSeconds = positiveInt(config.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS, 'resultExpiresSeconds', Number.MAX_SAFE_INTEGER);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
     this.timezone = config.timezone ?? 'UTC';
@@ -194,6 +199,16 @@ export class App implements ResultSource {
     });
     this.registry.set(name, task);
     return task;
+  }
+
+  /**
+   * Declares a task Celery workers run, typed here: sent in Celery's format (see {@link RemoteTask}).
+   * @throws {ConfigError} without `celeryCompat: true`, or for a queue name SQS refuses.
+   * @example
+   * const render = app.remoteTask<[string], string>('reports.render', { protocol: 'celery', queue: 'reports-celery' });
+   */
+  remoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknown>(name: string, options: RemoteTaskOptions): RemoteTask<A, R> {
+    return new RemoteTask<A, R>(name, options, { app: this, send: (queue, task, message) => this.publisher.publish(queue, task, message).then(() => undefined) });
   }
 
   /** The clock. */
