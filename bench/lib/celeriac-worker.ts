@@ -17,7 +17,7 @@ import { createApp, type TaskOptions } from '../../sdk/index.js';
 import { createWorkerHandler } from '../../sdk/lambda/index.js';
 
 const app = createApp({ name: process.env.BENCH_APP_NAME! });
-app.task('bench.noop', async () => null, JSON.parse(process.env.BENCH_TASK_OPTIONS ?? '{}') as TaskOptions<[]>);
+app.task('bench.noop', async () => null, JSON.parse(process.env.BENCH_TASK_OPTIONS ?? '{}') as TaskOptions<[], 'default'>);
 const sqs = new SQSClient({
   requestHandler: { socketAcquisitionWarningTimeout: 120_000 },
   ...(process.env.AWS_ENDPOINT_URL_SQS ? { useQueueUrlAsEndpoint: false } : {}),
