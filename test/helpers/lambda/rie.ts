@@ -37,7 +37,7 @@ export async function ensureLambdaRie(): Promise<string> {
     } catch (error) {
       throw new Error(
         `could not install the Lambda Runtime Interface Emulator (go install ${LAMBDA_RIE_MODULE}): ${(error as Error).message}. ` +
-          'Install Go 1.22+ (https://go.dev/dl/, Debian: apt-get install golang) and make sure the Go module proxy is reachable.',
+          'Install Go 1.26+ (https://go.dev/dl/; distribution packages are often older) and make sure the Go module proxy is reachable.',
       );
     }
     return bin;
