@@ -319,10 +319,13 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
     `single DynamoDB writes on this endpoint, one after another (median of 60): Celery's result \`PutItem\` ${fmt(writes.plainPut, 1)} ms; celeriac's claim of a first delivery (a conditional \`PutItem\` of the STARTED record) ${fmt(writes.claim, 1)} ms and its result \`PutItem\` ${fmt(writes.resultPut, 1)} ms; the re-claim of a redelivery (a conditional \`UpdateItem\` with 14 SET actions, keeping the retry count and history) ${fmt(writes.reclaim, 1)} ms, against ${fmt(writes.oneActionUpdate, 1)} ms for an \`UpdateItem\` with one SET action: moto evaluates each update action in Python, DynamoDB's latency does not grow with them. The lean row shows the rest of the path without DynamoDB`,
     `the baseline is Celery with the same SQS and the same DynamoDB (Celery's own DynamoDB result backend): target celeriac ≥ 3× it`,
   ];
-  if (others.length) {
+  if (others.some((target) => target.label === 'fauxqs')) {
     notes.push(
       'fauxqs rows: SQS through `AWS_ENDPOINT_URL_SQS` on fauxqs, DynamoDB still on moto. Celery is not run there: Debian\'s Celery 5.2 / botocore 1.29 speak the SQS query protocol, and fauxqs answers only the JSON protocol',
     );
+  }
+  if (others.some((target) => target.label === 'localstack')) {
+    notes.push('localstack rows: SQS through `AWS_ENDPOINT_URL_SQS` on LocalStack (its Python SQS provider, run without Docker), DynamoDB still on moto');
   }
   if (typeof options.peers === 'string') notes.push(`Celery rows skipped: ${options.peers}`);
   return {
