@@ -2,7 +2,7 @@ import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { App } from '../core/app.js';
 import { applyLocalAwsEnv } from '../emulator/index.js';
-import { loadApp } from './load-app.js';
+import { loadApp, resolveAppModule } from './load-app.js';
 
 /** Where a running `celeriac dev` says which endpoint it serves, so other commands can find it. */
 export const DEV_STATE_FILE = join('.celeriac', 'dev.json');
@@ -16,8 +16,8 @@ export async function writeDevState(endpoint: string): Promise<() => Promise<voi
 
 /** Options every command that talks to AWS takes. */
 export interface ConnectOptions {
-  /** Module exporting the app. */
-  readonly app: string;
+  /** `--app`: module exporting the app (see `resolveAppModule` for the rule when it is not given). */
+  readonly app?: string | undefined;
   /** Endpoint to use instead of AWS (LocalStack, the emulator). */
   readonly endpoint?: string;
 }
@@ -38,7 +38,7 @@ export async function connect(options: ConnectOptions): Promise<{ app: App; targ
     }
   }
   if (endpoint) applyLocalAwsEnv(endpoint);
-  return { app: await loadApp(options.app), target };
+  return { app: await loadApp(resolveAppModule(options.app)), target };
 }
 
 async function readDevState(): Promise<{ endpoint: string } | undefined> {

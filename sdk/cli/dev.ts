@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createWorkerHandler } from '../../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../lambda/index.js';
 import { LocalRuntime } from '../aws/local-runtime.js';
 import { LocalScheduler } from '../aws/local-scheduler.js';
 import { provisionLocalResources, provisionLocalSchedules } from '../aws/provision.js';
@@ -11,7 +9,7 @@ import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
 import { formatWorkerEvent } from '../worker/events.js';
 import { startLocalDashboard } from './dashboard-command.js';
 import { writeDevState } from './connect.js';
-import { loadApp } from './load-app.js';
+import { importUserModule, loadApp } from './load-app.js';
 
 /** Options of `celeriac dev`. */
 export interface DevOptions {
@@ -86,7 +84,7 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     // Other commands in this directory (`celeriac schedules …`) find the embedded emulator's endpoint.
     if (emulator.embedded) forget = await writeDevState(emulator.endpoint);
     if (options.serve) {
-      const mod = (await import(pathToFileURL(resolve(options.serve)).href)) as { startServer?: (o: { port: number }) => Promise<Served> };
+      const mod = (await importUserModule(options.serve)) as { startServer?: (o: { port: number }) => Promise<Served> };
       if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);
       served = await mod.startServer({ port: options.port });
     }

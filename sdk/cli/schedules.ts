@@ -3,6 +3,7 @@ import { ArgsValidationError, CeleriacError, ErrorCode } from '../core/errors.js
 import type { ScheduleOptions } from '../core/schedule/definition.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
 import { connect, type ConnectOptions } from './connect.js';
+import { APP_OPTION_HELP } from './cli-context.js';
 
 /** Exit codes of `celeriac schedules`, for scripts. */
 export const ScheduleExit = {
@@ -26,7 +27,7 @@ type Common = ConnectOptions & { json?: boolean };
 export function schedulesCommand(): Command {
   const command = new Command('schedules')
     .description('list, show, add, pause, resume and remove the app’s periodic schedules (EventBridge Scheduler)')
-    .option('--app <module>', 'module exporting the app', process.env.CELERIAC_APP_MODULE ?? 'examples/app/tasks.ts')
+    .option('--app <module>', APP_OPTION_HELP)
     .option('--endpoint <url>', 'AWS endpoint (default: AWS_ENDPOINT_URL, else the running `celeriac dev`, else AWS)');
 
   const common = (sub: Command) => ({ ...(command.opts() as ConnectOptions), ...(sub.opts() as { json?: boolean }) });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -35,7 +36,8 @@ describe('the dashboard bundle in cdk.out, behind a function URL (password auth)
     applyLocalAwsEnv(emulator.endpoint);
     const cdkApp = testApp({ bundle: true, outdir });
     const stack = new Stack(cdkApp, 'CeleriacDashboard');
-    const celeriac = new CeleriacApp(stack, 'Celeriac', { app, dashboard: { auth: 'password' } });
+    const tasksModule = fileURLToPath(new URL('../../examples/app/tasks.ts', import.meta.url));
+    const celeriac = new CeleriacApp(stack, 'Celeriac', { app, tasksModule, dashboard: { auth: 'password' } });
     const assembly = cdkApp.synth();
     const functionId = logicalId(celeriac.dashboard!.function);
     const pkg = functionPackage(assembly, 'CeleriacDashboard', functionId);

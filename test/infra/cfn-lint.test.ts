@@ -1,25 +1,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { app as exampleApp } from '../../examples/app/tasks.js';
 import { ExampleStack } from '../../infra/example-stack.js';
 import { CeleriacApp } from '../../infra/index.js';
-import { app } from '../fixtures/infra-app.js';
+import { app, tasksModule } from '../fixtures/infra-app.js';
 import { IGNORED_CFN_LINT_RULES, isIgnoredBy, lintTemplate, lintTemplates, unexpectedFindings, type CfnLintFinding } from '../helpers/cfn-lint.js';
 import { testApp } from './synth.js';
 
 /** Every template a user can deploy from this repository: the example stack and each dashboard variant. */
 function synthTemplates(outdir: string): Record<string, string> {
   const cdkApp = testApp({ outdir });
-  new ExampleStack(cdkApp, 'CeleriacExample', { app: exampleApp });
-  new CeleriacApp(new Stack(cdkApp, 'DashboardIam'), 'Celeriac', { app, dashboard: true });
-  new CeleriacApp(new Stack(cdkApp, 'DashboardPassword'), 'Celeriac', { app, dashboard: { auth: 'password' } });
+  new ExampleStack(cdkApp, 'CeleriacExample', { app: exampleApp, tasksModule: fileURLToPath(new URL('../../examples/app/tasks.ts', import.meta.url)) });
+  new CeleriacApp(new Stack(cdkApp, 'DashboardIam'), 'Celeriac', { app, tasksModule, dashboard: true });
+  new CeleriacApp(new Stack(cdkApp, 'DashboardPassword'), 'Celeriac', { app, tasksModule, dashboard: { auth: 'password' } });
   const given = new Stack(cdkApp, 'DashboardGivenSecret');
   const secret = new secretsmanager.Secret(given, 'Given');
-  new CeleriacApp(given, 'Celeriac', { app, dashboard: { auth: 'password', passwordSecret: secret } });
+  new CeleriacApp(given, 'Celeriac', { app, tasksModule, dashboard: { auth: 'password', passwordSecret: secret } });
   const assembly = cdkApp.synth();
   return Object.fromEntries(assembly.stacks.map((stack) => [stack.stackName, stack.templateFullPath]));
 }

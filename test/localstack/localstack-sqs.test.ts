@@ -2,7 +2,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { LOCALSTACK_DIFFERENCES } from '../../vitest.localstack.config.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { createAwsInspector } from '../../sdk/aws-inspector.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { isMotoEndpoint, provisionThrowawayApp, type ThrowawayResources } from '../helpers/emulator-resources.js';
 import { receiveMessages } from '../helpers/sqs.js';

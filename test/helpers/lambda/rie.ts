@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,9 @@ export async function ensureLambdaRie(): Promise<string> {
  * const node = await ensureLambdaNode(); // …/node_modules/node/bin/node, v22.x
  */
 export async function ensureLambdaNode(): Promise<string> {
+  // The package's consumer test installs the same release line into .celeriac/node22: reuse it.
+  const shared = path.join(REPO_ROOT, '.celeriac', 'node22', 'node_modules', 'node', 'bin', 'node');
+  if (existsSync(shared)) return shared;
   const dir = path.join(TOOLS_DIR, 'node');
   const bin = path.join(dir, 'node_modules', 'node', 'bin', 'node');
   if (existsSync(bin)) return bin;
@@ -63,6 +67,74 @@ export async function ensureLambdaNode(): Promise<string> {
     if (!existsSync(bin)) throw new Error(`npm install ${LAMBDA_NODE_PACKAGE} left no ${bin}`);
     return bin;
   });
+}
+
+/**
+ * Lays a deployment package out as Lambda does: a copy of the code in `<root>/task` (a copy, not a
+ * link: Node resolves imports from a module's real path) and, standing for the runtime's own SDK,
+ * `<root>/node_modules/@aws-sdk`. Nothing else of this repository is resolvable from the code.
+ */
+export function prepareTaskRoot(codeDir: string): { root: string; taskRoot: string } {
+  const root = mkdtempSync(path.join(tmpdir(), 'celeriac-lambda-'));
+  const taskRoot = path.join(root, 'task');
+  cpSync(codeDir, taskRoot, { recursive: true });
+  mkdirSync(path.join(root, 'node_modules'));
+  symlinkSync(path.join(REPO_ROOT, 'node_modules', '@aws-sdk'), path.join(root, 'node_modules', '@aws-sdk'), 'dir');
+  return { root, taskRoot };
+}
+
+/** The driver of {@link invokeInFreshProcess}: imports the handler, calls it once with a context whose clock it is given. */
+const ONE_SHOT = `
+const [file, name, remaining, requestId] = process.argv.slice(1);
+const chunks = [];
+for await (const chunk of process.stdin) chunks.push(chunk);
+const event = JSON.parse(Buffer.concat(chunks).toString());
+const deadline = Date.now() + Number(remaining);
+const context = {
+  callbackWaitsForEmptyEventLoop: true, functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, functionVersion: '$LATEST',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + process.env.AWS_LAMBDA_FUNCTION_NAME,
+  memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, awsRequestId: requestId, logGroupName: '/aws/lambda/x', logStreamName: 'x',
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), done() {}, fail() {}, succeed() {},
+};
+let out;
+try { out = { payload: (await (await import(file))[name](event, context)) ?? null, functionError: false }; }
+catch (error) { out = { payload: { errorType: error?.name, errorMessage: error?.message }, functionError: true }; }
+process.stdout.write('\\n@@result ' + JSON.stringify(out) + '\\n');
+process.exit(0);
+`;
+
+/**
+ * Invokes a deployment package's handler once in a fresh Node.js process (the Lambda runtime's
+ * release line), with a Lambda context whose deadline is `remainingMs` away when the handler is
+ * called: for deadlines too short for the Runtime Interface Emulator, which gives the cold start
+ * the invocation's timeout.
+ *
+ * @throws {Error} when the process prints no result.
+ * @example
+ * const { payload } = await invokeInFreshProcess(spec, { Records: [] }, 500);
+ */
+export async function invokeInFreshProcess<T = unknown>(spec: LambdaFunctionSpec, event: unknown, remainingMs: number): Promise<{ payload: T; functionError: boolean }> {
+  const node = await ensureLambdaNode();
+  const { root, taskRoot } = prepareTaskRoot(spec.codeDir);
+  const [moduleName, exportName] = spec.handler.split('.') as [string, string];
+  try {
+    const file = path.join(taskRoot, `${moduleName}.mjs`);
+    const child = spawn(node, ['--input-type=module', '-e', ONE_SHOT, file, exportName, String(remainingMs), randomUUID()], {
+      cwd: taskRoot,
+      env: { PATH: process.env.PATH, ...spec.environment, LAMBDA_TASK_ROOT: taskRoot, AWS_LAMBDA_FUNCTION_NAME: spec.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdin.end(JSON.stringify(event));
+    await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const line = output.split('\n').find((candidate) => candidate.startsWith('@@result '));
+    if (!line) throw new Error(`the handler process printed no result:\n${output}`);
+    return JSON.parse(line.slice('@@result '.length)) as { payload: T; functionError: boolean };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 /** What Lambda knows about a function: its handler, timeout, memory and environment. */
@@ -100,13 +172,7 @@ export interface RunningLambda {
  */
 export async function startLambda(spec: LambdaFunctionSpec): Promise<RunningLambda> {
   const [rie, node] = await Promise.all([ensureLambdaRie(), ensureLambdaNode()]);
-  // /…/task holds the code; /…/node_modules/@aws-sdk stands for the runtime's own SDK.
-  const root = mkdtempSync(path.join(tmpdir(), 'celeriac-lambda-'));
-  const taskRoot = path.join(root, 'task');
-  // A copy, not a link: Node resolves imports from a module's real path.
-  cpSync(spec.codeDir, taskRoot, { recursive: true });
-  mkdirSync(path.join(root, 'node_modules'));
-  symlinkSync(path.join(REPO_ROOT, 'node_modules', '@aws-sdk'), path.join(root, 'node_modules', '@aws-sdk'), 'dir');
+  const { root, taskRoot } = prepareTaskRoot(spec.codeDir);
   const [invokePort, runtimePort] = [await findFreePort(), await findFreePort()];
   const child = spawn(
     rie,
@@ -139,6 +205,8 @@ export async function startLambda(spec: LambdaFunctionSpec): Promise<RunningLamb
         try {
           const response = await fetch(url, { method: 'POST', body: JSON.stringify(event), signal: AbortSignal.timeout((spec.timeoutSeconds + 30) * 1000) });
           const text = await response.text();
+          // A timeout (of the init or the invocation) comes back as plain text: "Task timed out after …".
+          if (/^Task timed out/.test(text)) return { payload: { errorType: 'Sandbox.Timedout', errorMessage: text } as T, functionError: true };
           const payload = JSON.parse(text) as T & { errorType?: string };
           return { payload, functionError: typeof payload === 'object' && payload !== null && 'errorType' in payload };
         } catch (error) {

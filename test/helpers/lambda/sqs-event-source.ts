@@ -60,7 +60,7 @@ export async function pollOnce(
   sqs: SQSClient,
   queue: { readonly url: string; readonly arn: string },
   invoke: (event: SQSEvent) => Promise<{ payload: unknown; functionError: boolean }>,
-  options: { readonly batchSize?: number; readonly waitSeconds?: number } = {},
+  options: { readonly batchSize?: number; readonly waitSeconds?: number; readonly visibilitySeconds?: number } = {},
 ): Promise<Poll | undefined> {
   const received = await sqs.send(
     new ReceiveMessageCommand({
@@ -69,6 +69,7 @@ export async function pollOnce(
       WaitTimeSeconds: options.waitSeconds ?? 1,
       MessageAttributeNames: ['All'],
       MessageSystemAttributeNames: ['All'],
+      ...(options.visibilitySeconds === undefined ? {} : { VisibilityTimeout: options.visibilitySeconds }),
     }),
   );
   const messages = received.Messages ?? [];
