@@ -61,7 +61,9 @@ export function findPython(): string {
     .filter((entry) => entry.match && Number(entry.match[1]) >= MIN_PYTHON_MINOR)
     .sort((a, b) => Number(b.match![1]) - Number(a.match![1]) || Number(b.match![2]) - Number(a.match![2]))[0];
   if (found) return path.join(versions, found.name, 'bin', 'python3');
-  throw new Error(`LocalStack ${LOCALSTACK_REQUIREMENT} needs Python 3.${MIN_PYTHON_MINOR}+: install it (e.g. pyenv install 3.13) or set CELERIAC_LOCALSTACK_PYTHON.`);
+  throw new Error(
+    `LocalStack ${LOCALSTACK_REQUIREMENT} needs Python 3.${MIN_PYTHON_MINOR}+: install it (e.g. pyenv install 3.13) or set CELERIAC_LOCALSTACK_PYTHON.`,
+  );
 }
 
 /**
@@ -84,7 +86,18 @@ export async function ensureLocalStackInstalled(log: Log = defaultLog): Promise<
     writeFileSync(path.join(LOCALSTACK_VENV, '.gitignore'), '*\n');
     const constraints = path.join(LOCALSTACK_VENV, 'constraints.txt');
     writeFileSync(constraints, `${LOCALSTACK_CONSTRAINTS.join('\n')}\n`);
-    await runChecked(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', '-c', constraints, LOCALSTACK_REQUIREMENT, ...EXTRA_PACKAGES]);
+    await runChecked(python, [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '-q',
+      '-c',
+      constraints,
+      LOCALSTACK_REQUIREMENT,
+      ...EXTRA_PACKAGES,
+    ]);
     writeFileSync(MARKER, `${markerText()}\n`);
     return python;
   });
@@ -120,8 +133,11 @@ export interface RunningLocalStack {
  * const localstack = await startLocalStack({ services: ['sqs'] });
  * try { process.env.AWS_ENDPOINT_URL_SQS = localstack.endpoint; } finally { await localstack.stop(); }
  */
-export async function startLocalStack(options: { readonly services?: readonly string[]; readonly port?: number; readonly readyTimeoutMs?: number } = {}): Promise<RunningLocalStack> {
-  if (!isLocalStackInstalled()) throw new Error('LocalStack is not installed: run `node --import tsx scripts/localstack.ts install` (or npm run test:localstack).');
+export async function startLocalStack(
+  options: { readonly services?: readonly string[]; readonly port?: number; readonly readyTimeoutMs?: number } = {},
+): Promise<RunningLocalStack> {
+  if (!isLocalStackInstalled())
+    throw new Error('LocalStack is not installed: run `node --import tsx scripts/localstack.ts install` (or npm run test:localstack).');
   const services = options.services ?? ['sqs'];
   const port = options.port ?? (await findFreePort());
   const host = `127.0.0.1:${port}`;
@@ -174,7 +190,9 @@ export async function startLocalStack(options: { readonly services?: readonly st
       throw new Error(`LocalStack exited before it was ready (exit ${child.exitCode ?? child.signalCode}):\n${output}`);
     }
     try {
-      const health = (await (await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(1_000) })).json()) as { services?: Record<string, string> };
+      const health = (await (await fetch(`${endpoint}/_localstack/health`, { signal: AbortSignal.timeout(1_000) })).json()) as {
+        services?: Record<string, string>;
+      };
       if (services.every((service) => ['available', 'running'].includes(health.services?.[service] ?? ''))) break;
     } catch {
       // not listening yet
@@ -193,7 +211,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (command === 'install') {
     const started = Date.now();
     await ensureLocalStackInstalled();
-    console.log(`localstack: ${LOCALSTACK_REQUIREMENT} ready in ${path.relative(process.cwd(), LOCALSTACK_VENV)} (${Math.round((Date.now() - started) / 1000)} s)`);
+    console.log(
+      `localstack: ${LOCALSTACK_REQUIREMENT} ready in ${path.relative(process.cwd(), LOCALSTACK_VENV)} (${Math.round((Date.now() - started) / 1000)} s)`,
+    );
   } else if (command === 'start') {
     const localstack = await startLocalStack({ services: (process.argv[3] ?? 'sqs').split(',') });
     console.log(`localstack: listening on ${localstack.endpoint} (pid ${localstack.pid}); Ctrl-C stops it`);

@@ -18,7 +18,10 @@ import { functionPackage } from '../helpers/lambda/assets.js';
 import { startLambda, type RunningLambda } from '../helpers/lambda/rie.js';
 import { logicalId, testApp } from '../infra/synth.js';
 
-type FunctionResource = { Type: string; Properties: { Environment: { Variables: Record<string, unknown> }; Timeout: number; MemorySize: number; Handler: string } };
+type FunctionResource = {
+  Type: string;
+  Properties: { Environment: { Variables: Record<string, unknown> }; Timeout: number; MemorySize: number; Handler: string };
+};
 
 // The dashboard bundle `cdk synth` builds, run under the Lambda Runtime Interface Emulator behind
 // function-URL events, against the example app's resources on a moto server of its own.
@@ -82,13 +85,17 @@ describe('the dashboard bundle in cdk.out, behind a function URL (password auth)
   });
 
   const get = async (url: string, headers: Record<string, string> = {}) => {
-    const { payload, functionError } = await fn.invoke<APIGatewayProxyResultV2 & { statusCode: number; body: string; headers?: Record<string, string> }>(functionUrlGet(url, headers));
+    const { payload, functionError } = await fn.invoke<APIGatewayProxyResultV2 & { statusCode: number; body: string; headers?: Record<string, string> }>(
+      functionUrlGet(url, headers),
+    );
     expect(functionError, JSON.stringify(payload)).toBe(false);
     return payload;
   };
 
   it('runs with the environment the template gives it: password auth, its secret, the worker function', () => {
-    expect(Object.keys(environment)).toEqual(expect.arrayContaining(['CELERIAC_DASHBOARD_AUTH', 'CELERIAC_DASHBOARD_PASSWORD_SECRET', 'CELERIAC_WORKER_FUNCTIONS']));
+    expect(Object.keys(environment)).toEqual(
+      expect.arrayContaining(['CELERIAC_DASHBOARD_AUTH', 'CELERIAC_DASHBOARD_PASSWORD_SECRET', 'CELERIAC_WORKER_FUNCTIONS']),
+    );
     expect(environment.CELERIAC_DASHBOARD_AUTH).toBe('password');
   });
 

@@ -4,8 +4,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStackResourcesCommand, type Output } from '@aws-sdk/client-cloudformation';
-import { DeleteTableCommand, DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import {
+  DeleteTableCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+  type FunctionConfiguration,
+} from '@aws-sdk/client-lambda';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +88,9 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
     expect(omittedTypes).toEqual(['AWS::SQS::QueuePolicy', 'AWS::Scheduler::Schedule', 'AWS::Scheduler::ScheduleGroup']);
     for (const type of omittedTypes) expect(MOTO_UNSUPPORTED_TYPES[type]).toBeTruthy();
     const resources = (await cfn.send(new DescribeStackResourcesCommand({ StackName: STACK }))).StackResources ?? [];
-    const expected = Object.keys(template.Resources).filter((id) => !moto.omitted.has(id)).sort();
+    const expected = Object.keys(template.Resources)
+      .filter((id) => !moto.omitted.has(id))
+      .sort();
     expect(resources.map((resource) => resource.LogicalResourceId).sort()).toEqual(expected);
     expect(resources.filter((resource) => resource.ResourceStatus !== 'CREATE_COMPLETE')).toEqual([]);
     // What is left out, by type: five queue policies (enforceSSL), two groups, two schedules.
@@ -114,7 +129,9 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
     const tableResource = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::DynamoDB::Table')!;
     expect(tableResource.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
     expect((await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: app.resultsTableName }))).TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
-    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: app.resultsTableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({ TableName: app.resultsTableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
+    );
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: app.resultsTableName }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
     // Point-in-time recovery: moto's engine leaves it out too (and its API reports it DISABLED); the template says it.
@@ -143,9 +160,18 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
 
   it('declares the Scheduler groups and schedules moto cannot create (template): names, expressions, time zones, targets', () => {
     const of = (type: string) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
-    expect(of('AWS::Scheduler::ScheduleGroup').map(([, group]) => group.Properties.Name).sort()).toEqual([app.name, countdownGroupOf(app.name)].sort());
+    expect(
+      of('AWS::Scheduler::ScheduleGroup')
+        .map(([, group]) => group.Properties.Name)
+        .sort(),
+    ).toEqual([app.name, countdownGroupOf(app.name)].sort());
     const schedules = Object.fromEntries(of('AWS::Scheduler::Schedule').map(([, schedule]) => [schedule.Properties.Name as string, schedule.Properties]));
-    expect(schedules['reports.weekly-summary']).toMatchObject({ GroupName: app.name, ScheduleExpression: 'cron(30 7 ? * 2 *)', ScheduleExpressionTimezone: 'Asia/Shanghai', State: 'ENABLED' });
+    expect(schedules['reports.weekly-summary']).toMatchObject({
+      GroupName: app.name,
+      ScheduleExpression: 'cron(30 7 ? * 2 *)',
+      ScheduleExpressionTimezone: 'Asia/Shanghai',
+      State: 'ENABLED',
+    });
     expect(schedules['reports.status-every-3s']).toMatchObject({ GroupName: app.name, ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     const defaultQueueId = logicalIdOfQueue(template.Resources, app.queue('default').queueName);
     for (const schedule of Object.values(schedules)) expect((schedule.Target as { Arn: unknown }).Arn).toEqual({ 'Fn::GetAtt': [defaultQueueId, 'Arn'] });
@@ -170,7 +196,8 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
       const polls: Poll[] = [];
       const deadline = Date.now() + timeoutMs;
       while (!(await done())) {
-        if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms; polls: ${JSON.stringify(polls.map((poll) => poll.response))}\n${fn?.output()}`);
+        if (Date.now() > deadline)
+          throw new Error(`not done after ${timeoutMs} ms; polls: ${JSON.stringify(polls.map((poll) => poll.response))}\n${fn?.output()}`);
         const poll = await pollOnce(sqs, defaultQueue, invoke, { batchSize: queueOf('default').batchSize });
         if (poll) polls.push(poll);
       }
@@ -247,10 +274,18 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
     it('starts nothing it could not finish before the invocation deadline: the whole batch stays on the queue', { timeout: 60_000 }, async () => {
       // 500 ms left: less than the worker's safety margin. (A fresh process, not the emulator: it gives the cold
       // start the invocation's timeout, where Lambda gives it 10 s of its own.)
-      const spec = { codeDir: worker.dir, handler: config.Handler!, functionName: config.FunctionName!, timeoutSeconds: config.Timeout!, memoryMb: config.MemorySize!, environment: functionEnv() };
+      const spec = {
+        codeDir: worker.dir,
+        handler: config.Handler!,
+        functionName: config.FunctionName!,
+        timeoutSeconds: config.Timeout!,
+        memoryMb: config.MemorySize!,
+        environment: functionEnv(),
+      };
       const result = await add.delay(5, 5);
       let poll: Poll | undefined;
-      for (let attempt = 0; attempt < 10 && !poll; attempt++) poll = await pollOnce(sqs, defaultQueue, (event) => invokeInFreshProcess(spec, event, 500), { batchSize: 10, visibilitySeconds: 2 });
+      for (let attempt = 0; attempt < 10 && !poll; attempt++)
+        poll = await pollOnce(sqs, defaultQueue, (event) => invokeInFreshProcess(spec, event, 500), { batchSize: 10, visibilitySeconds: 2 });
       expect(poll!.functionError).toBe(false);
       expect(poll!.response!.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(poll!.event.Records.map((record) => record.messageId));
       expect(await result.state()).toBe('PENDING');
@@ -270,7 +305,10 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
       const body = await realBody();
       const id = `early-${Date.now()}`;
       await sqs.send(
-        new SendMessageCommand({ QueueUrl: defaultQueue.url, MessageBody: JSON.stringify({ ...body, id, args: [7, 7], eta: new Date(Date.now() + seconds * 1000).toISOString() }) }),
+        new SendMessageCommand({
+          QueueUrl: defaultQueue.url,
+          MessageBody: JSON.stringify({ ...body, id, args: [7, 7], eta: new Date(Date.now() + seconds * 1000).toISOString() }),
+        }),
       );
       return id;
     }
@@ -294,5 +332,3 @@ function logicalIdOfQueue(resources: Resources, queueName: string): string {
   if (!found) throw new Error(`no queue ${queueName} in the template`);
   return found[0];
 }
-
-

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
-  CloudFormationClient,
+  type CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
@@ -19,7 +19,8 @@ export const MOTO_REGION = 'us-east-1';
  * the template assertions cover them; every other resource is created by the engine.
  */
 export const MOTO_UNSUPPORTED_TYPES: Readonly<Record<string, string>> = {
-  'AWS::Scheduler::ScheduleGroup': "moto models no Scheduler resource in CloudFormation (its Scheduler API works, but CreateStack fails with 'Fn::GetAtt references undefined resource')",
+  'AWS::Scheduler::ScheduleGroup':
+    "moto models no Scheduler resource in CloudFormation (its Scheduler API works, but CreateStack fails with 'Fn::GetAtt references undefined resource')",
   'AWS::Scheduler::Schedule': 'moto models no Scheduler resource in CloudFormation; it would also never fire the schedule',
   'AWS::SQS::QueuePolicy': 'moto has no CloudFormation model for queue policies (and enforces no resource policy)',
   'AWS::Lambda::Url': 'moto has no CloudFormation model for function URLs',
@@ -144,7 +145,9 @@ async function waitForStack(cfn: CloudFormationClient, stackName: string, wanted
     if (status === wanted) return stack!;
     if (!status.endsWith('_IN_PROGRESS') || Date.now() > deadline) {
       const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: stackName }))).StackEvents ?? [];
-      const failures = events.filter((event) => /FAILED/.test(event.ResourceStatus ?? '')).map((event) => `${event.LogicalResourceId}: ${event.ResourceStatus} ${event.ResourceStatusReason ?? ''}`);
+      const failures = events
+        .filter((event) => /FAILED/.test(event.ResourceStatus ?? ''))
+        .map((event) => `${event.LogicalResourceId}: ${event.ResourceStatus} ${event.ResourceStatusReason ?? ''}`);
       throw new Error(`stack ${stackName} is ${status}, not ${wanted}${failures.length ? `:\n${failures.join('\n')}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));

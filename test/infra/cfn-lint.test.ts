@@ -50,7 +50,10 @@ describe('cfn-lint on the synthesized templates', () => {
     const all = [...findings.values()].flat();
     for (const ignored of IGNORED_CFN_LINT_RULES) {
       expect(ignored.reason.length).toBeGreaterThan(20);
-      expect(all.some((finding) => isIgnoredBy(finding, ignored)), `${ignored.rule} ${ignored.message}`).toBe(true);
+      expect(
+        all.some((finding) => isIgnoredBy(finding, ignored)),
+        `${ignored.rule} ${ignored.message}`,
+      ).toBe(true);
     }
   });
 

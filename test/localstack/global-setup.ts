@@ -27,7 +27,9 @@ export async function setup(project: TestProject): Promise<void> {
   process.env.AWS_ENDPOINT_URL_SQS = localstack.endpoint;
   project.provide('awsEndpoint', moto.endpoint);
   project.provide('sqsEndpoint', localstack.endpoint);
-  process.stderr.write(`celeriac: SQS on LocalStack ${localstack.endpoint} (pid ${localstack.pid}), DynamoDB and Scheduler on moto ${moto.endpoint} (ready in ${Date.now() - started} ms)\n`);
+  process.stderr.write(
+    `celeriac: SQS on LocalStack ${localstack.endpoint} (pid ${localstack.pid}), DynamoDB and Scheduler on moto ${moto.endpoint} (ready in ${Date.now() - started} ms)\n`,
+  );
 }
 
 /** Stops both, by PID (LocalStack: SIGKILL after a short grace). */

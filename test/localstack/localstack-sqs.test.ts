@@ -45,7 +45,12 @@ describe('SQS on LocalStack, DynamoDB on moto', () => {
       moved.push(...(await receiveMessages(res.sqs, queue.url, { waitSeconds: 1 })).map((message) => message.Body!));
     }
     expect(moved.sort()).toEqual([...bodies].sort());
-    const dlq = await res.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.deadLetterUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const dlq = await res.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queue.deadLetterUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
     expect(Number(dlq.Attributes!.ApproximateNumberOfMessages) + Number(dlq.Attributes!.ApproximateNumberOfMessagesNotVisible)).toBe(0);
   });
 

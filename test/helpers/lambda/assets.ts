@@ -18,7 +18,10 @@ export interface FunctionPackage {
 }
 
 interface AssetManifest {
-  readonly files: Record<string, { readonly source: { readonly path: string; readonly packaging?: string }; readonly destinations: Record<string, { readonly objectKey: string }> }>;
+  readonly files: Record<
+    string,
+    { readonly source: { readonly path: string; readonly packaging?: string }; readonly destinations: Record<string, { readonly objectKey: string }> }
+  >;
 }
 
 /**
@@ -32,14 +35,19 @@ interface AssetManifest {
  */
 export function functionPackage(assembly: CloudAssembly, stackName: string, functionLogicalId: string): FunctionPackage {
   const stack = assembly.getStackByName(stackName);
-  const resource = (stack.template as { Resources: Record<string, { Type: string; Properties: { Handler: string; Code: { S3Key?: string } } }> }).Resources[functionLogicalId];
-  if (resource?.Type !== 'AWS::Lambda::Function' || !resource.Properties.Code.S3Key) throw new Error(`${stackName} has no function ${functionLogicalId} with code in S3`);
+  const resource = (stack.template as { Resources: Record<string, { Type: string; Properties: { Handler: string; Code: { S3Key?: string } } }> }).Resources[
+    functionLogicalId
+  ];
+  if (resource?.Type !== 'AWS::Lambda::Function' || !resource.Properties.Code.S3Key)
+    throw new Error(`${stackName} has no function ${functionLogicalId} with code in S3`);
   const objectKey = resource.Properties.Code.S3Key;
   const manifestArtifact = stack.dependencies.find((artifact) => artifact.id === `${stack.id}.assets`);
-  const manifestFile = manifestArtifact ? path.join(assembly.directory, (manifestArtifact.manifest.properties as { file: string }).file) : path.join(assembly.directory, `${stack.id}.assets.json`);
+  const manifestFile = manifestArtifact
+    ? path.join(assembly.directory, (manifestArtifact.manifest.properties as { file: string }).file)
+    : path.join(assembly.directory, `${stack.id}.assets.json`);
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as AssetManifest;
   const asset = Object.values(manifest.files).find((file) => Object.values(file.destinations).some((destination) => destination.objectKey === objectKey));
-  if (!asset || asset.source.packaging !== 'zip') throw new Error(`no zip asset uploads to ${objectKey} in ${manifestFile}`);
+  if (asset?.source.packaging !== 'zip') throw new Error(`no zip asset uploads to ${objectKey} in ${manifestFile}`);
   return { dir: path.join(assembly.directory, asset.source.path), objectKey, handler: resource.Properties.Handler };
 }
 

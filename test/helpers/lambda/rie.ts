@@ -113,7 +113,11 @@ process.exit(0);
  * @example
  * const { payload } = await invokeInFreshProcess(spec, { Records: [] }, 500);
  */
-export async function invokeInFreshProcess<T = unknown>(spec: LambdaFunctionSpec, event: unknown, remainingMs: number): Promise<{ payload: T; functionError: boolean }> {
+export async function invokeInFreshProcess<T = unknown>(
+  spec: LambdaFunctionSpec,
+  event: unknown,
+  remainingMs: number,
+): Promise<{ payload: T; functionError: boolean }> {
   const node = await ensureLambdaNode();
   const { root, taskRoot } = prepareTaskRoot(spec.codeDir);
   const [moduleName, exportName] = spec.handler.split('.') as [string, string];
@@ -121,7 +125,13 @@ export async function invokeInFreshProcess<T = unknown>(spec: LambdaFunctionSpec
     const file = path.join(taskRoot, `${moduleName}.mjs`);
     const child = spawn(node, ['--input-type=module', '-e', ONE_SHOT, file, exportName, String(remainingMs), randomUUID()], {
       cwd: taskRoot,
-      env: { PATH: process.env.PATH, ...spec.environment, LAMBDA_TASK_ROOT: taskRoot, AWS_LAMBDA_FUNCTION_NAME: spec.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb) },
+      env: {
+        PATH: process.env.PATH,
+        ...spec.environment,
+        LAMBDA_TASK_ROOT: taskRoot,
+        AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let output = '';

@@ -31,10 +31,16 @@ export function lambdaRecord(message: Message, queueArn: string): SQSRecord {
       SenderId: attributes.SenderId!,
       ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp!,
       ...(attributes.AWSTraceHeader ? { AWSTraceHeader: attributes.AWSTraceHeader } : {}),
-      ...(attributes.MessageGroupId ? { MessageGroupId: attributes.MessageGroupId, SequenceNumber: attributes.SequenceNumber, MessageDeduplicationId: attributes.MessageDeduplicationId } : {}),
+      ...(attributes.MessageGroupId
+        ? { MessageGroupId: attributes.MessageGroupId, SequenceNumber: attributes.SequenceNumber, MessageDeduplicationId: attributes.MessageDeduplicationId }
+        : {}),
     } as SQSRecord['attributes'],
     messageAttributes,
-    md5OfBody: message.MD5OfBody ?? createHash('md5').update(message.Body ?? '').digest('hex'),
+    md5OfBody:
+      message.MD5OfBody ??
+      createHash('md5')
+        .update(message.Body ?? '')
+        .digest('hex'),
     ...(message.MD5OfMessageAttributes ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),
     eventSource: 'aws:sqs',
     eventSourceARN: queueArn,
@@ -76,11 +82,13 @@ export async function pollOnce(
   if (!messages.length) return undefined;
   const event: SQSEvent = { Records: messages.map((message) => lambdaRecord(message, queue.arn)) };
   const { payload, functionError } = await invoke(event);
-  const response = functionError ? undefined : (payload as SQSBatchResponse | null) ?? undefined;
+  const response = functionError ? undefined : ((payload as SQSBatchResponse | null) ?? undefined);
   const failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
   const done = functionError ? [] : messages.filter((message) => !failed.has(message.MessageId!));
   if (done.length) {
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: done.map((message, i) => ({ Id: `m${i}`, ReceiptHandle: message.ReceiptHandle! })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: done.map((message, i) => ({ Id: `m${i}`, ReceiptHandle: message.ReceiptHandle! })) }),
+    );
   }
   return { event, response, functionError, deleted: done.map((message) => message.MessageId!) };
 }
