@@ -142,10 +142,14 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
     `single DynamoDB writes on this endpoint, one after another (median of 60): Celery's result \`PutItem\` ${fmt(writes.plainPut, 1)} ms; celeriac's claim of a first delivery (a conditional \`PutItem\` of the STARTED record) ${fmt(writes.claim, 1)} ms and its result \`PutItem\` ${fmt(writes.resultPut, 1)} ms; the re-claim of a redelivery (a conditional \`UpdateItem\` keeping the retry count and history) ${fmt(writes.reclaim, 1)} ms, against ${fmt(writes.oneActionUpdate, 1)} ms for an \`UpdateItem\` with one SET action`,
     `the baseline is ${celeryName} (kombu ${peers?.celeryVersion.split(' ')[1] ?? '?'}, from PyPI in .celeriac/bench-venv${peers ? `; ${peers.libraries}` : ''}) with the same SQS and the same DynamoDB (Celery's own DynamoDB result backend); targets: celeriac ≥ 2× it with results, lean ≥ 3× (see the targets table). Debian's Celery 5.2 is no longer run: 5.7 is what a team installs today, and a second Celery row per broker would only lengthen the run`,
   ];
-  if (others.length)
+  if (others.some((target) => target.label === 'fauxqs')) {
     notes.push(
       'fauxqs rows: SQS through `AWS_ENDPOINT_URL_SQS` on fauxqs, DynamoDB still on moto; celeriac only (the Celery comparison is on moto, where both keep their results in the same DynamoDB)',
     );
+  }
+  if (others.some((target) => target.label === 'localstack')) {
+    notes.push('localstack rows: SQS through `AWS_ENDPOINT_URL_SQS` on LocalStack (its Python SQS provider, run without Docker), DynamoDB still on moto');
+  }
   if (typeof options.peers === 'string') notes.push(`Celery rows skipped: ${options.peers}`);
   const throughput: BenchTable = {
     title: '2. End to end: no-op tasks, enqueue → done',

@@ -134,6 +134,7 @@ export async function benchEnqueue(ctx: BenchContext, options: EnqueueOptions): 
       ...notes,
       `${options.rounds} rounds, the three ways alternating, each on an empty queue of its own, after a warm-up; bodies are the same size (an envelope of a one-argument task); requests counted in the SDK`,
       'moto\'s per-message cost grows with queue depth and dominates per-request cost, so on moto batching gains little; fauxqs shows the request-bound case',
+      ...(ctx.sqsTargets.some((target) => target.label === 'localstack') ? ['localstack: LocalStack\'s SQS (Python, no Docker) through `AWS_ENDPOINT_URL_SQS`'] : []),
     ],
   };
 }

@@ -21,6 +21,7 @@ import { writeBenchSection } from './lib/results-file.js';
 import { benchOverhead } from './sdk-overhead.js';
 import { targetsTable, type TargetFigures } from './targets.js';
 import { measureWriteUnits, writeUnitsTable } from './write-units.js';
+import { isLocalStackInstalled, LOCALSTACK_REQUIREMENT, startLocalStack } from '../scripts/localstack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCHES = ['enqueue', 'e2e', 'calls', 'units', 'cold', 'overhead'] as const;
@@ -45,6 +46,8 @@ const HELP = `npm run bench -- [flags]
   --timeout-s S           time limit of each bench (600)
   --no-celery             skip the Celery peers (no venv, no apt-get, no redis-server)
   --no-fauxqs             skip the fauxqs comparison
+  --no-localstack         skip the LocalStack SQS rows (run only when LocalStack is installed:
+                          node --import tsx scripts/localstack.ts install)
   --no-install            never install the peers (bench venv, apt-get); skip Celery when missing
   --no-write              print only; leave bench/RESULTS.md alone
   --results PATH          file to write (bench/RESULTS.md)
@@ -69,6 +72,7 @@ const { values: flags } = parseArgs({
     'timeout-s': { type: 'string', default: '600' },
     'no-celery': { type: 'boolean', default: false },
     'no-fauxqs': { type: 'boolean', default: false },
+    'no-localstack': { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
     results: { type: 'string', default: join(here, 'RESULTS.md') },
@@ -139,11 +143,21 @@ const fauxqs =
         log(`bench: fauxqs did not start, its rows are skipped: ${(error as Error).message}`);
         return undefined;
       });
+const wantsLocalStack = !flags['no-localstack'] && (only.has('enqueue') || only.has('e2e'));
+if (wantsLocalStack && !isLocalStackInstalled()) log('bench: LocalStack is not installed, its rows are skipped (node --import tsx scripts/localstack.ts install)');
+const localstack = wantsLocalStack && isLocalStackInstalled() ? await startLocalStack({ services: ['sqs'] }).catch((error: unknown) => {
+  log(`bench: LocalStack did not start, its rows are skipped: ${(error as Error).message.split('\n')[0]}`);
+  return undefined;
+}) : undefined;
 const ctx: BenchContext = {
   endpoint: emulator.endpoint,
   log,
   prefix: `bench-${shortId()}`,
-  sqsTargets: [sqsTarget(emulator.embedded ? 'moto' : 'endpoint'), ...(fauxqs ? [sqsTarget('fauxqs', fauxqs.endpoint)] : [])],
+  sqsTargets: [
+    sqsTarget(emulator.embedded ? 'moto' : 'endpoint'),
+    ...(fauxqs ? [sqsTarget('fauxqs', fauxqs.endpoint)] : []),
+    ...(localstack ? [sqsTarget('localstack', localstack.endpoint)] : []),
+  ],
 };
 const sections: BenchTable[] = [];
 const figures: TargetFigures = {};
@@ -217,6 +231,7 @@ try {
   });
 } finally {
   await stopAllProcesses();
+  await localstack?.stop();
   await emulator.stop();
 }
 
@@ -232,7 +247,7 @@ const fauxqsVersion = (() => {
 const header = [
   `## Benchmarks (\`npm run bench${argv ? ` -- ${argv}` : ''}\`)`,
   '',
-  `Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}, ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Machine: ${type()} ${process.arch}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${emulator.embedded ? `moto ${MOTO_VERSION} (embedded)` : `endpoint ${emulator.endpoint}`}; fauxqs ${fauxqsVersion}. Load average (1 min) ${loadBefore[0]!.toFixed(2)} at the start, ${loadAfter[0]!.toFixed(2)} at the end.`,
+  `Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}, ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Machine: ${type()} ${process.arch}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${emulator.embedded ? `moto ${MOTO_VERSION} (embedded)` : `endpoint ${emulator.endpoint}`}; fauxqs ${fauxqsVersion}${localstack ? `; ${LOCALSTACK_REQUIREMENT.replace('[runtime]', '')} (no Docker)` : ''}. Load average (1 min) ${loadBefore[0]!.toFixed(2)} at the start, ${loadAfter[0]!.toFixed(2)} at the end.`,
   '',
   "**Read ratios, not absolutes.** Every comparison is measured in the same run, on the same endpoint, against a baseline run next to it. The endpoint is an emulator written in Python, on a shared 2-core machine where other test runs may be going on: absolute rates are the emulator's and the neighbours', not AWS's. Counted requests are exact.",
   ...(failures.length ? ['', `Benches that failed in this run: ${failures.map((f) => `\`${f.split('\n')[0]}\``).join('; ')}`] : []),
