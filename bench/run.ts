@@ -21,7 +21,7 @@ import { writeBenchSection } from './lib/results-file.js';
 import { benchOverhead } from './sdk-overhead.js';
 import { targetsTable, type TargetFigures } from './targets.js';
 import { measureWriteUnits, writeUnitsTable } from './write-units.js';
-import { isLocalStackInstalled, LOCALSTACK_REQUIREMENT, startLocalStack } from '../scripts/localstack.js';
+import { isLocalStackInstalled, LOCALSTACK_REQUIREMENT, startLocalStack } from '../test/helpers/localstack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCHES = ['enqueue', 'e2e', 'calls', 'units', 'cold', 'overhead'] as const;
@@ -47,7 +47,7 @@ const HELP = `npm run bench -- [flags]
   --no-celery             skip the Celery peers (no venv, no apt-get, no redis-server)
   --no-fauxqs             skip the fauxqs comparison
   --no-localstack         skip the LocalStack SQS rows (run only when LocalStack is installed:
-                          node --import tsx scripts/localstack.ts install)
+                          node --import tsx test/helpers/localstack.ts install)
   --no-install            never install the peers (bench venv, apt-get); skip Celery when missing
   --no-write              print only; leave bench/RESULTS.md alone
   --results PATH          file to write (bench/RESULTS.md)
@@ -144,7 +144,7 @@ const fauxqs =
         return undefined;
       });
 const wantsLocalStack = !flags['no-localstack'] && (only.has('enqueue') || only.has('e2e'));
-if (wantsLocalStack && !isLocalStackInstalled()) log('bench: LocalStack is not installed, its rows are skipped (node --import tsx scripts/localstack.ts install)');
+if (wantsLocalStack && !isLocalStackInstalled()) log('bench: LocalStack is not installed, its rows are skipped (node --import tsx test/helpers/localstack.ts install)');
 const localstack = wantsLocalStack && isLocalStackInstalled() ? await startLocalStack({ services: ['sqs'] }).catch((error: unknown) => {
   log(`bench: LocalStack did not start, its rows are skipped: ${(error as Error).message.split('\n')[0]}`);
   return undefined;

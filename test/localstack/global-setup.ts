@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { applyLocalAwsEnv, startEmulator, type RunningEmulator } from '../../sdk/emulator/index.js';
-import { ensureLocalStackInstalled, startLocalStack, type RunningLocalStack } from '../../scripts/localstack.js';
+import { ensureLocalStackInstalled, startLocalStack, type RunningLocalStack } from '../helpers/localstack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,7 +3,7 @@
  * `localstack-core[runtime]` into `.celeriac/localstack-venv` (Python 3.13+, found on the PATH or in
  * pyenv) and runs it on 127.0.0.1. Its SQS is what we test; DynamoDB and Scheduler stay on moto.
  *
- * CLI: `node --import tsx scripts/localstack.ts install` (CI), `… start` (prints the endpoint, runs
+ * CLI: `node --import tsx test/helpers/localstack.ts install` (CI), `… start` (prints the endpoint, runs
  * until Ctrl-C).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -11,10 +11,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../sdk/emulator/index.js';
-import { withFileLock } from '../sdk/emulator/install-lock.js';
+import { findFreePort } from '../../sdk/emulator/index.js';
+import { withFileLock } from '../../sdk/emulator/install-lock.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The pinned LocalStack release (community, no account needed when run as a Python module). */
 export const LOCALSTACK_REQUIREMENT = 'localstack-core[runtime]==2026.3.0';
@@ -137,7 +137,7 @@ export async function startLocalStack(
   options: { readonly services?: readonly string[]; readonly port?: number; readonly readyTimeoutMs?: number } = {},
 ): Promise<RunningLocalStack> {
   if (!isLocalStackInstalled())
-    throw new Error('LocalStack is not installed: run `node --import tsx scripts/localstack.ts install` (or npm run test:localstack).');
+    throw new Error('LocalStack is not installed: run `node --import tsx test/helpers/localstack.ts install` (or npm run test:localstack).');
   const services = options.services ?? ['sqs'];
   const port = options.port ?? (await findFreePort());
   const host = `127.0.0.1:${port}`;
@@ -219,7 +219,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.log(`localstack: listening on ${localstack.endpoint} (pid ${localstack.pid}); Ctrl-C stops it`);
     process.once('SIGINT', () => void localstack.stop().then(() => process.exit(0)));
   } else {
-    console.error('usage: node --import tsx scripts/localstack.ts install | start [services]');
+    console.error('usage: node --import tsx test/helpers/localstack.ts install | start [services]');
     process.exit(2);
   }
 }
