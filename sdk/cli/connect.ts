@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { App } from '../core/app.js';
-import { applyLocalAwsEnv } from '../emulator/index.js';
+import { applyLocalAwsEnv } from '../dev/emulator/index.js';
 import { loadApp } from './load-app.js';
 
 /** Where a running `celeriac dev` says which endpoint it serves, so other commands can find it. */
