@@ -36,6 +36,10 @@ export const ErrorCode = {
   SOFT_TIME_LIMIT_EXCEEDED: 'SOFT_TIME_LIMIT_EXCEEDED',
   CHORD_FAILED: 'CHORD_FAILED',
   PARENT_FAILED: 'PARENT_FAILED',
+  /** The AWS endpoint in use (`AWS_ENDPOINT_URL`, `--endpoint`) does not answer, or not as AWS does. */
+  ENDPOINT_UNUSABLE: 'ENDPOINT_UNUSABLE',
+  /** The local emulator of `celeriac dev` could not be started, reached or stopped. */
+  EMULATOR_FAILED: 'EMULATOR_FAILED',
 } as const;
 
 /** One of the stable error codes. */
