@@ -7,3 +7,21 @@ export * from './emulator/index.js';
 export { LocalRuntime, toRecord, type LocalRuntimeOptions, type LocalRuntimeStats, type SqsHandler } from './local-runtime.js';
 export { LocalScheduler, type Firing, type LocalSchedulerOptions } from './local-scheduler.js';
 export { provisionLocalResources, provisionLocalSchedules, type ProvisionedQueue } from './provision.js';
+export {
+  DEFAULT_EMULATOR_PORT,
+  EMULATOR_FILES,
+  EMULATOR_PORT_ENV,
+  devEmulatorStatus,
+  emulatorPort,
+  resetDevEmulator,
+  startDevEmulator,
+  stopDevEmulator,
+  type DevEmulatorOptions,
+  type DevEmulatorRecord,
+  type DevEmulatorStart,
+  type DevEmulatorStatus,
+} from './emulator/background.js';
+export { awsEnvFor, devAwsEnv, formatShellEnv, type DevAwsEnv } from './env.js';
+export { checkEndpoint, describeEndpointFailure } from './endpoint-check.js';
+export { EmulatorError, EndpointError } from './errors.js';
+export { findProjectRoot, PROJECT_ROOT_ENV, STATE_DIR, stateDir } from './project-root.js';
