@@ -32,6 +32,7 @@ import copyreg, json, os, pickle, signal, sys, threading, time
 copyreg.pickle(type(threading.RLock()), lambda _lock: (threading.RLock, ()))
 copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))
 from moto.backends import get_backend
+from moto.core.base_backend import BackendDict
 _STATE = os.environ['${PERSISTENCE_ENV.state}']
 _STATUS = os.environ['${PERSISTENCE_ENV.status}']
 _VERSION = os.environ['${PERSISTENCE_ENV.version}']
@@ -77,6 +78,8 @@ def _restore():
                 backend = get_backend(name)
                 for account, regions in accounts.items():
                     backend[account] = regions
+                if accounts and backend not in BackendDict._instances:
+                    BackendDict._instances.append(backend)  # so that /moto-api/reset empties it too
             status = {'restored': True, 'savedAt': saved['savedAt']}
     with open(_STATUS, 'w') as handle:
         json.dump(status, handle)
