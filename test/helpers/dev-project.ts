@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { EMULATOR_VENV_DIR, ensureMotoInstalled, findFreePort } from '../../sdk/dev/emulator/index.js';
 import { EMULATOR_FILES, type DevEmulatorRecord } from '../../sdk/dev/emulator/background.js';
 import { eventually } from './worker-harness.js';
@@ -24,7 +24,7 @@ export interface DevProcess {
 export interface DevProject {
   readonly dir: string;
   readonly emulatorPort: number;
-  /** Writes a file of the project. */
+  /** Writes a file of the project (creating its folder). */
   write(path: string, text: string): void;
   /** Starts `celeriac <args>` in the project as a long-running process (no AWS_ENDPOINT_URL). */
   start(...args: string[]): DevProcess;
@@ -68,7 +68,10 @@ export async function createDevProject(files: Readonly<Record<string, string>>):
   return {
     dir,
     emulatorPort,
-    write: (path, text) => writeFileSync(join(dir, path), text.replaceAll('@celeriac', join(REPO, 'sdk/index.ts'))),
+    write: (path, text) => {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text.replaceAll('@celeriac', join(REPO, 'sdk/index.ts')));
+    },
     emulator,
     start(...args) {
       const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: dir, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
