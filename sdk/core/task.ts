@@ -13,6 +13,7 @@ import type { ResultBackend } from './ports/result-backend.js';
 import type { Envelope } from './protocol/envelope.js';
 import type { RateLimit } from './rate-limit.js';
 import type { RetryPolicy } from './retry.js';
+import { assertJsonArgs } from './json-args.js';
 import { validateArgs } from './schema.js';
 
 /** A task's settings once app defaults are applied. */
@@ -106,7 +107,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
   /**
    * Sends the task to its queue with these arguments (Celery: `delay`). Resolves once the message is
    * accepted by the queue.
-   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`.
+   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`, or cannot be sent as JSON ({@link ArgsNotJsonError}).
    * @throws {PayloadTooLargeError} when the message exceeds the queue's size limit.
    * @throws {EnqueueError} when the queue refuses the message.
    * @example
@@ -118,7 +119,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
 
   /**
    * Sends the task with options (Celery: `apply_async`).
-   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`.
+   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`, or cannot be sent as JSON ({@link ArgsNotJsonError}).
    * @throws {OptionsError} when an option is out of range (the message names it and the value).
    * @throws {ConfigError} for a countdown or ETA beyond 15 minutes when the transport has no scheduler.
    * @throws {PayloadTooLargeError} when the message exceeds the queue's size limit.
@@ -140,6 +141,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
     this.host.assertQueue(queue);
     const delaySeconds = resolveDelaySeconds(options, now);
     await validateArgs(this.name, this.options.argsSchema, args);
+    assertJsonArgs(this.name, args);
     const id = options.taskId ?? randomUUID();
     if (options.taskId !== undefined && (options.taskId.length === 0 || options.taskId.length > 255)) {
       throw new OptionsError(`taskId must be 1 to 255 characters, received ${options.taskId.length}`);
