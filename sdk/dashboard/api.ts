@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { TaskState } from '../core/states.js';
+import type { AnyState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { parseStates, parseTaskSearch, parseTime } from '../inspect/query.js';
 import type { TaskQuery } from '../inspect/types.js';
@@ -9,7 +9,7 @@ import { HttpError, intParam, jsonError } from './http-errors.js';
 export function taskQueryFromUrl(c: Context): TaskQuery {
   const q = c.req.query();
   const search = q.q ? parseTaskSearch(q.q) : {};
-  const states: TaskState[] = [...(search.states ?? []), ...(q.state ? parseStates(q.state) : [])];
+  const states: AnyState[] = [...(search.states ?? []), ...(q.state ? parseStates(q.state) : [])];
   return {
     ...search,
     ...(states.length ? { states } : {}),

@@ -1,5 +1,5 @@
 import { OptionsError } from '../core/errors.js';
-import { TaskState } from '../core/states.js';
+import { CUSTOM_STATE, TaskState, type AnyState } from '../core/states.js';
 import type { TaskQuery } from './types.js';
 
 const STATES = Object.values(TaskState) as string[];
@@ -33,15 +33,23 @@ export function parseTaskSearch(search: string): TaskQuery {
 }
 
 /**
- * Parses a comma-separated list of states, case-insensitive.
- * @throws {OptionsError} for a name that is not a state.
+ * Parses a comma-separated list of states, case-insensitive: Celery's, or custom ones spelled as
+ * `updateState()` takes them (`PROGRESS`). Whether a custom state is in use is for the inspector to say.
+ * @throws {OptionsError} for a name that cannot be a state.
  */
-export function parseStates(value: string): TaskState[] {
+export function parseStates(value: string): AnyState[] {
   const states = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   for (const state of states) {
-    if (!STATES.includes(state)) throw new OptionsError(`Unknown state "${state}": use one of ${STATES.join(', ')}.`);
+    if (!STATES.includes(state) && !CUSTOM_STATE.test(state)) {
+      throw new OptionsError(`Unknown state "${state}": use one of ${STATES.join(', ')}, or a custom state a task sets (upper case letters, digits and _).`);
+    }
   }
-  return states as TaskState[];
+  return states;
+}
+
+/** True for one of Celery's states (not a custom one). */
+export function isCeleryState(state: string): state is TaskState {
+  return STATES.includes(state);
 }
 
 /**

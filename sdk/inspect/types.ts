@@ -1,13 +1,13 @@
 import type { TaskRecord } from '../core/ports/result-backend.js';
-import type { TaskState } from '../core/states.js';
+import type { AnyState } from '../core/states.js';
 
 /** A listing of task records: what the Tasks page, `GET /api/tasks` and `celeriac inspect tasks` ask. */
 export interface TaskQuery {
   /**
-   * Only these states.
+   * Only these states: Celery's, or custom ones a task set with `updateState()` (`PROGRESS`).
    * @default - every state
    */
-  readonly states?: readonly TaskState[];
+  readonly states?: readonly AnyState[];
   /**
    * Task name, exact or a glob with `*` (`email.*`).
    * @default - every name
