@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../../functions/worker/create-handler.js';
 import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
+import { describeTiming } from '../core/schedule/describe.js';
 import { startDevEmulator, type DevEmulatorStart } from '../dev/emulator/background.js';
 import { applyLocalAwsEnv } from '../dev/emulator/index.js';
 import { checkEndpoint } from '../dev/endpoint-check.js';
@@ -111,7 +112,7 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     print(`--- ***** ----- concurrency: ${options.concurrency} pollers a queue`);
     const listed = await app.schedules.list();
     for (const schedule of listed) {
-      const when = schedule.every !== undefined ? `every ${schedule.every}s` : `${schedule.expression} ${schedule.timezone}`;
+      const when = schedule.every !== undefined ? describeTiming(schedule) : `${schedule.expression} ${schedule.timezone}`;
       print(`- ** ---------- beat:      ${schedule.name.padEnd(22)} ${when}${schedule.nextRuns[0] ? `, next ${schedule.nextRuns[0].toISOString()}` : ''}`);
     }
     if (listed.length === 0) print(`- ** ---------- beat:      no schedules yet (app.schedule(), app.schedules.create() or \`celeriac schedules add\`)`);

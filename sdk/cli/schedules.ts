@@ -1,7 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ArgsValidationError, CeleriacError, ErrorCode } from '../core/errors.js';
 import type { ScheduleOptions } from '../core/schedule/definition.js';
+import { describeTiming, formatInZone } from '../core/schedule/describe.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
+import { withAppOptions } from './cli-context.js';
 import { connect, type ConnectOptions } from './connect.js';
 
 /** Exit codes of `celeriac schedules`, for scripts. */
@@ -24,10 +26,9 @@ type Common = ConnectOptions & { json?: boolean };
  * Scheduler (or the endpoint of `celeriac dev`), with their next runs.
  */
 export function schedulesCommand(): Command {
-  const command = new Command('schedules')
-    .description('list, show, add, pause, resume and remove the app’s periodic schedules (EventBridge Scheduler)')
-    .option('--app <module>', 'module exporting the app', process.env.CELERIAC_APP_MODULE ?? 'examples/app/tasks.ts')
-    .option('--endpoint <url>', 'AWS endpoint (default: AWS_ENDPOINT_URL, else the running `celeriac dev`, else AWS)');
+  const command = new Command('schedules').description('list, show, add, pause, resume and remove the app’s periodic schedules (EventBridge Scheduler)');
+  // The app is found as by every other command (no example default).
+  withAppOptions(command);
 
   const common = (sub: Command) => ({ ...(command.opts() as ConnectOptions), ...(sub.opts() as { json?: boolean }) });
 
@@ -52,6 +53,11 @@ export function schedulesCommand(): Command {
               : [s.name, s.task ?? '?', when(s), s.timezone, state(s), s.nextRuns[0] ? localTime(s.nextRuns[0], s.timezone) : '-', args(s)],
           ),
         );
+        const broken = countdowns ? [] : all.filter((s) => s.problem);
+        if (broken.length) {
+          console.log('');
+          for (const s of broken) console.log(`${s.name} is BROKEN: ${s.problem}`);
+        }
       }),
     );
 
@@ -193,9 +199,7 @@ function print(value: unknown): void {
 }
 
 function when(info: ScheduleInfo): string {
-  if (info.every === undefined) return info.expression;
-  const s = info.every;
-  return `every ${s % 86_400 === 0 ? `${s / 86_400}d` : s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`}`;
+  return describeTiming(info);
 }
 
 function state(info: ScheduleInfo): string {
@@ -210,7 +214,7 @@ function args(info: ScheduleInfo): string {
 
 /** `2026-11-23 07:30:00` in the schedule's time zone. */
 function localTime(date: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'medium' }).format(date);
+  return formatInZone(date, timezone);
 }
 
 function table(header: string[], rows: string[][]): void {

@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { TaskRecord } from '../core/ports/result-backend.js';
+import { describeTiming, formatInZone } from '../core/schedule/describe.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
 import type { WorkerActivity } from '../inspect/types.js';
@@ -165,11 +166,11 @@ ${
         ? empty('No scheduler for this app', html`<p>This app's transport has no scheduler, so it has no schedules. <code>createApp</code> from <code>celeriac</code> uses EventBridge Scheduler.</p>`)
         : schedules.length === 0
           ? empty('No schedules yet', html`<p>Declare one in the app, e.g. <code>app.schedule('reports.nightly', exportUsers, { crontab: '0 2 * * *' })</code>, or create one at run time with <code>app.schedules.create()</code>. It appears here with its next runs, and can be paused and resumed.</p>`)
-          : html`<table><thead><tr><th>Name</th><th>Task</th><th>When</th><th>Arguments</th><th>Next runs (UTC)</th><th>Status</th><th></th></tr></thead><tbody>${schedules.map(
+          : html`<table><thead><tr><th>Name</th><th>Task</th><th>When</th><th>Arguments</th><th>Next runs (in its time zone)</th><th>Status</th><th></th></tr></thead><tbody>${schedules.map(
               (s) => html`<tr data-schedule="${s.name}"><td><b>${s.name}</b>${s.declared ? html`<div class="muted">declared in code</div>` : ''}${s.description ? html`<div class="muted">${s.description}</div>` : ''}</td>
-<td>${s.task ?? '—'}</td><td class="mono">${s.every !== undefined ? `every ${s.every} s` : s.expression}<div class="muted">${s.timezone}</div></td>
+<td>${s.task ?? '—'}</td><td class="mono">${describeTiming(s)}<div class="muted">${s.timezone}</div></td>
 <td class="mono">${JSON.stringify(s.args)}${Object.keys(s.kwargs).length ? ` ${JSON.stringify(s.kwargs)}` : ''}</td>
-<td>${s.nextRuns.length ? s.nextRuns.slice(0, 3).map((d) => html`<div>${time(d)}</div>`) : html`<span class="muted">—</span>`}</td>
+<td>${s.nextRuns.length ? s.nextRuns.slice(0, 3).map((d) => html`<div><time datetime="${d.toISOString()}" title="${d.toISOString()}">${formatInZone(d, s.timezone)}</time></div>`) : html`<span class="muted">—</span>`}</td>
 <td>${s.enabled ? html`<span class="badge s-SUCCESS">ENABLED</span>` : html`<span class="badge s-REVOKED">PAUSED</span>`}${s.problem ? html`<div class="badge s-FAILURE" title="${s.problem}">PROBLEM</div><div class="muted">${s.problem}</div>` : ''}</td>
 <td><form method="post" action="${base}/schedules/${encodeURIComponent(s.name)}/${s.enabled ? 'pause' : 'resume'}"><button type="submit">${s.enabled ? 'Pause' : 'Resume'}</button></form></td></tr>`,
             )}</tbody></table>`
