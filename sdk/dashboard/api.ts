@@ -14,6 +14,7 @@ export function taskQueryFromUrl(c: Context): TaskQuery {
     ...search,
     ...(states.length ? { states } : {}),
     ...(q.name ? { name: q.name } : {}),
+    ...(q.periodic === 'hide' ? { periodic: false } : {}),
     ...(q.since ? { since: parseTime(q.since, 'since') } : {}),
     ...(q.until ? { until: parseTime(q.until, 'until') } : {}),
     limit: intParam(q.limit, 'limit', 1, 200, 50),

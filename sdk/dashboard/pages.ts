@@ -33,6 +33,7 @@ export function createPageRoutes(inspector: Inspector, base: string): Hono {
     const q = c.req.query('q') ?? '';
     const state = c.req.query('state') ?? '';
     const live = c.req.query('live') === '1';
+    const periodic = c.req.query('periodic') === 'hide' ? 'hide' : '';
     let page;
     let problem: string | undefined;
     try {
@@ -42,22 +43,26 @@ export function createPageRoutes(inspector: Inspector, base: string): Hono {
       if (described.status >= 500) throw error;
       problem = described.message;
     }
+    // Custom states (updateState('PROGRESS')) get a chip while a task is in one.
+    const customStates = await inspector.customStates().catch(() => [] as string[]);
     const link = (params: Record<string, string>) => {
-      const merged = { q, state, ...(live ? { live: '1' } : {}), ...params };
+      const merged = { q, state, periodic, ...(live ? { live: '1' } : {}), ...params };
       const search = new URLSearchParams(Object.entries(merged).filter(([, v]) => v !== ''));
       return `${base}/tasks${search.size ? `?${search}` : ''}`;
     };
-    const filtered = q !== '' || state !== '';
+    const filtered = q !== '' || state !== '' || periodic !== '';
     const rows = page?.tasks ?? [];
     const body = html`<div class="row"><div><h1>Tasks</h1><p class="sub">Every task a worker has picked up, newest sent first. Records are kept for the app's <code>resultExpiresSeconds</code>.</p></div></div>
 <form class="filters" method="get" action="${base}/tasks">
 <input type="search" name="q" value="${q}" placeholder="Search: name:email.* state:FAILURE text…" aria-label="Search">
 <input type="hidden" name="state" value="${state}">
+<input type="hidden" name="periodic" value="${periodic}">
 <button class="primary" type="submit">Search</button>
 <label class="muted"><input type="checkbox" name="live" value="1" ${live ? 'checked' : ''} onchange="this.form.submit()"> Live refresh</label>
 <span class="spacer"></span>
 <div class="chips" aria-label="State filter"><a href="${link({ state: '', cursor: '' })}" class="${state === '' ? 'on' : ''}">All</a>
-${FILTER_STATES.map((s) => html`<a href="${link({ state: s, cursor: '' })}" class="${state === s ? 'on' : ''}" data-state="${s}">${s}</a>`)}</div>
+${[...FILTER_STATES, ...customStates].map((s) => html`<a href="${link({ state: s, cursor: '' })}" class="${state === s ? 'on' : ''}" data-state="${s}">${s}</a>`)}</div>
+<div class="chips" aria-label="Periodic runs"><a href="${link({ periodic: periodic ? '' : 'hide', cursor: '' })}" class="${periodic ? 'on' : ''}" data-filter="periodic" title="Leave out the runs of the app's schedules (e.g. a report every 3 seconds)">Hide periodic runs</a></div>
 </form>
 ${problem ? html`<div class="notice err" role="alert">${problem}</div>` : ''}
 <div class="panel">${

@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
+import { scheduleGroupOf } from '../core/schedule/definition.js';
 import { CloudWatchWorkerMetrics } from '../aws/cloudwatch-worker-metrics.js';
 import { DynamoDbTaskIndex } from '../aws/dynamodb-task-index.js';
 import { SqsQueueAdmin } from '../aws/sqs-queue-admin.js';
@@ -63,7 +64,7 @@ export function createAwsInspector(app: App, options: AwsInspectorOptions = {}):
   const cloudwatch = workerFunctions?.size ? (options.cloudwatch ?? new CloudWatchClient({})) : undefined;
   return new Inspector({
     app,
-    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName }),
+    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName, scheduleRunPrefix: `${scheduleGroupOf(app.name)}.` }),
     queues: new SqsQueueAdmin({ app, client: sqs, ...(options.redriveMethod ? { redriveMethod: options.redriveMethod } : {}) }),
     ...(options.localCounters ? { localCounters: options.localCounters } : {}),
     ...(workerFunctions && cloudwatch ? { workerFunctions, workerMetrics: new CloudWatchWorkerMetrics({ client: cloudwatch }) } : {}),

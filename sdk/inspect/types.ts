@@ -9,6 +9,12 @@ export interface TaskQuery {
    */
   readonly states?: readonly AnyState[];
   /**
+   * `false` leaves out the runs of the app's schedules (task ids `<group>.<schedule>@<time>`), so that a
+   * frequent periodic task does not bury the rest (the Tasks page's "Hide periodic runs").
+   * @default - schedule runs are listed
+   */
+  readonly periodic?: boolean;
+  /**
    * Task name, exact or a glob with `*` (`email.*`).
    * @default - every name
    */
