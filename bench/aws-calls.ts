@@ -1,7 +1,7 @@
 import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, Context } from 'aws-lambda';
-import { createWorkerHandler } from '../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../sdk/lambda/index.js';
 import { awsTransport } from '../sdk/aws/index.js';
 import { LocalRuntime, provisionLocalResources } from '../sdk/dev/index.js';
 import { chord, createApp, currentTask, type TaskOptions } from '../sdk/index.js';

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { lambdaFactoriesModule, writeLambdaEntry } from '../infra/lambda-entry.js';
 import type { BenchContext } from './lib/context.js';
 import { fmt, median, type BenchTable } from './lib/report.js';
 
@@ -17,15 +18,11 @@ export interface ColdStartOptions {
 /** The banner CDK's bundling adds to ESM output (infra/celeriac-app.ts), so CommonJS dependencies can `require`. */
 const ESM_REQUIRE_SHIM = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
-function appAlias(entry: string | undefined): Plugin[] {
-  if (!entry) return [];
-  return [{ name: 'celeriac-app', setup: (b) => b.onResolve({ filter: /^#celeriac-app$/ }, () => ({ path: entry })) }];
-}
-
-/** Bundles the worker handler as the CDK construct does: ESM, minified, node22, `@aws-sdk/*` left to the Lambda runtime. */
-async function bundle(outfile: string, appEntry?: string): Promise<number> {
+/** Bundles the worker entry the CDK construct generates for `tasksModule`, as it does: ESM, minified, node22, `@aws-sdk/*` left to the Lambda runtime. */
+async function bundle(outfile: string, tasksModule: string): Promise<number> {
+  const entry = writeLambdaEntry(root, { kind: 'worker', tasksModule, exportName: 'app', factoriesModule: lambdaFactoriesModule(), moduleName: tasksModule });
   const result = await build({
-    entryPoints: [join(root, 'functions/worker/handler.ts')],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -37,7 +34,6 @@ async function bundle(outfile: string, appEntry?: string): Promise<number> {
     outfile,
     metafile: true,
     logLevel: 'silent',
-    plugins: appAlias(appEntry),
   });
   return result.metafile.outputs[Object.keys(result.metafile.outputs).find((k) => k.endsWith('.mjs'))!]!.bytes;
 }
@@ -59,7 +55,7 @@ export async function benchColdStart(ctx: BenchContext, options: ColdStartOption
   const dir = join(root, '.celeriac', 'bench');
   mkdirSync(dir, { recursive: true });
   const variants = [
-    { name: 'worker + the example app (`#celeriac-app`: nodemailer, csv-stringify, zod)', file: join(dir, 'worker-example.mjs'), app: undefined },
+    { name: 'worker + the example app (nodemailer, csv-stringify, zod)', file: join(dir, 'worker-example.mjs'), app: join(root, 'examples/app/tasks.ts') },
     { name: 'worker + a one-task app (the SDK alone)', file: join(dir, 'worker-noop.mjs'), app: join(root, 'bench/apps/noop-app.ts') },
   ];
   const rows: string[][] = [];

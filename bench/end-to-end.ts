@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createWorkerHandler } from '../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../sdk/lambda/index.js';
 import { awsTransport } from '../sdk/aws/index.js';
 import { LocalRuntime, provisionLocalResources } from '../sdk/dev/index.js';
 import { findFreePort } from '../sdk/dev/emulator/index.js';

@@ -9,10 +9,10 @@
  */
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createWorkerHandler } from '../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../sdk/lambda/index.js';
 import { awsTransport } from '../sdk/aws/index.js';
 import { LocalRuntime, provisionLocalResources } from '../sdk/dev/index.js';
-import { TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
+import { TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/core/contract/task-index.js';
 import { currentTask } from '../sdk/core/context.js';
 import { applyLocalAwsEnv, resolveEndpoint } from '../sdk/dev/emulator/index.js';
 import { createApp } from '../sdk/index.js';

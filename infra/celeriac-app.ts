@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -11,17 +9,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
-import { METRIC, METRICS_NAMESPACE } from '../sdk/worker/metrics.js';
 import { CeleriacDashboard, type CeleriacDashboardOptions } from './celeriac-dashboard.js';
-import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
+import {
+  APP_ENV,
+  METRIC,
+  METRICS_NAMESPACE,
+  SCHEDULER_ROLE_ARN_ENV,
+  TABLE_KEY_ATTRIBUTE,
+  TABLE_TTL_ATTRIBUTE,
+  TASK_INDEX_NAME,
+  TASK_INDEX_PROJECTION,
+  TASK_INDEX_SHARD_ATTRIBUTE,
+  TASK_INDEX_TIME_ATTRIBUTE,
+} from '../sdk/core/contract/index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 import { countdownGroupOf } from '../sdk/core/schedule/definition.js';
 import { CeleriacSchedules } from './celeriac-schedules.js';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The worker handler shipped with celeriac, bundled when `entry` is not given. */
-export const DEFAULT_WORKER_ENTRY = path.join(REPO_ROOT, 'functions', 'worker', 'handler.ts');
+import { findTasksProject, lambdaFactoriesModule, writeLambdaEntry, type LambdaEntryKind, type TasksProject } from './lambda-entry.js';
 
 /** Oldest Node.js major version the worker supports. */
 const MIN_NODE_MAJOR = 22;
@@ -38,8 +42,23 @@ export interface CeleriacAppProps {
    */
   readonly app: App;
   /**
-   * Path of the worker handler file, bundled with esbuild.
-   * @default - `functions/worker/handler.ts` of the celeriac repository
+   * Path of your module that exports the app (`export const app = createApp(…)`) and defines its
+   * tasks, absolute or relative to the working directory (where `cdk` runs). The construct generates
+   * the worker's entry over it and bundles it with esbuild from your project, so the deployed worker
+   * runs your tasks; at cold start the worker refuses to run if the module's app is not `app`.
+   * Required unless `entry` is given.
+   * @default - none: one of `tasksModule` and `entry` is required
+   */
+  readonly tasksModule?: string;
+  /**
+   * Name of the export of `tasksModule` that holds the app.
+   * @default 'app'
+   */
+  readonly appExport?: string;
+  /**
+   * Path of a hand-written worker entry exporting `handler` (e.g. `createWorkerHandler(app)` from
+   * `celeriac/lambda`), bundled with esbuild instead of the generated one.
+   * @default - generated from `tasksModule`
    */
   readonly entry?: string;
   /**
@@ -89,13 +108,24 @@ export class CeleriacApp extends Construct {
   readonly schedules: CeleriacSchedules;
 
   private readonly app: App;
+  private readonly props: CeleriacAppProps;
+  private readonly project: TasksProject;
 
   constructor(scope: Construct, id: string, props: CeleriacAppProps) {
     super(scope, id);
     const { app } = props;
     this.app = app;
+    this.props = props;
     const runtime = props.runtime ?? lambda.Runtime.NODEJS_22_X;
     assertRuntime(runtime);
+    const source = props.entry ?? props.tasksModule;
+    if (source === undefined) {
+      throw new Error(
+        `CeleriacApp "${id}" needs \`tasksModule\`: the path of your module that exports app "${app.name}" ` +
+          `(e.g. \`new CeleriacApp(this, '${id}', { app, tasksModule: 'src/tasks.ts' })\`), so the worker bundles your tasks.`,
+      );
+    }
+    this.project = findTasksProject(path.resolve(source));
 
     const queues = new Map<string, sqs.Queue>();
     const deadLetterQueues = new Map<string, sqs.Queue>();
@@ -125,9 +155,9 @@ export class CeleriacApp extends Construct {
 
     const table = new dynamodb.Table(this, 'Results', {
       tableName: app.resultsTableName,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -141,7 +171,7 @@ export class CeleriacApp extends Construct {
     });
     this.table = table;
 
-    const entry = props.entry ?? DEFAULT_WORKER_ENTRY;
+    const entry = this.entryOf('worker');
     // Its own role instead of AWSLambdaBasicExecutionRole (logs on every log group): writes to its log group only.
     const logGroup = new logs.LogGroup(this, 'WorkerLogs', { retention: logs.RetentionDays.ONE_MONTH });
     const role = new iam.Role(this, 'WorkerRole', {
@@ -151,18 +181,17 @@ export class CeleriacApp extends Construct {
     logGroup.grantWrite(role);
     const worker = new NodejsFunction(this, 'Worker', {
       entry,
-      // The repository's own lock file, whatever the working directory; a custom entry finds its own.
-      ...(props.entry === undefined && existsSync(path.join(REPO_ROOT, 'package-lock.json'))
-        ? { projectRoot: REPO_ROOT, depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json') }
-        : {}),
+      // esbuild runs in the tasks module's project, whatever the working directory.
+      projectRoot: this.project.projectRoot,
+      depsLockFilePath: this.project.depsLockFilePath,
       handler: 'handler',
       runtime,
       architecture: lambda.Architecture.ARM_64,
       timeout: Duration.seconds(app.worker.timeoutSeconds),
       memorySize: app.worker.memoryMb,
       environment: {
-        CELERIAC_APP: app.name,
-        CELERIAC_SCHEDULER_ROLE_ARN: this.schedules.role.roleArn,
+        [APP_ENV]: app.name,
+        [SCHEDULER_ROLE_ARN_ENV]: this.schedules.role.roleArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup,
@@ -322,6 +351,37 @@ export class CeleriacApp extends Construct {
    */
   metricWorkerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.workerFunction.metricErrors(props);
+  }
+
+  /**
+   * The entry of a function of this app: the hand-written `entry` of the worker, or one generated over
+   * `tasksModule`. (The dashboard's own `entry` option is handled by the dashboard.)
+   * @internal
+   */
+  entryOf(kind: LambdaEntryKind): string {
+    const { tasksModule, entry } = this.props;
+    if (tasksModule === undefined) {
+      if (kind === 'worker' && entry !== undefined) return path.resolve(entry);
+      throw new Error(`CeleriacApp's ${kind} needs \`tasksModule\` (or its own \`entry\`) to bundle app "${this.app.name}".`);
+    }
+    const absolute = path.resolve(tasksModule);
+    return writeLambdaEntry(this.project.projectRoot, {
+      kind,
+      tasksModule: absolute,
+      exportName: this.props.appExport ?? 'app',
+      factoriesModule: lambdaFactoriesModule(),
+      moduleName: path.relative(this.project.projectRoot, absolute).split(path.sep).join('/'),
+    });
+  }
+
+  /** Name of the provisioned app (the worker's `CELERIAC_APP`). */
+  get appName(): string {
+    return this.app.name;
+  }
+
+  /** Where esbuild runs for this app's functions: the tasks module's project and its lock file. */
+  get bundlingProject(): TasksProject {
+    return this.project;
   }
 
   /** Item actions on the table itself, not its index (`Table.grant` would add `index/*`). */

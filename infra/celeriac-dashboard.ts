@@ -1,27 +1,22 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TASK_INDEX_NAME } from '../sdk/aws/task-index.js';
-import { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, type DashboardAuth } from '../sdk/dashboard/deployed.js';
-import { WORKER_FUNCTIONS_ENV } from '../sdk/inspect/worker-functions.js';
-import type { CeleriacApp } from './celeriac-app.js';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The dashboard handler shipped with celeriac. */
-export const DEFAULT_DASHBOARD_ENTRY = path.join(REPO_ROOT, 'functions', 'dashboard', 'handler.ts');
+import { APP_ENV, DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, SCHEDULER_ROLE_ARN_ENV, TASK_INDEX_NAME, WORKER_FUNCTIONS_ENV, type DashboardAuth } from '../sdk/core/contract/index.js';
+import type { LambdaEntryKind, TasksProject } from './lambda-entry.js';
 
 /** Options of the deployed dashboard (`CeleriacApp`'s `dashboard` prop). */
 export interface CeleriacDashboardOptions {
   /**
-   * Path of the dashboard handler file, bundled with esbuild.
-   * @default - `functions/dashboard/handler.ts` of the celeriac repository
+   * Path of a hand-written dashboard entry exporting `handler` (e.g. `createDashboardHandler(app)`
+   * from `celeriac/lambda`), bundled with esbuild.
+   * @default - generated over the app's `tasksModule`
    */
   readonly entry?: string;
   /**
@@ -41,10 +36,33 @@ export interface CeleriacDashboardOptions {
   readonly passwordSecret?: secretsmanager.ISecret;
 }
 
+/**
+ * What the dashboard needs of the app it shows (a `CeleriacApp` is one): its resources, the worker it
+ * reads metrics of, and how its functions are bundled.
+ */
+export interface CeleriacDashboardTarget {
+  /** Name of the app. */
+  readonly appName: string;
+  /** The task queues, by logical queue name. */
+  readonly queues: ReadonlyMap<string, sqs.IQueue>;
+  /** The dead-letter queues, by logical name of the queue they serve. */
+  readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
+  /** The results table. */
+  readonly table: dynamodb.ITable;
+  /** The worker function. */
+  readonly workerFunction: lambda.IFunction;
+  /** The schedules: their group and the role Scheduler assumes. */
+  readonly schedules: { readonly group: scheduler.IScheduleGroup; readonly role: iam.IRole };
+  /** Where esbuild runs for the app's functions. */
+  readonly bundlingProject: TasksProject;
+  /** The generated entry of one of the app's functions. */
+  entryOf(kind: LambdaEntryKind): string;
+}
+
 /** Properties of a {@link CeleriacDashboard}. */
 export interface CeleriacDashboardProps extends CeleriacDashboardOptions {
   /** The app whose queues and results the dashboard shows. */
-  readonly celeriac: CeleriacApp;
+  readonly celeriac: CeleriacDashboardTarget;
   /** Lambda runtime (the app's). */
   readonly runtime: lambda.Runtime;
 }
@@ -91,7 +109,9 @@ export class CeleriacDashboard extends Construct {
     });
     logGroup.grantWrite(role);
     const fn = new NodejsFunction(this, 'Function', {
-      entry: props.entry ?? DEFAULT_DASHBOARD_ENTRY,
+      entry: props.entry ?? celeriac.entryOf('dashboard'),
+      projectRoot: celeriac.bundlingProject.projectRoot,
+      depsLockFilePath: celeriac.bundlingProject.depsLockFilePath,
       handler: 'handler',
       runtime: props.runtime,
       architecture: lambda.Architecture.ARM_64,
@@ -99,6 +119,7 @@ export class CeleriacDashboard extends Construct {
       memorySize: 512,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        [APP_ENV]: celeriac.appName,
         [DASHBOARD_AUTH_ENV]: this.auth,
         // The Workers page reads this function's AWS/Lambda metrics (it works every queue).
         [WORKER_FUNCTIONS_ENV]: celeriac.workerFunction.functionName,
@@ -153,7 +174,7 @@ export class CeleriacDashboard extends Construct {
       }),
     );
     schedules.role.grantPassRole(fn.grantPrincipal);
-    fn.addEnvironment('CELERIAC_SCHEDULER_ROLE_ARN', schedules.role.roleArn);
+    fn.addEnvironment(SCHEDULER_ROLE_ARN_ENV, schedules.role.roleArn);
     // Workers page: the worker function's metrics. GetMetricData has no resource-level permission in IAM.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
 

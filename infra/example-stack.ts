@@ -7,12 +7,14 @@ import { CeleriacApp } from './celeriac-app.js';
 export interface ExampleStackProps extends StackProps {
   /** The celeriac app to provision. */
   readonly app: App;
+  /** Path of the module exporting `app` (see `CeleriacAppProps.tasksModule`). */
+  readonly tasksModule: string;
 }
 
 /**
  * A stack holding one celeriac app, with its queue URLs and results table name as outputs.
  * @example
- * new ExampleStack(cdkApp, 'CeleriacExample', { app });
+ * new ExampleStack(cdkApp, 'CeleriacExample', { app, tasksModule: 'examples/app/tasks.ts' });
  */
 export class ExampleStack extends Stack {
   /** The provisioned celeriac app. */
@@ -20,7 +22,7 @@ export class ExampleStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ExampleStackProps) {
     super(scope, id, props);
-    this.celeriac = new CeleriacApp(this, 'Celeriac', { app: props.app });
+    this.celeriac = new CeleriacApp(this, 'Celeriac', { app: props.app, tasksModule: props.tasksModule });
     for (const [name, queue] of this.celeriac.queues) {
       new CfnOutput(this, `QueueUrl-${name}`, { value: queue.queueUrl, description: `URL of the "${name}" task queue` });
     }

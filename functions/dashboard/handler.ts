@@ -1,10 +1,8 @@
 /**
- * The dashboard Lambda, behind a function URL (see `CeleriacApp`'s `dashboard` prop): the same Hono
- * app `celeriac dev` serves, on Lambda, protected by IAM or by a password kept in Secrets Manager.
- * `#celeriac-app` is the module defining the app.
+ * The dashboard Lambda of the example app, behind a function URL, over `celeriac/lambda`: the same
+ * Hono app `celeriac dev` serves, protected by IAM or by a password kept in Secrets Manager.
  */
-import { handle } from 'hono/aws-lambda';
-import { app } from '#celeriac-app';
-import { createDeployedDashboard } from './create-app.js';
+import { app } from '../../examples/app/tasks.js';
+import { createDashboardHandler } from '../../sdk/lambda/index.js';
 
-export const handler = handle(createDeployedDashboard(app, process.env));
+export const handler = createDashboardHandler(app);

@@ -1,8 +1,8 @@
 /**
- * The worker Lambda. `#celeriac-app` is the module defining the app's tasks (package.json
- * "imports"), bundled in by esbuild; AWS clients read their settings from the environment.
+ * The worker Lambda of the example app, over `celeriac/lambda`. (`CeleriacApp` with `tasksModule`
+ * generates the same entry for any app; this file is what it amounts to, for benches and reading.)
  */
-import { app } from '#celeriac-app';
-import { createWorkerHandler } from './create-handler.js';
+import { app } from '../../examples/app/tasks.js';
+import { createWorkerHandler } from '../../sdk/lambda/index.js';
 
 export const handler = createWorkerHandler(app);

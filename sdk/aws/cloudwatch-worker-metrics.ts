@@ -1,6 +1,6 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
-import type { FunctionMetrics, WorkerMetrics } from '../inspect/types.js';
+import type { FunctionMetrics, WorkerMetrics } from '../core/ports/inspection.js';
 
 /** Options of {@link CloudWatchWorkerMetrics}. */
 export interface CloudWatchWorkerMetricsOptions {

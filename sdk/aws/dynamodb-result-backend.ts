@@ -27,7 +27,7 @@ import type {
 import { TaskState } from '../core/states.js';
 import { DynamoDbCoordination } from './dynamodb-coordination.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
-import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
 /** Options of {@link DynamoDbResultBackend}. */
 export interface DynamoDbResultBackendOptions {

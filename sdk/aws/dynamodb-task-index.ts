@@ -1,10 +1,9 @@
 import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CeleriacError, ErrorCode, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
-import { globPrefix, matchesName } from '../inspect/query.js';
-import type { TaskIndex, TaskPage, TaskQuery, TaskSummary } from '../inspect/types.js';
+import { globPrefix, matchesName, type TaskIndex, type TaskPage, type TaskQuery, type TaskSummary } from '../core/ports/inspection.js';
 import { decodeResultItem, type Item } from './result-item.js';
-import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from './task-index.js';
+import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from '../core/contract/task-index.js';
 
 /** Options of {@link DynamoDbTaskIndex}. */
 export interface DynamoDbTaskIndexOptions {

@@ -1,20 +1,10 @@
+import { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName } from '../core/contract/names.js';
 import type { GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CeleriacError, ErrorCode, ScheduleError } from '../core/errors.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 import { parseQueueArn } from './sqs-broker.js';
 
-/** Retries Scheduler makes when sending to the queue fails, and for how long (explicit: AWS's default is 185 attempts over 24 h). */
-export const SCHEDULE_RETRY_POLICY = { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 } as const;
-
-/** Name of the IAM role Scheduler assumes to send an app's messages (the CDK construct creates it). */
-export function schedulerRoleName(appName: string, region: string): string {
-  return `${appName}-sched-${region}`;
-}
-
-/** Name of the queue that keeps an app's schedule deliveries Scheduler could not make. */
-export function schedulerDeadLetterQueueName(appName: string): string {
-  return `${appName}-scheduler-dlq`;
-}
+export { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName };
 
 type SchedulerSdk = typeof import('@aws-sdk/client-scheduler');
 let schedulerSdk: Promise<SchedulerSdk> | undefined;

@@ -4,3 +4,4 @@ export { DEAD_LETTER_ATTRIBUTES, parseQueueArn, SqsBroker, type SqsBrokerOptions
 export { awsTransport, type AwsTransportOptions } from './transport.js';
 export { CloudWatchWorkerMetrics, type CloudWatchWorkerMetricsOptions } from './cloudwatch-worker-metrics.js';
 export { secretsManagerPassword } from './secrets-manager-password.js';
+export { awsInspectionPorts, type AwsInspectionOptions, type AwsInspectionPorts } from './inspection.js';

@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
 
 /**
@@ -9,11 +9,12 @@ import { CeleriacError, ErrorCode } from '../core/errors.js';
  * @example
  * createDashboard(inspector, { credentials: { username: 'celeriac', password: secretsManagerPassword(new SecretsManagerClient({}), secretArn) } });
  */
-export function secretsManagerPassword(client: SecretsManagerClient, secretId: string): () => Promise<string> {
+export function secretsManagerPassword(client: SecretsManagerClient | undefined, secretId: string): () => Promise<string> {
+  const secrets = client ?? new SecretsManagerClient({});
   return async () => {
     let text: string | undefined;
     try {
-      text = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+      text = (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
     } catch (error) {
       throw new CeleriacError(ErrorCode.CONFIG_INVALID, `Cannot read the dashboard password secret ${secretId}: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
     }

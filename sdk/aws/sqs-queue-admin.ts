@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
-import type { DeadLetterMessage, ProgressListener, QueueAdmin, QueueStats, RedriveOutcome } from '../inspect/types.js';
+import type { DeadLetterMessage, ProgressListener, QueueAdmin, QueueStats, RedriveOutcome } from '../core/ports/inspection.js';
 import { DEAD_LETTER_ATTRIBUTES } from './sqs-broker.js';
 
 /** Options of {@link SqsQueueAdmin}. */

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import type { App } from '../core/app.js';
 import { CeleriacError, ErrorCode } from '../core/errors.js';
-import { createAwsInspector } from '../inspect/aws.js';
+import { createAwsInspector } from '../aws-inspector.js';
 import type { Inspector } from '../inspect/inspector.js';
-import { WORKER_FUNCTIONS_ENV } from '../inspect/worker-functions.js';
+import { WORKER_FUNCTIONS_ENV } from '../core/contract/index.js';
 import { connect } from './connect.js';
 
 /**
@@ -23,19 +23,23 @@ export class CliExit extends Error {
   }
 }
 
+/** How `--app` is described in every command's help: the one rule by which commands find the app. */
+export const APP_OPTION_HELP = 'module exporting the app (default: CELERIAC_APP_MODULE, else "celeriac": { "app": … } in package.json)';
+
 /** Options every command that reaches the app's resources takes. */
 export interface AppCommandOptions {
-  readonly app: string;
+  /** `--app`: the module exporting the app (else `CELERIAC_APP_MODULE`, else package.json's `celeriac.app`). */
+  readonly app?: string;
   readonly endpoint?: string;
   readonly json?: boolean;
   /** Which Lambda function works each queue (`--worker-functions`, `CELERIAC_WORKER_FUNCTIONS`), for worker activity from CloudWatch. */
   readonly workerFunctions?: string;
 }
 
-/** Adds `--app` (or `CELERIAC_APP_MODULE`) and `--endpoint` (or `AWS_ENDPOINT_URL`) to a command. */
+/** Adds `--app` (see {@link APP_OPTION_HELP}) and `--endpoint` (or `AWS_ENDPOINT_URL`) to a command. */
 export function withAppOptions(command: Command): Command {
   return command
-    .addOption(new Option('--app <module>', 'module exporting the app (export const app = createApp(…))').env('CELERIAC_APP_MODULE').makeOptionMandatory())
+    .option('--app <module>', APP_OPTION_HELP)
     .option('--endpoint <url>', 'AWS endpoint (default: AWS_ENDPOINT_URL, else the running `celeriac dev` of this directory, else AWS)');
 }
 

@@ -1,12 +1,12 @@
 import type { App } from '../core/app.js';
 import { devEmulatorStatus } from '../dev/emulator/background.js';
 import { applyLocalAwsEnv } from '../dev/emulator/index.js';
-import { loadApp } from './load-app.js';
+import { loadApp, resolveAppModule } from './load-app.js';
 
 /** Options every command that talks to AWS takes. */
 export interface ConnectOptions {
-  /** Module exporting the app. */
-  readonly app: string;
+  /** `--app`: module exporting the app (see `resolveAppModule` for the rule when it is not given). */
+  readonly app?: string | undefined;
   /** Endpoint to use instead of AWS (LocalStack, the emulator). */
   readonly endpoint?: string;
 }
@@ -27,5 +27,5 @@ export async function connect(options: ConnectOptions): Promise<{ app: App; targ
     }
   }
   if (endpoint) applyLocalAwsEnv(endpoint);
-  return { app: await loadApp(options.app), target };
+  return { app: await loadApp(resolveAppModule(options.app)), target };
 }

@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createWorkerHandler } from '../../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../lambda/index.js';
 import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
 import { describeTiming } from '../core/schedule/describe.js';
 import { startDevEmulator, type DevEmulatorStart } from '../dev/emulator/background.js';
@@ -14,7 +12,7 @@ import { provisionLocalResources, provisionLocalSchedules } from '../dev/provisi
 import type { WorkerEvent } from '../worker/events.js';
 import { formatWorkerEvent } from '../worker/events.js';
 import { startLocalDashboard } from './dashboard-command.js';
-import { loadApp } from './load-app.js';
+import { importUserModule, loadApp } from './load-app.js';
 
 /** Options of `celeriac dev`. */
 export interface DevOptions {
@@ -99,7 +97,7 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
       });
     }
     if (options.serve) {
-      const mod = (await import(pathToFileURL(resolve(options.serve)).href)) as { startServer?: (o: { port: number }) => Promise<Served> };
+      const mod = (await importUserModule(options.serve)) as { startServer?: (o: { port: number }) => Promise<Served> };
       if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);
       served = await mod.startServer({ port: options.port });
     }

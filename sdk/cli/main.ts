@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerDashboardCommand } from './dashboard-command.js';
 import { registerDevCommand } from './dev-command.js';
 import { emulatorCommand, envCommand } from './emulator-command.js';
+import { initProject, initSummary } from './init.js';
 import { registerDlqCommand, registerInspectCommand, registerPurgeCommand } from './inspect-commands.js';
 import { registerCallCommand, registerResultCommand, registerRevokeCommand } from './task-commands.js';
 import { schedulesCommand } from './schedules.js';
@@ -21,6 +22,18 @@ const program = new Command()
 registerDevCommand(program);
 program.addCommand(emulatorCommand());
 program.addCommand(envCommand());
+
+program
+  .command('init [dir]')
+  .description('scaffold a service: tasks module, CDK app, unit test, scripts (dev, test, synth, deploy)')
+  .option('--name <name>', 'app name, which prefixes every AWS resource (default: the folder’s name)')
+  .option('--force', 'overwrite files that exist')
+  .action(async (dir: string | undefined, options: { name?: string; force?: boolean }) => {
+    const target = dir ?? '.';
+    const result = await initProject({ dir: target, ...(options.name ? { name: options.name } : {}), ...(options.force ? { force: true } : {}) });
+    for (const line of initSummary(result, target)) console.log(line);
+  });
+
 registerCallCommand(program);
 registerResultCommand(program);
 registerInspectCommand(program);

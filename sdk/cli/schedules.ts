@@ -3,8 +3,8 @@ import { ArgsValidationError, CeleriacError, ErrorCode } from '../core/errors.js
 import type { ScheduleOptions } from '../core/schedule/definition.js';
 import { describeTiming, formatInZone } from '../core/schedule/describe.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
-import { withAppOptions } from './cli-context.js';
 import { connect, type ConnectOptions } from './connect.js';
+import { APP_OPTION_HELP } from './cli-context.js';
 
 /** Exit codes of `celeriac schedules`, for scripts. */
 export const ScheduleExit = {
@@ -26,9 +26,10 @@ type Common = ConnectOptions & { json?: boolean };
  * Scheduler (or the endpoint of `celeriac dev`), with their next runs.
  */
 export function schedulesCommand(): Command {
-  const command = new Command('schedules').description('list, show, add, pause, resume and remove the app’s periodic schedules (EventBridge Scheduler)');
-  // The app is found as by every other command (no example default).
-  withAppOptions(command);
+  const command = new Command('schedules')
+    .description('list, show, add, pause, resume and remove the app’s periodic schedules (EventBridge Scheduler)')
+    .option('--app <module>', APP_OPTION_HELP)
+    .option('--endpoint <url>', 'AWS endpoint (default: AWS_ENDPOINT_URL, else the running `celeriac dev`, else AWS)');
 
   const common = (sub: Command) => ({ ...(command.opts() as ConnectOptions), ...(sub.opts() as { json?: boolean }) });
 

@@ -16,6 +16,9 @@ import { assertTimeZone } from './schedule/expression.js';
 import { Schedules, type SchedulesHost } from './schedule/schedules.js';
 import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
 
+/** Marks an app object whatever copy of the SDK made it (see `App.isApp`). */
+const APP_BRAND = Symbol.for('celeriac.App');
+
 /** Options of `revoke()` (Celery: `revoke(terminate=…)`). */
 export interface RevokeOptions {
   /**
@@ -98,7 +101,18 @@ export class App implements ResultSource {
   private transportSource: AppConfig['transport'];
   private resolvedTransport: Transport | undefined;
 
+  /**
+   * Whether `value` is a celeriac app, also one made by another copy of the SDK in the same process
+   * (an ES module and a CommonJS copy, or two installs), where `instanceof` fails.
+   * @example
+   * if (!App.isApp(mod.app)) throw new Error('no app exported');
+   */
+  static isApp(value: unknown): value is App {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[APP_BRAND] === true;
+  }
+
   constructor(config: AppConfig) {
+    Object.defineProperty(this, APP_BRAND, { value: true });
     if (!APP_NAME.test(config.name ?? '')) {
       throw new ConfigError(
         `App name must be 1–40 lowercase letters, digits or dashes (it prefixes AWS resource names), received ${JSON.stringify(config.name)}`,

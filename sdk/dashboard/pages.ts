@@ -4,7 +4,7 @@ import type { TaskRecord } from '../core/ports/result-backend.js';
 import { describeTiming, formatInZone } from '../core/schedule/describe.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
-import type { WorkerActivity } from '../inspect/types.js';
+import type { WorkerActivity } from '../core/ports/inspection.js';
 import { taskQueryFromUrl } from './api.js';
 import { describeError } from './http-errors.js';
 import { duration, empty, layout, ratesChart, stateBadge, time, type Html, type PageContext } from './layout.js';

@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboard } from '../../sdk/dashboard/server.js';
 import { provisionLocalResources } from '../../sdk/dev/provision.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { createAwsInspector } from '../../sdk/aws-inspector.js';
 import { app } from '../fixtures/schedules-edges-app.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 

@@ -8,7 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createWorkerHandler } from '../../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../../sdk/lambda/index.js';
 import { LocalRuntime } from '../../sdk/dev/local-runtime.js';
 import type { ProvisionedQueue } from '../../sdk/dev/provision.js';
 import { awsTransport } from '../../sdk/aws/transport.js';

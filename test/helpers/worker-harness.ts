@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { createWorkerHandler } from '../../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../../sdk/lambda/index.js';
 import { LocalRuntime } from '../../sdk/dev/local-runtime.js';
 import { provisionLocalResources, type ProvisionedQueue } from '../../sdk/dev/provision.js';
 import { awsTransport } from '../../sdk/aws/transport.js';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CeleriacApp } from '../../infra/index.js';
 import { ExampleStack } from '../../infra/example-stack.js';
 import { createCoreApp } from '../../sdk/core/app.js';
-import { app } from '../fixtures/infra-app.js';
+import { app, tasksModule } from '../fixtures/infra-app.js';
 import { logicalId, statementsOfRole, testApp, testStack } from './synth.js';
 
 describe('CeleriacApp', () => {
@@ -33,7 +33,7 @@ describe('CeleriacApp', () => {
 
   beforeAll(() => {
     stack = testStack();
-    celeriac = new CeleriacApp(stack, 'Celeriac', { app });
+    celeriac = new CeleriacApp(stack, 'Celeriac', { app, tasksModule });
     web = new iam.Role(stack, 'Web', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     celeriac.grantEnqueue(web);
     celeriac.grantReadResults(web);
@@ -259,7 +259,7 @@ describe('CeleriacApp options', () => {
       worker: { timeoutSeconds: 60, memoryMb: 1024 },
       queues: { default: {}, bulk: { batchSize: 100, maxBatchingWindowSeconds: 5, maxReceiveCount: 20 } },
     });
-    new CeleriacApp(stack, 'Celeriac', { app: batched, removalPolicy: RemovalPolicy.DESTROY, runtime: lambda.Runtime.NODEJS_24_X });
+    new CeleriacApp(stack, 'Celeriac', { app: batched, tasksModule, removalPolicy: RemovalPolicy.DESTROY, runtime: lambda.Runtime.NODEJS_24_X });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 100, MaximumBatchingWindowInSeconds: 5 });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -283,16 +283,16 @@ describe('CeleriacApp options', () => {
   });
 
   it('throws when the runtime is older than Node.js 22', () => {
-    expect(() => new CeleriacApp(testStack(), 'Celeriac', { app, runtime: lambda.Runtime.NODEJS_20_X })).toThrow(
+    expect(() => new CeleriacApp(testStack(), 'Celeriac', { app, tasksModule, runtime: lambda.Runtime.NODEJS_20_X })).toThrow(
       /runtime must be Node\.js 22 or newer .*received nodejs20\.x/,
     );
-    expect(() => new CeleriacApp(testStack(), 'Celeriac', { app, runtime: lambda.Runtime.PYTHON_3_13 })).toThrow(/received python3\.13/);
+    expect(() => new CeleriacApp(testStack(), 'Celeriac', { app, tasksModule, runtime: lambda.Runtime.PYTHON_3_13 })).toThrow(/received python3\.13/);
   });
 });
 
 describe('ExampleStack', () => {
   it('outputs each queue URL, the results table name and the worker function name', () => {
-    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
+    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app, tasksModule });
     const template = Template.fromStack(stack);
     const queueIds = ['default', 'exports'].map((name) => logicalId(stack.celeriac.queues.get(name)!));
     expect(Object.values(template.findOutputs('*')).map((output) => output.Value)).toEqual([

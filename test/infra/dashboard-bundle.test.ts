@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CeleriacApp } from '../../infra/index.js';
-import { app } from '../fixtures/infra-app.js';
+import { app, tasksModule } from '../fixtures/infra-app.js';
 import { logicalId, testApp } from './synth.js';
 
 describe('CeleriacApp dashboard bundle', () => {
@@ -14,7 +14,7 @@ describe('CeleriacApp dashboard bundle', () => {
   it('bundles the dashboard handler (hono on Lambda) into an ES module', { timeout: 120_000 }, () => {
     const cdkApp = testApp({ bundle: true, outdir });
     const stack = new Stack(cdkApp, 'BundledDashboard');
-    const celeriac = new CeleriacApp(stack, 'Celeriac', { app, dashboard: true });
+    const celeriac = new CeleriacApp(stack, 'Celeriac', { app, tasksModule, dashboard: true });
     const assembly = cdkApp.synth();
 
     const template = assembly.getStackByName('BundledDashboard').template as { Resources: Record<string, { Properties: { Code: { S3Key: string } } }> };

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CeleriacApp } from '../../infra/index.js';
-import { app } from '../fixtures/infra-app.js';
+import { app, tasksModule } from '../fixtures/infra-app.js';
 import { logicalId, statementsOfRole, testStack } from './synth.js';
 
 describe('CeleriacApp dashboard (deployed variant)', () => {
@@ -16,7 +16,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
 
   beforeAll(() => {
     stack = testStack();
-    celeriac = new CeleriacApp(stack, 'Celeriac', { app, dashboard: true });
+    celeriac = new CeleriacApp(stack, 'Celeriac', { app, tasksModule, dashboard: true });
     ops = new iam.Role(stack, 'Ops', { assumedBy: new iam.AccountRootPrincipal() });
     celeriac.dashboard!.grantAccess(ops);
     new cloudwatch.Alarm(stack, 'Failures', { metric: celeriac.metricTaskFailures(), threshold: 1, evaluationPeriods: 1 });
@@ -24,7 +24,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
   });
 
   it('is off by default', () => {
-    const plain = new CeleriacApp(testStack('Plain'), 'Celeriac', { app });
+    const plain = new CeleriacApp(testStack('Plain'), 'Celeriac', { app, tasksModule });
     expect(plain.dashboard).toBeUndefined();
     expect(Template.fromStack(Stack.of(plain)).findResources('AWS::Lambda::Url')).toEqual({});
   });
@@ -105,7 +105,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
 
     beforeAll(() => {
       pwStack = testStack('Password');
-      pw = new CeleriacApp(pwStack, 'Celeriac', { app, dashboard: { auth: 'password' } });
+      pw = new CeleriacApp(pwStack, 'Celeriac', { app, tasksModule, dashboard: { auth: 'password' } });
       pwTemplate = Template.fromStack(pwStack);
     });
 
@@ -147,7 +147,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
     it('uses a secret it is given instead of creating one, and reads only that one', () => {
       const given = testStack('Given');
       const secret = secretsmanager.Secret.fromSecretNameV2(given, 'Existing', 'ops/celeriac-dashboard');
-      const withGiven = new CeleriacApp(given, 'Celeriac', { app, dashboard: { auth: 'password', passwordSecret: secret } });
+      const withGiven = new CeleriacApp(given, 'Celeriac', { app, tasksModule, dashboard: { auth: 'password', passwordSecret: secret } });
       const t = Template.fromStack(given);
       t.resourceCountIs('AWS::SecretsManager::Secret', 0);
       const secretStatements = statementsOfRole(t, logicalId(withGiven.dashboard!.function.role!)).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
@@ -159,7 +159,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
     it('refuses a password secret with IAM auth', () => {
       const stack2 = testStack('Mixed');
       const secret = secretsmanager.Secret.fromSecretNameV2(stack2, 'Existing', 'ops/celeriac-dashboard');
-      expect(() => new CeleriacApp(stack2, 'Celeriac', { app, dashboard: { passwordSecret: secret } })).toThrow(/only with auth: 'password'/);
+      expect(() => new CeleriacApp(stack2, 'Celeriac', { app, tasksModule, dashboard: { passwordSecret: secret } })).toThrow(/only with auth: 'password'/);
     });
   });
 });

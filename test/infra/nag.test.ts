@@ -3,7 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { CeleriacApp } from '../../infra/index.js';
 import { ExampleStack } from '../../infra/example-stack.js';
-import { app } from '../fixtures/infra-app.js';
+import { app, tasksModule } from '../fixtures/infra-app.js';
 import { testApp } from './synth.js';
 
 /** Every AwsSolutions finding on a stack, as `RuleId at construct path`. */
@@ -16,13 +16,13 @@ function findings(stack: Stack): string[] {
 
 describe('cdk-nag AwsSolutions pack', () => {
   it('finds no unacknowledged error or warning in the example stack', () => {
-    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
+    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app, tasksModule });
     expect(findings(stack)).toEqual([]);
   });
 
   it.each(['iam', 'password'] as const)('finds no unacknowledged error or warning with the dashboard deployed (auth: %s)', (auth) => {
     const stack = new Stack(testApp(), `Dashboard-${auth}`);
-    new CeleriacApp(stack, 'Celeriac', { app, dashboard: { auth } });
+    new CeleriacApp(stack, 'Celeriac', { app, tasksModule, dashboard: { auth } });
     expect(findings(stack)).toEqual([]);
   });
 });
@@ -42,7 +42,7 @@ describe('security of the stack', () => {
     // The URL checks callers itself (IAM), or is public only in front of a function told to check a password
     // (test/integration/deployed-dashboard.test.ts runs that function's app: 401 without the password).
     const stack = new Stack(testApp(), `DashboardAuth-${auth}`);
-    new CeleriacApp(stack, 'Celeriac', { app, dashboard: { auth } });
+    new CeleriacApp(stack, 'Celeriac', { app, tasksModule, dashboard: { auth } });
     const resources = (stack.node.root as import('aws-cdk-lib').App).synth().getStackByName(stack.stackName).template.Resources as Record<
       string,
       { Type: string; Properties: Record<string, unknown> }
@@ -62,7 +62,7 @@ describe('security of the stack', () => {
   });
 
   it('encrypts every queue and dead-letter queue (SSE) and leaves the table encrypted at rest', () => {
-    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app });
+    const stack = new ExampleStack(testApp(), 'CeleriacExample', { app, tasksModule });
     const template = (stack.node.root as import('aws-cdk-lib').App).synth().getStackByName(stack.stackName).template as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CeleriacApp } from '../../infra/index.js';
 import { createCoreApp } from '../../sdk/core/app.js';
 import { logicalId, statementsOfRole, testStack } from './synth.js';
+import { tasksModule } from '../fixtures/infra-app.js';
 
 /** The seeds' periodic tasks: every 3 s, every 10 min, Monday 07:30 in Asia/Shanghai. */
 function beatApp() {
@@ -26,7 +27,7 @@ describe('CeleriacApp schedules', () => {
 
   beforeAll(() => {
     stack = testStack();
-    celeriac = new CeleriacApp(stack, 'Celeriac', { app: beatApp() });
+    celeriac = new CeleriacApp(stack, 'Celeriac', { app: beatApp(), tasksModule });
     celeriac.grantSchedules(new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() }));
     template = Template.fromStack(stack);
     schedules = Object.fromEntries(

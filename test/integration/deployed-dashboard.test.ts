@@ -3,7 +3,7 @@ import { CreateSecretCommand, DeleteSecretCommand, SecretsManagerClient } from '
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeployedDashboard } from '../../functions/dashboard/create-app.js';
+import { createDeployedDashboard } from '../../sdk/lambda/index.js';
 import { awsTransport } from '../../sdk/aws/transport.js';
 import { ConfigError } from '../../sdk/core/errors.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';

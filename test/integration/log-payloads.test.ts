@@ -1,6 +1,6 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createWorkerHandler } from '../../functions/worker/create-handler.js';
+import { createWorkerHandler } from '../../sdk/lambda/index.js';
 import { memoryHarness } from '../helpers/memory-harness.js';
 
 const SECRET_ARG = 'card-4242-4242-4242-4242';

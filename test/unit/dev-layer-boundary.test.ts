@@ -8,6 +8,8 @@ const PRODUCTION_ENTRIES = [
   'sdk/worker/index.ts',
   'sdk/inspect/index.ts',
   'sdk/dashboard/index.ts',
+  'sdk/lambda/index.ts',
+  'infra/lambda-entry.ts',
   'functions/worker/handler.ts',
   'functions/dashboard/handler.ts',
 ];

@@ -1,12 +1,13 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { handle } from 'hono/aws-lambda';
 import type { Hono } from 'hono';
-import { secretsManagerPassword } from '../../sdk/aws/secrets-manager-password.js';
-import type { App } from '../../sdk/core/app.js';
-import { ConfigError } from '../../sdk/core/errors.js';
-import { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, DASHBOARD_USERNAME } from '../../sdk/dashboard/deployed.js';
-import { createDashboard } from '../../sdk/dashboard/server.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
-import { WORKER_FUNCTIONS_ENV } from '../../sdk/inspect/worker-functions.js';
+import { secretsManagerPassword } from '../aws/secrets-manager-password.js';
+import type { App } from '../core/app.js';
+import { ConfigError } from '../core/errors.js';
+import { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, DASHBOARD_USERNAME } from '../dashboard/deployed.js';
+import { createDashboard } from '../dashboard/server.js';
+import { createAwsInspector } from '../aws-inspector.js';
+import { WORKER_FUNCTIONS_ENV } from '../core/contract/index.js';
 
 /** Clients of {@link createDeployedDashboard}. */
 export interface DeployedDashboardClients {
@@ -42,7 +43,21 @@ export function createDeployedDashboard(app: App, env: Readonly<Record<string, s
   return createDashboard(
     inspector,
     auth === 'password'
-      ? { credentials: { username: DASHBOARD_USERNAME, password: secretsManagerPassword(clients.secretsManager ?? new SecretsManagerClient({}), secretId!) } }
+      ? { credentials: { username: DASHBOARD_USERNAME, password: secretsManagerPassword(clients.secretsManager, secretId!) } }
       : {},
   );
+}
+
+/** The deployed dashboard's Lambda handler (a function URL event in, an HTTP response out). */
+export type DashboardHandler = ReturnType<typeof handle>;
+
+/**
+ * The dashboard function's handler: {@link createDeployedDashboard} behind Hono's Lambda adapter,
+ * configured from `env` (the function's environment, set by the `CeleriacDashboard` construct).
+ * @throws {ConfigError} as {@link createDeployedDashboard} does.
+ * @example
+ * export const handler = createDashboardHandler(app);
+ */
+export function createDashboardHandler(app: App, env: Readonly<Record<string, string | undefined>> = process.env, clients: DeployedDashboardClients = {}): DashboardHandler {
+  return handle(createDeployedDashboard(app, env, clients));
 }

@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { App } from '../../sdk/core/app.js';
-import { Worker, type WorkerOptions } from '../../sdk/worker/index.js';
+import type { App } from '../core/app.js';
+import { Worker, type WorkerOptions } from '../worker/index.js';
 
 /** The worker's Lambda handler for `app`: middy around the worker core, reporting partial batch failures. */
 export type WorkerHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
