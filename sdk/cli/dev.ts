@@ -1,5 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../lambda/index.js';
 import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
 import { describeTiming } from '../core/schedule/describe.js';
@@ -8,7 +6,7 @@ import { applyLocalAwsEnv } from '../dev/emulator/index.js';
 import { checkEndpoint } from '../dev/endpoint-check.js';
 import { LocalRuntime } from '../dev/local-runtime.js';
 import { LocalScheduler } from '../dev/local-scheduler.js';
-import { provisionLocalResources, provisionLocalSchedules } from '../dev/provision.js';
+import { localClients, provisionLocalResources, provisionLocalSchedules } from '../dev/provision.js';
 import type { WorkerEvent } from '../worker/events.js';
 import { formatWorkerEvent } from '../worker/events.js';
 import { startLocalDashboard } from './dashboard-command.js';
@@ -72,8 +70,7 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   };
   try {
     const app = await loadApp(options.app);
-    const sqs = new SQSClient({});
-    const dynamodb = new DynamoDBClient({});
+    const { sqs, dynamodb } = localClients();
     const queues = await provisionLocalResources(app, { sqs, dynamodb });
     const logPayloads = options.logPayloads ?? false;
     const handler = createWorkerHandler(app, { logPayloads, log: (event) => print(devLogLine(event, logPayloads)) });

@@ -6,7 +6,7 @@
 export * from './emulator/index.js';
 export { LocalRuntime, toRecord, type LocalRuntimeOptions, type LocalRuntimeStats, type SqsHandler } from './local-runtime.js';
 export { LocalScheduler, type Firing, type LocalSchedulerOptions } from './local-scheduler.js';
-export { provisionLocalResources, provisionLocalSchedules, type ProvisionedQueue } from './provision.js';
+export { localClients, provisionLocalResources, provisionLocalSchedules, type ProvisionedQueue } from './provision.js';
 export {
   DEFAULT_EMULATOR_PORT,
   EMULATOR_FILES,
