@@ -202,11 +202,14 @@ export class AsyncResult<R = unknown> {
 
   private recreateError(stored: StoredError | undefined): Error {
     const error = stored ?? { type: 'Error', message: 'Task failed and left no error' };
-    const registered = this.source.errorTypes.get(error.type) ?? CELERIAC_ERRORS.get(error.type);
+    const own = this.source.errorTypes.get(error.type) === undefined ? CELERIAC_ERRORS.get(error.type) : undefined;
+    const registered = this.source.errorTypes.get(error.type) ?? own;
     if (registered) {
       const instance = Object.create(registered.prototype as object) as Error & { taskId?: string; code?: string };
       Object.assign(instance, { message: error.message, name: error.type, taskId: this.id });
       if (error.code !== undefined) instance.code = error.code;
+      // celeriac's own classes also keep what a TaskError would say (type, remoteCode, remoteStack).
+      if (own) Object.assign(instance, { type: error.type, remoteCode: error.code, remoteStack: error.stack });
       if (error.stack) instance.stack = error.stack;
       return instance;
     }

@@ -8,8 +8,8 @@ import { HttpError, intParam, jsonError } from './http-errors.js';
 /** Reads the task query of `GET /api/tasks` (and the Tasks page) from the URL. */
 export function taskQueryFromUrl(c: Context): TaskQuery {
   const q = c.req.query();
-  const search = q.q ? parseTaskSearch(q.q) : {};
-  const states: AnyState[] = [...(search.states ?? []), ...(q.state ? parseStates(q.state) : [])];
+  const search = q.q ? parseTaskSearch(q.q, { customStates: true }) : {};
+  const states: AnyState[] = [...(search.states ?? []), ...(q.state ? parseStates(q.state, { customStates: true }) : [])];
   return {
     ...search,
     ...(states.length ? { states } : {}),

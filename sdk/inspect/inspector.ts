@@ -93,7 +93,7 @@ export class Inspector {
    * @throws {OptionsError} for an unknown state, a bad time or cursor.
    */
   async listTasks(query: TaskQuery | string = {}): Promise<TaskPage> {
-    const parsed = typeof query === 'string' ? parseTaskSearch(query) : query;
+    const parsed = typeof query === 'string' ? parseTaskSearch(query, { customStates: true }) : query;
     const custom = (parsed.states ?? []).filter((state) => !isCeleryState(state));
     if (custom.length) {
       const present = await this.customStates();

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -13,9 +16,19 @@ import { useEmulatorEnv } from '../helpers/aws-env.js';
 const endpoint = useEmulatorEnv();
 const exec = promisify(execFile);
 
+const repo = resolve(import.meta.dirname, '../..');
+/** A service of the user's with no "celeriac" field in its package.json. */
+const bareProject = mkdtempSync(join(tmpdir(), 'celeriac-bare-'));
+writeFileSync(join(bareProject, 'package.json'), '{"name":"bare","type":"module"}');
+
 async function celeriac(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return celeriacIn(repo, env, ...args);
+}
+
+async function celeriacIn(cwd: string, env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'sdk/cli/main.ts', 'schedules', '--endpoint', endpoint, ...args], {
+    const { stdout, stderr } = await exec(process.execPath, ['--import', import.meta.resolve('tsx'), join(repo, 'sdk/cli/main.ts'), 'schedules', '--endpoint', endpoint, ...args], {
+      cwd,
       env: { ...withoutAppModule(), AWS_ENDPOINT_URL: '', ...env },
     });
     return { code: 0, stdout, stderr };
@@ -56,15 +69,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await scheduler.send(new DeleteScheduleCommand({ GroupName: app.name, Name: 'hand-broken' })).catch(() => undefined);
   await celeriac({}, '--app', 'test/fixtures/schedules-edges-app.ts', 'rm', 'every-minute');
+  rmSync(bareProject, { recursive: true, force: true });
 });
 
 describe('celeriac schedules and the Schedules page: the rough edges', () => {
   it('finds the app as the other commands do: no example default, a clear error without --app', async () => {
-    const without = await celeriac({}, 'list');
+    const without = await celeriacIn(bareProject, {}, 'list');
     expect(without.code).not.toBe(0);
     expect(without.stderr).toMatch(/--app/);
     expect(without.stdout).not.toContain('reports.status-every-3s');
-    const fromEnv = await celeriac({ CELERIAC_APP_MODULE: 'test/fixtures/schedules-edges-app.ts' }, 'list');
+    const fromEnv = await celeriacIn(bareProject, { CELERIAC_APP_MODULE: join(repo, 'test/fixtures/schedules-edges-app.ts') }, 'list');
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
     expect(fromEnv.stdout).toMatch(/^every-minute +reports\.daily +every 1m /m);
   });

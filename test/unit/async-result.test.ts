@@ -122,7 +122,7 @@ describe('AsyncResult', () => {
 
       const error = await app.asyncResult(record.id).get().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ResultTooLargeError);
-      expect(error).toMatchObject({ code: ErrorCode.RESULT_TOO_LARGE, message: 'Task x returned a result of 500000 bytes…', taskId: record.id });
+      expect(error).toMatchObject({ code: ErrorCode.RESULT_TOO_LARGE, remoteCode: ErrorCode.RESULT_TOO_LARGE, message: 'Task x returned a result of 500000 bytes…', taskId: record.id });
     });
 
     it('throws TaskRevokedError with the reason for a REVOKED record', async () => {
