@@ -1,7 +1,8 @@
 import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CeleriacError, ErrorCode, OptionsError } from '../core/errors.js';
+import { BackendError, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { globPrefix, matchesName, type TaskIndex, type TaskPage, type TaskQuery, type TaskSummary } from '../core/ports/inspection.js';
+import { recordKey, taskIdOfKey } from './celery-result-item.js';
 import { decodeResultItem, type Item } from './result-item.js';
 import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from '../core/contract/task-index.js';
 
@@ -15,6 +16,11 @@ export interface DynamoDbTaskIndexOptions {
    * @default - `periodic: false` leaves out every id of the form `<prefix>@<time>`
    */
   readonly scheduleRunPrefix?: string;
+  /**
+   * The table holds records in the Celery-compatible layout (see `DynamoDbResultBackendOptions.celeryCompat`).
+   * @default false
+   */
+  readonly celeryCompat?: boolean;
 }
 
 interface Cursor {
@@ -111,19 +117,19 @@ export class DynamoDbTaskIndex implements TaskIndex {
     const kept: TaskRecord[] = [];
     for (let i = 0; i < rows.length; i += 100) {
       const chunk = rows.slice(i, i + 100);
-      let keys: Record<string, AttributeValue>[] | undefined = chunk.map((row) => ({ id: { S: row.id } }));
+      let keys: Record<string, AttributeValue>[] | undefined = chunk.map((row) => recordKey(row.id, this.options.celeryCompat ? 'celery' : 'celeriac'));
       const full = new Map<string, Item>();
       while (keys?.length) {
         const output = await this.send('text search', () =>
           this.options.client.send(new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: keys! } } })),
         );
-        for (const item of output.Responses?.[this.options.tableName] ?? []) full.set(item.id!.S!, item);
+        for (const item of output.Responses?.[this.options.tableName] ?? []) full.set(taskIdOfKey(item.id!.S!), item);
         keys = output.UnprocessedKeys?.[this.options.tableName]?.Keys;
       }
       for (const row of chunk) {
         const item = full.get(row.id);
         if (!item) continue;
-        const haystack = [item.argsRepr?.S, item.kwargsRepr?.S, item.result?.S, item.error?.S, row.id].join('\n').toLowerCase();
+        const haystack = [item.argsRepr?.S, item.kwargsRepr?.S, item.result?.S ?? (item.result?.B ? new TextDecoder().decode(item.result.B) : undefined), item.error?.S, row.id].join('\n').toLowerCase();
         if (haystack.includes(needle)) kept.push(row);
       }
     }
@@ -139,7 +145,7 @@ export class DynamoDbTaskIndex implements TaskIndex {
         name === 'ResourceNotFoundException' || name === 'ValidationException'
           ? ` Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`
           : '';
-      throw new CeleriacError(ErrorCode.BACKEND_FAILED, `Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
+      throw new BackendError(`Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
     }
   }
 }

@@ -8,27 +8,37 @@ export { currentTask, type RetryOptions, type StateUpdate, type TaskContext } fr
 export * as defaults from './defaults.js';
 export {
   ArgsValidationError,
+  BackendError,
   CeleriacError,
+  CeleryMessageError,
   ChordError,
   ConfigError,
   EnqueueError,
   EnvelopeError,
   ErrorCode,
+  isTransientError,
   MaxRetriesExceededError,
   NoTaskContextError,
-  NotSupportedError,
   OptionsError,
   PayloadTooLargeError,
+  QueueAdminError,
+  QueueNotFoundError,
   ResultRecordError,
   ResultTimeoutError,
   ResultTooLargeError,
+  ScheduleError,
+  ScheduleExistsError,
+  ScheduleNotFoundError,
+  SchedulerError,
   SoftTimeLimitExceeded,
+  SoftTimeLimitExceededError,
+  type StoredError,
+  TaskAlreadyRegisteredError,
   TaskError,
   TaskRevokedError,
   TimeLimitExceededError,
   UnknownTaskError,
-  isTransientError,
-  type StoredError,
+  WorkerMetricsError,
 } from './errors.js';
 export type { Jsonify, JsonValue, TaskReturn } from './json.js';
 export type { AppConfig, ApplyOptions, ErrorClass, QueueOptions, TaskDefaults, TaskOptions, Transport, WorkerSettings } from './options.js';
@@ -45,7 +55,12 @@ export type {
 } from './ports/result-backend.js';
 export { systemClock } from './ports/index.js';
 export { decodeEnvelope, encodeEnvelope, type Envelope } from './protocol/envelope.js';
+export { decodeCeleryMessage, isCeleryMessage } from './protocol/celery.js';
+export { encodeCeleryMessage, type CeleryMessageSpec } from './protocol/celery-encode.js';
+export { decodeMessageBody } from './protocol/message.js';
+export { RemoteTask, type RemoteApplyOptions, type RemoteTaskOptions } from './remote-task.js';
 export { retryDelaySeconds, type RetryPolicy } from './retry.js';
 export { Ignore, Reject, Retry } from './signals.js';
 export { CUSTOM_STATE, isReadyState, READY_STATES, TaskState, type AnyState } from './states.js';
+export type { JsonParameters, KwargsOf, NotJsonArgs, PositionalOf } from './task-args.js';
 export { Task, type AnyTask, type WorkflowFields } from './task.js';
