@@ -2,7 +2,8 @@ import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/clie
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, Context } from 'aws-lambda';
 import { createWorkerHandler } from '../sdk/lambda/index.js';
-import { awsTransport, LocalRuntime, provisionLocalResources } from '../sdk/aws/index.js';
+import { awsTransport } from '../sdk/aws/index.js';
+import { LocalRuntime, provisionLocalResources } from '../sdk/dev/index.js';
 import { chord, createApp, currentTask, type TaskOptions } from '../sdk/index.js';
 import { countRequests } from './lib/count-requests.js';
 import { deadline, now, removeAppResources, type BenchContext } from './lib/context.js';

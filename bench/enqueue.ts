@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { awsTransport, provisionLocalResources } from '../sdk/aws/index.js';
+import { awsTransport } from '../sdk/aws/index.js';
+import { provisionLocalResources } from '../sdk/dev/index.js';
 import { createApp } from '../sdk/index.js';
 import { countRequests, type RequestCounter } from './lib/count-requests.js';
 import { deadline, now, removeAppResources, withWorkers, type BenchContext, type SqsTarget } from './lib/context.js';

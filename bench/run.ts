@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem, type } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { applyLocalAwsEnv, MOTO_VERSION, resolveEndpoint } from '../sdk/emulator/index.js';
+import { applyLocalAwsEnv, MOTO_VERSION, resolveEndpoint } from '../sdk/dev/emulator/index.js';
 import { benchAwsCalls } from './aws-calls.js';
 import { benchColdStart } from './cold-start.js';
 import { benchEndToEnd, startFauxqs } from './end-to-end.js';

@@ -10,11 +10,12 @@
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../sdk/lambda/index.js';
-import { awsTransport, LocalRuntime, provisionLocalResources } from '../sdk/aws/index.js';
+import { awsTransport } from '../sdk/aws/index.js';
+import { LocalRuntime, provisionLocalResources } from '../sdk/dev/index.js';
 import { TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/core/contract/task-index.js';
 import { currentTask } from '../sdk/core/context.js';
 import { pathToFileURL } from 'node:url';
-import { applyLocalAwsEnv, resolveEndpoint } from '../sdk/emulator/index.js';
+import { applyLocalAwsEnv, resolveEndpoint } from '../sdk/dev/emulator/index.js';
 import { createApp } from '../sdk/index.js';
 import { markdownTable, type BenchTable } from './lib/report.js';
 

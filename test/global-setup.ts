@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { applyLocalAwsEnv, resolveEndpoint, type ResolvedEndpoint } from '../sdk/emulator/index.js';
+import { applyLocalAwsEnv, resolveEndpoint, type ResolvedEndpoint } from '../sdk/dev/emulator/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -12,7 +12,8 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsTransport, LocalRuntime, provisionLocalResources } from '../../sdk/aws/index.js';
+import { awsTransport } from '../../sdk/aws/index.js';
+import { LocalRuntime, provisionLocalResources } from '../../sdk/dev/index.js';
 import { createApp, type TaskOptions } from '../../sdk/index.js';
 import { createWorkerHandler } from '../../sdk/lambda/index.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { ProvisionedQueue } from '../../sdk/aws/provision.js';
+import type { ProvisionedQueue } from '../../sdk/dev/provision.js';
 import type { App } from '../../sdk/core/app.js';
 
 /** What every bench gets: the endpoint, a log line sink and a unique prefix for its resources. */

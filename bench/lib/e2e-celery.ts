@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../sdk/emulator/index.js';
+import { findFreePort } from '../../sdk/dev/emulator/index.js';
 import { deadline, type BenchContext } from './context.js';
 import type { RunOptions, Throughput } from './e2e-celeriac.js';
 import type { Peers } from './peers.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsTransport, provisionLocalResources } from '../../sdk/aws/index.js';
+import { awsTransport } from '../../sdk/aws/index.js';
+import { provisionLocalResources } from '../../sdk/dev/index.js';
 import { createApp, TaskState } from '../../sdk/index.js';
 import { now, removeAppResources, type BenchContext } from './context.js';
 import { median } from './report.js';

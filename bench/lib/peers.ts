@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineTail } from '../../sdk/emulator/run-process.js';
+import { LineTail } from '../../sdk/dev/emulator/run-process.js';
 import { runSync } from './processes.js';
 
 /**

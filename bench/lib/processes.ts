@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { LineTail } from '../../sdk/emulator/run-process.js';
+import { LineTail } from '../../sdk/dev/emulator/run-process.js';
 
 /** A child process the bench started, in its own process group, stopped by its PID. */
 export interface BenchProcess {

@@ -1,4 +1,4 @@
-import { startEmulator } from '../../sdk/emulator/index.js';
+import { startEmulator } from '../../sdk/dev/emulator/index.js';
 
 /**
  * Two races of moto's server that AWS does not have, and that the soak is not about:

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { provisionLocalResources, type ProvisionedQueue } from '../../sdk/aws/provision.js';
+import { provisionLocalResources, type ProvisionedQueue } from '../../sdk/dev/provision.js';
 import { DEAD_LETTER_ATTRIBUTES } from '../../sdk/aws/sqs-broker.js';
 import { decodeResultItem } from '../../sdk/aws/result-item.js';
 import { awsTransport } from '../../sdk/aws/transport.js';

@@ -12,6 +12,11 @@ export interface DynamoDbTaskIndexOptions {
   /** The results table (with the `byTime` index). */
   readonly tableName: string;
   /**
+   * How the ids of the app's schedule runs begin (`<group>.`), for `periodic: false`.
+   * @default - `periodic: false` leaves out every id of the form `<prefix>@<time>`
+   */
+  readonly scheduleRunPrefix?: string;
+  /**
    * The table holds records in the Celery-compatible layout (see `DynamoDbResultBackendOptions.celeryCompat`).
    * @default false
    */
@@ -63,6 +68,16 @@ export class DynamoDbTaskIndex implements TaskIndex {
       names['#state'] = 'state';
       filters.push(`#state IN (${query.states.map((_, i) => `:st${i}`).join(', ')})`);
       query.states.forEach((state, i) => (values[`:st${i}`] = { S: state }));
+    }
+    if (query.periodic === false) {
+      names['#id'] = 'id';
+      values[':runMark'] = { S: '@' };
+      if (this.options.scheduleRunPrefix) {
+        values[':runPrefix'] = { S: this.options.scheduleRunPrefix };
+        filters.push('NOT (begins_with(#id, :runPrefix) AND contains(#id, :runMark))');
+      } else {
+        filters.push('NOT contains(#id, :runMark)');
+      }
     }
     const prefix = query.name ? globPrefix(query.name) : '';
     if (prefix) {

@@ -3,11 +3,9 @@
  * @module celeriac/aws
  */
 export { DynamoDbResultBackend, type DynamoDbResultBackendOptions } from './dynamodb-result-backend.js';
-export { provisionLocalResources, type ProvisionedQueue } from './provision.js';
 export { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';
 export { DEAD_LETTER_ATTRIBUTES, parseQueueArn, SqsBroker, type SqsBrokerOptions } from './sqs-broker.js';
 export { awsTransport, type AwsTransportOptions } from './transport.js';
-export { LocalRuntime, toRecord, type LocalRuntimeOptions, type LocalRuntimeStats, type SqsHandler } from './local-runtime.js';
 export { CloudWatchWorkerMetrics, type CloudWatchWorkerMetricsOptions } from './cloudwatch-worker-metrics.js';
 export { secretsManagerPassword } from './secrets-manager-password.js';
 export { awsInspectionPorts, type AwsInspectionOptions, type AwsInspectionPorts } from './inspection.js';

@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import { parseWorkerFunctions } from '../core/contract/worker-functions.js';
 import type { QueueAdmin, TaskIndex, WorkerMetrics } from '../core/ports/inspection.js';
+import { scheduleGroupOf } from '../core/schedule/definition.js';
 import { CloudWatchWorkerMetrics } from './cloudwatch-worker-metrics.js';
 import { DynamoDbTaskIndex } from './dynamodb-task-index.js';
 import { SqsQueueAdmin } from './sqs-queue-admin.js';
@@ -67,7 +68,7 @@ export function awsInspectionPorts(app: App, options: AwsInspectionOptions = {})
     typeof options.workerFunctions === 'string' ? parseWorkerFunctions(options.workerFunctions, [...app.queues.keys()]) : options.workerFunctions;
   const cloudwatch = workerFunctions?.size ? (options.cloudwatch ?? new CloudWatchClient({})) : undefined;
   return {
-    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat }),
+    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat, scheduleRunPrefix: `${scheduleGroupOf(app.name)}.` }),
     queues: new SqsQueueAdmin({ app, client: sqs, ...(options.redriveMethod ? { redriveMethod: options.redriveMethod } : {}) }),
     ...(workerFunctions && cloudwatch ? { workerFunctions, workerMetrics: new CloudWatchWorkerMetrics({ client: cloudwatch }) } : {}),
   };

@@ -1,14 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../lambda/index.js';
-import { LocalRuntime } from '../aws/local-runtime.js';
-import { LocalScheduler } from '../aws/local-scheduler.js';
-import { provisionLocalResources, provisionLocalSchedules } from '../aws/provision.js';
 import { countdownGroupOf, scheduleGroupOf } from '../core/schedule/definition.js';
-import { applyLocalAwsEnv, resolveEndpoint } from '../emulator/index.js';
+import { describeTiming } from '../core/schedule/describe.js';
+import { startDevEmulator, type DevEmulatorStart } from '../dev/emulator/background.js';
+import { applyLocalAwsEnv } from '../dev/emulator/index.js';
+import { checkEndpoint } from '../dev/endpoint-check.js';
+import { LocalRuntime } from '../dev/local-runtime.js';
+import { LocalScheduler } from '../dev/local-scheduler.js';
+import { localClients, provisionLocalResources, provisionLocalSchedules } from '../dev/provision.js';
+import type { WorkerEvent } from '../worker/events.js';
 import { formatWorkerEvent } from '../worker/events.js';
 import { startLocalDashboard } from './dashboard-command.js';
-import { writeDevState } from './connect.js';
 import { importUserModule, loadApp } from './load-app.js';
 
 /** Options of `celeriac dev`. */
@@ -23,6 +24,16 @@ export interface DevOptions {
   readonly concurrency: number;
   /** Port of the dashboard on 127.0.0.1 (0 = any free port); no dashboard when undefined. */
   readonly dashboardPort?: number;
+  /**
+   * Port of a newly started background emulator (a running one is reused where it is).
+   * @default - `CELERIAC_EMULATOR_PORT`, else 4599
+   */
+  readonly emulatorPort?: number;
+  /**
+   * Print task results in the worker's log lines, as `logPayloads: true` does for the deployed worker.
+   * @default false
+   */
+  readonly logPayloads?: boolean;
 }
 
 /** A running `celeriac dev`. */
@@ -37,31 +48,32 @@ export interface DevSession {
 type Served = { url: string; close(): Promise<void> };
 
 /**
- * The local runtime: the AWS endpoint (the embedded emulator unless `AWS_ENDPOINT_URL` is set), the
- * app's queues and table on it, the worker handler fed by long-polling, and the app's web service.
+ * The local runtime: the AWS endpoint (the project's background emulator, started or reused, unless
+ * `AWS_ENDPOINT_URL` is set), the app's queues and table on it, the worker handler fed by long-polling,
+ * and the app's web service. Stopping it leaves the emulator, and so every queue, message, record and
+ * schedule, as they are.
+ * @throws {EndpointError} when `AWS_ENDPOINT_URL` does not answer as AWS does.
+ * @throws {EmulatorError} when the background emulator cannot be started.
  */
 export async function startDev(options: DevOptions, print: (line: string) => void = (l) => console.log(l)): Promise<DevSession> {
-  const emulator = await resolveEndpoint({ log: (line) => console.error(line) });
+  const emulator = await devEndpoint(options, (line) => console.error(line));
   applyLocalAwsEnv(emulator.endpoint);
   let runtime: LocalRuntime | undefined;
   let beat: LocalScheduler | undefined;
   let served: Served | undefined;
   let dashboard: Served | undefined;
-  let forget: (() => Promise<void>) | undefined;
   const stop = async () => {
-    await forget?.();
     await beat?.stop();
     await runtime?.stop();
     await served?.close();
     await dashboard?.close();
-    await emulator.stop();
   };
   try {
     const app = await loadApp(options.app);
-    const sqs = new SQSClient({});
-    const dynamodb = new DynamoDBClient({});
+    const { sqs, dynamodb } = localClients();
     const queues = await provisionLocalResources(app, { sqs, dynamodb });
-    const handler = createWorkerHandler(app, { log: (event) => print(`[${timestamp()}: ${event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO'}/Worker] ${formatWorkerEvent(event)}`) });
+    const logPayloads = options.logPayloads ?? false;
+    const handler = createWorkerHandler(app, { logPayloads, log: (event) => print(devLogLine(event, logPayloads)) });
     runtime = new LocalRuntime({ app, sqs, handler, queues, concurrency: options.concurrency });
     runtime.start();
     await provisionLocalSchedules(app, { sqs, scheduler: app.scheduler() });
@@ -81,8 +93,6 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
         localCounters: () => new Map([...local.stats].map(([queue, stats]) => [queue, { ...stats, pollers: pollers(queue) }])),
       });
     }
-    // Other commands in this directory (`celeriac schedules …`) find the embedded emulator's endpoint.
-    if (emulator.embedded) forget = await writeDevState(emulator.endpoint);
     if (options.serve) {
       const mod = (await importUserModule(options.serve)) as { startServer?: (o: { port: number }) => Promise<Served> };
       if (typeof mod.startServer !== 'function') throw new Error(`${options.serve} does not export startServer({ port })`);
@@ -91,13 +101,13 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     print('');
     print(` -------------- celeriac dev`);
     print(`--- ***** ----- app:       ${app.name}  (${app.taskNames().length} tasks: ${app.taskNames().join(', ')})`);
-    print(`-- ******* ---- endpoint:  ${emulator.endpoint}${emulator.embedded ? '  (embedded emulator)' : '  (AWS_ENDPOINT_URL)'}`);
+    print(`-- ******* ---- endpoint:  ${emulator.endpoint}${emulator.embedded ? `  (emulator, pid ${emulator.embedded.record.pid})` : '  (AWS_ENDPOINT_URL)'}`);
     print(`- *** --- * --- results:   ${app.resultsTableName}`);
     for (const queue of queues) print(`- ** ---------- queue:     ${queue.name.padEnd(10)} ${queue.url}`);
     print(`--- ***** ----- concurrency: ${options.concurrency} pollers a queue`);
     const listed = await app.schedules.list();
     for (const schedule of listed) {
-      const when = schedule.every !== undefined ? `every ${schedule.every}s` : `${schedule.expression} ${schedule.timezone}`;
+      const when = schedule.every !== undefined ? describeTiming(schedule) : `${schedule.expression} ${schedule.timezone}`;
       print(`- ** ---------- beat:      ${schedule.name.padEnd(22)} ${when}${schedule.nextRuns[0] ? `, next ${schedule.nextRuns[0].toISOString()}` : ''}`);
     }
     if (listed.length === 0) print(`- ** ---------- beat:      no schedules yet (app.schedule(), app.schedules.create() or \`celeriac schedules add\`)`);
@@ -118,6 +128,57 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
   }
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace('T', ' ').replace('Z', '');
+/** Where `celeriac dev` talks to, and what it did to get there. */
+interface DevEndpoint {
+  readonly endpoint: string;
+  /** The background emulator, when `AWS_ENDPOINT_URL` is not set. */
+  readonly embedded: DevEmulatorStart | undefined;
+}
+
+/**
+ * `AWS_ENDPOINT_URL` (checked), else the project's background emulator, started or reused. Says
+ * plainly which, and whether the state from before is there.
+ */
+async function devEndpoint(options: DevOptions, log: (line: string) => void): Promise<DevEndpoint> {
+  const external = process.env.AWS_ENDPOINT_URL?.trim();
+  if (external) {
+    const endpoint = external.replace(/\/+$/, '');
+    applyLocalAwsEnv(endpoint);
+    await checkEndpoint(endpoint);
+    return { endpoint, embedded: undefined };
+  }
+  const started = await startDevEmulator({ log, ...(options.emulatorPort !== undefined ? { port: options.emulatorPort } : {}) });
+  for (const line of describeEmulatorStart(started)) log(`celeriac dev: ${line}`);
+  return { endpoint: started.record.endpoint, embedded: started };
+}
+
+/** What the start-up says about the emulator: reused, started fresh, or restarted (with or without its state). */
+export function describeEmulatorStart(started: DevEmulatorStart): string[] {
+  const { record } = started;
+  if (started.reused) {
+    return [`reusing the emulator at ${record.endpoint} (pid ${record.pid}, up since ${record.startedAt}): queues, messages, records and schedules are as they were.`];
+  }
+  const lines = [`started the emulator at ${record.endpoint} (pid ${record.pid}); it keeps running when celeriac dev stops (\`celeriac emulator stop\` stops it).`];
+  const restored = started.restored;
+  if (started.previous) {
+    lines.push(
+      restored && 'savedAt' in restored
+        ? `the previous emulator (pid ${started.previous.pid}, started ${started.previous.startedAt}) had stopped: its state saved at ${restored.savedAt.toISOString()} is restored; changes made after that are lost.`
+        : `the previous emulator (pid ${started.previous.pid}, started ${started.previous.startedAt}) had stopped and its state could not be restored (${restored && 'reason' in restored ? restored.reason : 'unknown'}): queues, messages, records and schedules from before are gone.`,
+    );
+  } else if (restored && 'savedAt' in restored) {
+    lines.push(`state restored from the snapshot saved at ${restored.savedAt.toISOString()} (when the emulator last stopped).`);
+  }
+  return lines;
+}
+
+/** One worker log line as `celeriac dev` prints it; results only with `logPayloads`. */
+export function devLogLine(event: WorkerEvent, logPayloads: boolean, at: Date = new Date()): string {
+  const shown = event.type === 'succeeded' && !logPayloads && 'result' in event ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
+  const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO';
+  return `[${timestamp(at)}: ${level}/Worker] ${formatWorkerEvent(shown as WorkerEvent)}`;
+}
+
+function timestamp(at: Date = new Date()): string {
+  return at.toISOString().replace('T', ' ').replace('Z', '');
 }

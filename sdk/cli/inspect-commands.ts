@@ -16,11 +16,11 @@ export function registerInspectCommand(program: Command): void {
     .action(
       action(async (search: string, options: AppCommandOptions & { state?: string; limit: string; cursor?: string }) => {
         const { inspector } = await openApp(options);
-        const query = parseTaskSearch(search);
+        const query = parseTaskSearch(search, { customStates: true });
         const limit = Number(options.limit);
         const page = await inspector.listTasks({
           ...query,
-          ...(options.state ? { states: parseStates(options.state) } : {}),
+          ...(options.state ? { states: parseStates(options.state, { customStates: true }) } : {}),
           limit,
           ...(options.cursor ? { cursor: options.cursor } : {}),
         });

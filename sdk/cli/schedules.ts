@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ScheduleNotFoundError } from '../core/errors.js';
 import type { ScheduleOptions } from '../core/schedule/definition.js';
+import { describeTiming, formatInZone } from '../core/schedule/describe.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { exitCodeOf } from './exit-codes.js';
@@ -41,6 +42,11 @@ export function schedulesCommand(): Command {
               : [s.name, s.task ?? '?', when(s), s.timezone, state(s), s.nextRuns[0] ? localTime(s.nextRuns[0], s.timezone) : '-', args(s)],
           ),
         );
+        const broken = countdowns ? [] : all.filter((s) => s.problem);
+        if (broken.length) {
+          console.log('');
+          for (const s of broken) console.log(`${s.name} is BROKEN: ${s.problem}`);
+        }
       }),
     );
 
@@ -166,9 +172,7 @@ function print(value: unknown): void {
 }
 
 function when(info: ScheduleInfo): string {
-  if (info.every === undefined) return info.expression;
-  const s = info.every;
-  return `every ${s % 86_400 === 0 ? `${s / 86_400}d` : s % 3600 === 0 ? `${s / 3600}h` : s % 60 === 0 ? `${s / 60}m` : `${s}s`}`;
+  return describeTiming(info);
 }
 
 function state(info: ScheduleInfo): string {
@@ -183,7 +187,7 @@ function args(info: ScheduleInfo): string {
 
 /** `2026-11-23 07:30:00` in the schedule's time zone. */
 function localTime(date: Date, timezone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'medium' }).format(date);
+  return formatInZone(date, timezone);
 }
 
 function table(header: string[], rows: string[][]): void {

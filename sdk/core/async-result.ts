@@ -1,5 +1,19 @@
 import { DEFAULT_RESULT_POLL_INTERVAL_MS } from './defaults.js';
-import { ResultTimeoutError, TaskError, TaskRevokedError, type StoredError } from './errors.js';
+import {
+  ArgsValidationError,
+  ChordError,
+  EnvelopeError,
+  MaxRetriesExceededError,
+  ResultTimeoutError,
+  ResultTooLargeError,
+  SoftTimeLimitExceeded,
+  TaskError,
+  TaskRevokedError,
+  TimeLimitExceededError,
+  UnknownTaskError,
+  type StoredError,
+} from './errors.js';
+import { ArgsNotJsonError } from './json-args.js';
 import type { JsonValue } from './json.js';
 import type { ErrorClass } from './options.js';
 import type { Clock } from './ports/clock.js';
@@ -20,7 +34,7 @@ export interface GetOptions {
   readonly intervalMs?: number;
   /**
    * Throw the task's error (re-created with its type, message and stack) when it failed, and a
-   * `TaskRevokedError` when it was revoked. When false, resolve with the stored error instead.
+   * `TaskRevokedError` when it was revoked. When false, resolve with that error (an `Error`) instead.
    * @default true
    */
   readonly propagate?: boolean;
@@ -33,6 +47,13 @@ export interface ResultSource {
   readonly errorTypes: ReadonlyMap<string, ErrorClass>;
   revoke(id: string, options?: { terminate?: boolean; reason?: string }): Promise<RevokeOutcome>;
 }
+
+/** celeriac's own errors a worker records, re-created as their class (e.g. `ResultTooLargeError`). */
+const CELERIAC_ERRORS: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>(
+  [ResultTooLargeError, TimeLimitExceededError, SoftTimeLimitExceeded, MaxRetriesExceededError, ArgsValidationError, ArgsNotJsonError, UnknownTaskError, EnvelopeError, ChordError].map(
+    (type) => [type.name, type as unknown as ErrorClass],
+  ),
+);
 
 const BUILTIN_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([
   ['Error', Error],
@@ -148,21 +169,30 @@ export class AsyncResult<R = unknown> {
    * @throws {ResultTimeoutError} when not ready within `timeoutMs`.
    * @throws the task's error, re-created (type, message, stack), when it failed and `propagate` is on.
    * @throws {TaskRevokedError} when it was revoked and `propagate` is on.
+   * @returns the value; with `propagate: false`, the task's error (an `Error`, the one `propagate` would
+   *   throw) when it failed or was revoked: test it with `instanceof Error`.
+   * @example
+   * const outcome = await result.get({ timeoutMs: 10_000, propagate: false });
+   * if (outcome instanceof Error) console.error(outcome.name, outcome.message);
    */
   async get(options: GetOptions = {}): Promise<R> {
+    // With propagate: false a failed or revoked task resolves with its Error; check with `instanceof Error`.
+    type Out = R;
     const { timeoutMs, intervalMs = DEFAULT_RESULT_POLL_INTERVAL_MS, propagate = true } = options;
     const { clock } = this.source;
     const deadline = timeoutMs === undefined ? Infinity : clock.now() + timeoutMs;
     for (;;) {
       const record = await this.record();
-      if (record.state === TaskState.SUCCESS) return record.result as R;
+      if (record.state === TaskState.SUCCESS) return record.result as Out;
       if (record.state === TaskState.FAILURE) {
-        if (propagate) throw this.recreateError(record.error);
-        return record.error as R;
+        const error = this.recreateError(record.error);
+        if (propagate) throw error;
+        return error as Out;
       }
       if (record.state === TaskState.REVOKED) {
-        if (propagate) throw new TaskRevokedError(this.id, record.error?.message ?? 'revoked');
-        return record.error as R;
+        const error = new TaskRevokedError(this.id, record.error?.message ?? 'revoked');
+        if (propagate) throw error;
+        return error as Out;
       }
       const left = deadline - clock.now();
       if (left <= 0) throw new ResultTimeoutError(this.id, timeoutMs ?? 0, record.state);
@@ -172,11 +202,14 @@ export class AsyncResult<R = unknown> {
 
   private recreateError(stored: StoredError | undefined): Error {
     const error = stored ?? { type: 'Error', message: 'Task failed and left no error' };
-    const registered = this.source.errorTypes.get(error.type);
+    const own = this.source.errorTypes.get(error.type) === undefined ? CELERIAC_ERRORS.get(error.type) : undefined;
+    const registered = this.source.errorTypes.get(error.type) ?? own;
     if (registered) {
       const instance = Object.create(registered.prototype as object) as Error & { taskId?: string; code?: string };
       Object.assign(instance, { message: error.message, name: error.type, taskId: this.id });
       if (error.code !== undefined) instance.code = error.code;
+      // celeriac's own classes also keep what a TaskError would say (type, remoteCode, remoteStack).
+      if (own) Object.assign(instance, { type: error.type, remoteCode: error.code, remoteStack: error.stack });
       if (error.stack) instance.stack = error.stack;
       return instance;
     }

@@ -36,6 +36,10 @@ export const ErrorCode = {
   RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
   SOFT_TIME_LIMIT_EXCEEDED: 'SOFT_TIME_LIMIT_EXCEEDED',
   CHORD_FAILED: 'CHORD_FAILED',
+  /** The AWS endpoint in use (`AWS_ENDPOINT_URL`, `--endpoint`) does not answer, or not as AWS does. */
+  ENDPOINT_UNUSABLE: 'ENDPOINT_UNUSABLE',
+  /** The local emulator of `celeriac dev` could not be started, reached or stopped. */
+  EMULATOR_FAILED: 'EMULATOR_FAILED',
   /** A Celery message is malformed (a layer, a header or the body is not what Celery writes). */
   CELERY_MESSAGE_INVALID: 'CELERY_MESSAGE_INVALID',
   /** A Celery message asks for something celeriac does not do (a chord header, a non-JSON serializer). */

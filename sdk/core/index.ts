@@ -3,6 +3,7 @@ export * from './canvas/index.js';
 export { Hooks, type HookEvents, type HookHandler, type HookName } from './hooks.js';
 export { parseRateLimit, type RateLimit } from './rate-limit.js';
 export { AsyncResult, type GetOptions } from './async-result.js';
+export { ArgsNotJsonError, assertJsonArgs } from './json-args.js';
 export { currentTask, type RetryOptions, type StateUpdate, type TaskContext } from './context.js';
 export * as defaults from './defaults.js';
 export {

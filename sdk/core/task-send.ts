@@ -17,6 +17,7 @@ import type { ResultBackend } from './ports/result-backend.js';
 import type { Envelope } from './protocol/envelope.js';
 import type { RateLimit } from './rate-limit.js';
 import type { RetryPolicy } from './retry.js';
+import { assertJsonArgs } from './json-args.js';
 import { validateArgs } from './schema.js';
 
 /** A task's settings once app defaults are applied. */
@@ -105,6 +106,7 @@ export async function sendTask<R>(task: SendableTask, args: readonly unknown[], 
   const { positional, kwargs } = splitKwargs(args, options.kwargs);
   // The schema sees the arguments as the worker will pass them: keyword arguments last.
   await validateArgs(task.name, task.options.argsSchema, Object.keys(kwargs).length ? [...positional, kwargs] : positional);
+  assertJsonArgs(task.name, Object.keys(kwargs).length ? [...positional, kwargs] : positional);
   const id = options.taskId ?? randomUUID();
   if (options.taskId !== undefined && (options.taskId.length === 0 || options.taskId.length > 255)) {
     throw new OptionsError(`taskId must be 1 to 255 characters, received ${options.taskId.length}`);

@@ -58,7 +58,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
   /**
    * Sends the task to its queue with these arguments (Celery: `delay`). Resolves once the message is
    * accepted by the queue.
-   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`.
+   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`, or cannot be sent as JSON ({@link ArgsNotJsonError}).
    * @throws {PayloadTooLargeError} when the message exceeds the queue's size limit.
    * @throws {EnqueueError} when the queue refuses the message.
    * @example
@@ -71,7 +71,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
   /**
    * Sends the task with options (Celery: `apply_async`). With `kwargs`, `args` are the parameters
    * before the last, and `kwargs` is the last, an object (Celery: `apply_async(args, kwargs)`).
-   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`.
+   * @throws {ArgsValidationError} when the arguments fail the task's `argsSchema`, or cannot be sent as JSON (ArgsNotJsonError).
    * @throws {OptionsError} when an option is out of range (the message names it and the value).
    * @throws {ConfigError} for a countdown or ETA beyond 15 minutes when the transport has no scheduler.
    * @throws {PayloadTooLargeError} when the message exceeds the queue's size limit.

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import type { TaskState } from '../core/states.js';
+import type { AnyState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { parseStates, parseTaskSearch, parseTime } from '../inspect/query.js';
 import type { TaskQuery } from '../core/ports/inspection.js';
@@ -8,12 +8,13 @@ import { HttpError, intParam, jsonError } from './http-errors.js';
 /** Reads the task query of `GET /api/tasks` (and the Tasks page) from the URL. */
 export function taskQueryFromUrl(c: Context): TaskQuery {
   const q = c.req.query();
-  const search = q.q ? parseTaskSearch(q.q) : {};
-  const states: TaskState[] = [...(search.states ?? []), ...(q.state ? parseStates(q.state) : [])];
+  const search = q.q ? parseTaskSearch(q.q, { customStates: true }) : {};
+  const states: AnyState[] = [...(search.states ?? []), ...(q.state ? parseStates(q.state, { customStates: true }) : [])];
   return {
     ...search,
     ...(states.length ? { states } : {}),
     ...(q.name ? { name: q.name } : {}),
+    ...(q.periodic === 'hide' ? { periodic: false } : {}),
     ...(q.since ? { since: parseTime(q.since, 'since') } : {}),
     ...(q.until ? { until: parseTime(q.until, 'until') } : {}),
     limit: intParam(q.limit, 'limit', 1, 200, 50),

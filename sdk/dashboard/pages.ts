@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { html } from 'hono/html';
 import type { TaskRecord } from '../core/ports/result-backend.js';
+import { describeTiming, formatInZone } from '../core/schedule/describe.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
 import type { WorkerActivity } from '../core/ports/inspection.js';
@@ -32,6 +33,7 @@ export function createPageRoutes(inspector: Inspector, base: string): Hono {
     const q = c.req.query('q') ?? '';
     const state = c.req.query('state') ?? '';
     const live = c.req.query('live') === '1';
+    const periodic = c.req.query('periodic') === 'hide' ? 'hide' : '';
     let page;
     let problem: string | undefined;
     try {
@@ -41,22 +43,26 @@ export function createPageRoutes(inspector: Inspector, base: string): Hono {
       if (described.status >= 500) throw error;
       problem = described.message;
     }
+    // Custom states (updateState('PROGRESS')) get a chip while a task is in one.
+    const customStates = await inspector.customStates().catch(() => [] as string[]);
     const link = (params: Record<string, string>) => {
-      const merged = { q, state, ...(live ? { live: '1' } : {}), ...params };
+      const merged = { q, state, periodic, ...(live ? { live: '1' } : {}), ...params };
       const search = new URLSearchParams(Object.entries(merged).filter(([, v]) => v !== ''));
       return `${base}/tasks${search.size ? `?${search}` : ''}`;
     };
-    const filtered = q !== '' || state !== '';
+    const filtered = q !== '' || state !== '' || periodic !== '';
     const rows = page?.tasks ?? [];
     const body = html`<div class="row"><div><h1>Tasks</h1><p class="sub">Every task a worker has picked up, newest sent first. Records are kept for the app's <code>resultExpiresSeconds</code>.</p></div></div>
 <form class="filters" method="get" action="${base}/tasks">
 <input type="search" name="q" value="${q}" placeholder="Search: name:email.* state:FAILURE text…" aria-label="Search">
 <input type="hidden" name="state" value="${state}">
+<input type="hidden" name="periodic" value="${periodic}">
 <button class="primary" type="submit">Search</button>
 <label class="muted"><input type="checkbox" name="live" value="1" ${live ? 'checked' : ''} onchange="this.form.submit()"> Live refresh</label>
 <span class="spacer"></span>
 <div class="chips" aria-label="State filter"><a href="${link({ state: '', cursor: '' })}" class="${state === '' ? 'on' : ''}">All</a>
-${FILTER_STATES.map((s) => html`<a href="${link({ state: s, cursor: '' })}" class="${state === s ? 'on' : ''}" data-state="${s}">${s}</a>`)}</div>
+${[...FILTER_STATES, ...customStates].map((s) => html`<a href="${link({ state: s, cursor: '' })}" class="${state === s ? 'on' : ''}" data-state="${s}">${s}</a>`)}</div>
+<div class="chips" aria-label="Periodic runs"><a href="${link({ periodic: periodic ? '' : 'hide', cursor: '' })}" class="${periodic ? 'on' : ''}" data-filter="periodic" title="Leave out the runs of the app's schedules (e.g. a report every 3 seconds)">Hide periodic runs</a></div>
 </form>
 ${problem ? html`<div class="notice err" role="alert">${problem}</div>` : ''}
 <div class="panel">${
@@ -165,11 +171,11 @@ ${
         ? empty('No scheduler for this app', html`<p>This app's transport has no scheduler, so it has no schedules. <code>createApp</code> from <code>celeriac</code> uses EventBridge Scheduler.</p>`)
         : schedules.length === 0
           ? empty('No schedules yet', html`<p>Declare one in the app, e.g. <code>app.schedule('reports.nightly', exportUsers, { crontab: '0 2 * * *' })</code>, or create one at run time with <code>app.schedules.create()</code>. It appears here with its next runs, and can be paused and resumed.</p>`)
-          : html`<table><thead><tr><th>Name</th><th>Task</th><th>When</th><th>Arguments</th><th>Next runs (UTC)</th><th>Status</th><th></th></tr></thead><tbody>${schedules.map(
+          : html`<table><thead><tr><th>Name</th><th>Task</th><th>When</th><th>Arguments</th><th>Next runs (in its time zone)</th><th>Status</th><th></th></tr></thead><tbody>${schedules.map(
               (s) => html`<tr data-schedule="${s.name}"><td><b>${s.name}</b>${s.declared ? html`<div class="muted">declared in code</div>` : ''}${s.description ? html`<div class="muted">${s.description}</div>` : ''}</td>
-<td>${s.task ?? '—'}</td><td class="mono">${s.every !== undefined ? `every ${s.every} s` : s.expression}<div class="muted">${s.timezone}</div></td>
+<td>${s.task ?? '—'}</td><td class="mono">${describeTiming(s)}<div class="muted">${s.timezone}</div></td>
 <td class="mono">${JSON.stringify(s.args)}${Object.keys(s.kwargs).length ? ` ${JSON.stringify(s.kwargs)}` : ''}</td>
-<td>${s.nextRuns.length ? s.nextRuns.slice(0, 3).map((d) => html`<div>${time(d)}</div>`) : html`<span class="muted">—</span>`}</td>
+<td>${s.nextRuns.length ? s.nextRuns.slice(0, 3).map((d) => html`<div><time datetime="${d.toISOString()}" title="${d.toISOString()}">${formatInZone(d, s.timezone)}</time></div>`) : html`<span class="muted">—</span>`}</td>
 <td>${s.enabled ? html`<span class="badge s-SUCCESS">ENABLED</span>` : html`<span class="badge s-REVOKED">PAUSED</span>`}${s.problem ? html`<div class="badge s-FAILURE" title="${s.problem}">PROBLEM</div><div class="muted">${s.problem}</div>` : ''}</td>
 <td><form method="post" action="${base}/schedules/${encodeURIComponent(s.name)}/${s.enabled ? 'pause' : 'resume'}"><button type="submit">${s.enabled ? 'Pause' : 'Resume'}</button></form></td></tr>`,
             )}</tbody></table>`

@@ -5,7 +5,7 @@ import type { TaskRecord } from '../core/ports/result-backend.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import { REDACTED } from '../core/contract/names.js';
-import { parseTaskSearch } from './query.js';
+import { isCeleryState, parseTaskSearch } from './query.js';
 import type {
   DeadLetterMessage,
   ProgressListener,
@@ -92,8 +92,30 @@ export class Inspector {
    * Lists tasks, newest sent first. Takes a query, or a Flower-like search string.
    * @throws {OptionsError} for an unknown state, a bad time or cursor.
    */
-  listTasks(query: TaskQuery | string = {}): Promise<TaskPage> {
-    return this.options.tasks.list(typeof query === 'string' ? parseTaskSearch(query) : query);
+  async listTasks(query: TaskQuery | string = {}): Promise<TaskPage> {
+    const parsed = typeof query === 'string' ? parseTaskSearch(query, { customStates: true }) : query;
+    const custom = (parsed.states ?? []).filter((state) => !isCeleryState(state));
+    if (custom.length) {
+      const present = await this.customStates();
+      const unknown = custom.find((state) => !present.includes(state));
+      if (unknown !== undefined) {
+        throw new OptionsError(
+          `Unknown state "${unknown}": use one of ${Object.values(TaskState).join(', ')}, or a custom state a task is in (now: ${present.join(', ') || 'none'}).`,
+        );
+      }
+    }
+    return this.options.tasks.list(parsed);
+  }
+
+  /**
+   * The custom states (set with `updateState()`, e.g. `PROGRESS`) of the most recent tasks: the states
+   * the dashboard offers as filters beside Celery's.
+   * @example
+   * await inspector.customStates(); // ['PROGRESS']
+   */
+  async customStates(): Promise<string[]> {
+    const page = await this.options.tasks.list({ limit: 200 });
+    return [...new Set(page.tasks.map((task) => task.state).filter((state) => !isCeleryState(state)))].sort();
   }
 
   /** The full record of a task, or undefined when the backend has none (Celery: PENDING). */
@@ -172,7 +194,13 @@ export class Inspector {
    */
   async retry(id: string): Promise<{ id: string }> {
     const record = await this.getTask(id);
-    if (!record?.task) throw new OptionsError(`Task ${id} has no record to retry from.`);
+    if (!record) throw new OptionsError(`Task ${id} has no record to retry from.`);
+    if (!record.task) {
+      throw new OptionsError(
+        `Task ${id} cannot be sent again: its message was rejected as poison before a task could be read from it (${record.error?.message ?? 'no reason kept'}). ` +
+          `Its body is kept in the queue's dead-letter queue: fix the sender, or fix the message and send it again (\`celeriac dlq list ${record.queue ?? '<queue>'}\`, then \`celeriac dlq redrive\`).`,
+      );
+    }
     if (!isReadyState(record.state)) throw new OptionsError(`Task ${id} is ${record.state}: only a finished task can be sent again.`);
     const task = this.app.findTask(record.task);
     if (!task) throw new OptionsError(`Task ${id} ran "${record.task}", which this app does not register.`);

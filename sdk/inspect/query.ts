@@ -1,5 +1,5 @@
 import { OptionsError } from '../core/errors.js';
-import { TaskState } from '../core/states.js';
+import { CUSTOM_STATE, TaskState, type AnyState } from '../core/states.js';
 import type { TaskQuery } from '../core/ports/inspection.js';
 
 export { globPrefix, matchesName } from '../core/ports/inspection.js';
@@ -13,7 +13,7 @@ const STATES = Object.values(TaskState) as string[];
  * @example
  * parseTaskSearch('name:email.* state:FAILURE') // { name: 'email.*', states: ['FAILURE'] }
  */
-export function parseTaskSearch(search: string): TaskQuery {
+export function parseTaskSearch(search: string, options: ParseStateOptions = {}): TaskQuery {
   const text: string[] = [];
   let query: { -readonly [K in keyof TaskQuery]: TaskQuery[K] } = {};
   for (const word of search.trim().split(/\s+/).filter(Boolean)) {
@@ -25,7 +25,7 @@ export function parseTaskSearch(search: string): TaskQuery {
     const key = match[1]!.toLowerCase();
     const value = match[2]!;
     if (key === 'name') query.name = value;
-    else if (key === 'state') query.states = parseStates(value);
+    else if (key === 'state') query.states = parseStates(value, options);
     else if (key === 'since') query.since = parseTime(value, 'since');
     else if (key === 'until') query.until = parseTime(value, 'until');
     else text.push(value);
@@ -34,16 +34,34 @@ export function parseTaskSearch(search: string): TaskQuery {
   return query;
 }
 
+/** Options of {@link parseStates} and {@link parseTaskSearch}. */
+export interface ParseStateOptions {
+  /**
+   * Accept custom states spelled as `updateState()` takes them (`PROGRESS`); the inspector then checks
+   * that a task is in them.
+   * @default false
+   */
+  readonly customStates?: boolean;
+}
+
 /**
- * Parses a comma-separated list of states, case-insensitive.
+ * Parses a comma-separated list of states, case-insensitive: Celery's, and with `customStates` custom ones
+ * spelled as `updateState()` takes them (`PROGRESS`); whether one is in use is for the inspector to say.
  * @throws {OptionsError} for a name that is not a state.
  */
-export function parseStates(value: string): TaskState[] {
+export function parseStates(value: string, options: ParseStateOptions = {}): AnyState[] {
   const states = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   for (const state of states) {
-    if (!STATES.includes(state)) throw new OptionsError(`Unknown state "${state}": use one of ${STATES.join(', ')}.`);
+    if (!STATES.includes(state) && !(options.customStates && CUSTOM_STATE.test(state))) {
+      throw new OptionsError(`Unknown state "${state}": use one of ${STATES.join(', ')}, or a custom state a task sets (upper case letters, digits and _).`);
+    }
   }
-  return states as TaskState[];
+  return states;
+}
+
+/** True for one of Celery's states (not a custom one). */
+export function isCeleryState(state: string): state is TaskState {
+  return STATES.includes(state);
 }
 
 /**

@@ -27,7 +27,7 @@ import { ExampleStack } from '../../infra/example-stack.js';
 import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../../sdk/core/contract/task-index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../../sdk/core/defaults.js';
 import { countdownGroupOf } from '../../sdk/core/schedule/definition.js';
-import { applyLocalAwsEnv, startEmulator, type RunningEmulator } from '../../sdk/emulator/index.js';
+import { applyLocalAwsEnv, startEmulator, type RunningEmulator } from '../../sdk/dev/emulator/index.js';
 import { functionPackage, zipDirectory, type FunctionPackage } from '../helpers/lambda/assets.js';
 import { invokeInFreshProcess, startLambda, type RunningLambda } from '../helpers/lambda/rie.js';
 import { pollOnce, type Poll } from '../helpers/lambda/sqs-event-source.js';

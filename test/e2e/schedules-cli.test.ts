@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { provisionLocalResources } from '../../sdk/aws/provision.js';
+import { provisionLocalResources } from '../../sdk/dev/provision.js';
 import { app } from '../fixtures/cli-app.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ProvisionedQueue } from '../../sdk/aws/provision.js';
+import type { ProvisionedQueue } from '../../sdk/dev/provision.js';
 
 const WORKER_MAIN = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { applyLocalAwsEnv } from '../../sdk/emulator/index.js';
+import { applyLocalAwsEnv } from '../../sdk/dev/emulator/index.js';
 
 /**
  * Points the AWS SDK in this test worker at the emulator started by `test/global-setup.ts`

@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { withFileLock } from '../../sdk/emulator/install-lock.js';
+import { withFileLock } from '../../sdk/dev/emulator/install-lock.js';
 
 /** The pinned packages (the release the wire captures in `test/fixtures/celery/` came from). */
 export const CELERY_REQUIREMENTS = ['celery[sqs]==5.7.0', 'kombu==5.7.0', 'pycurl==7.49.0'] as const;

@@ -3,7 +3,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createCoreApp, type App } from '../../sdk/core/app.js';
 import type { QueueOptions } from '../../sdk/core/options.js';
-import { provisionLocalResources, type ProvisionedQueue } from '../../sdk/aws/provision.js';
+import { provisionLocalResources, type ProvisionedQueue } from '../../sdk/dev/provision.js';
 
 /** An app's queues and results table on the emulator, made for one test file (or one test). */
 export interface ThrowawayResources {

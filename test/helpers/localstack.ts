@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../sdk/emulator/index.js';
-import { withFileLock } from '../../sdk/emulator/install-lock.js';
+import { findFreePort } from '../../sdk/dev/emulator/index.js';
+import { withFileLock } from '../../sdk/dev/emulator/install-lock.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 

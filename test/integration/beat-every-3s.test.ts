@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalScheduler } from '../../sdk/aws/local-scheduler.js';
-import { provisionLocalSchedules } from '../../sdk/aws/provision.js';
+import { LocalScheduler } from '../../sdk/dev/local-scheduler.js';
+import { provisionLocalSchedules } from '../../sdk/dev/provision.js';
 import { countdownGroupOf, scheduleGroupOf } from '../../sdk/core/schedule/definition.js';
 import { createApp, currentTask } from '../../sdk/index.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';

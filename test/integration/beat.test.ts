@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DEAD_LETTER_ATTRIBUTES } from '../../sdk/aws/index.js';
-import { LocalScheduler } from '../../sdk/aws/local-scheduler.js';
+import { LocalScheduler } from '../../sdk/dev/local-scheduler.js';
 import { countdownGroupOf, scheduleGroupOf } from '../../sdk/core/schedule/definition.js';
 import { createApp, TaskState } from '../../sdk/index.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';

@@ -1,7 +1,7 @@
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetEmulator, startEmulator, type RunningEmulator } from '../../sdk/emulator/index.js';
+import { resetEmulator, startEmulator, type RunningEmulator } from '../../sdk/dev/emulator/index.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 
 describe('the shared test endpoint', () => {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { applyLocalAwsEnv, startEmulator, type RunningEmulator } from '../../sdk/emulator/index.js';
+import { applyLocalAwsEnv, startEmulator, type RunningEmulator } from '../../sdk/dev/emulator/index.js';
 import { ensureLocalStackInstalled, startLocalStack, type RunningLocalStack } from '../helpers/localstack.js';
 
 declare module 'vitest' {

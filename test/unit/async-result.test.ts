@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, ResultTimeoutError, TaskError, TaskRevokedError } from '../../sdk/core/errors.js';
+import { ErrorCode, ResultTimeoutError, ResultTooLargeError, TaskError, TaskRevokedError } from '../../sdk/core/errors.js';
 import { TaskState } from '../../sdk/core/states.js';
 import { failedRecord, retryRecord, taskRecord } from '../fixtures/records.js';
 import { memoryHarness } from '../helpers/memory-harness.js';
@@ -96,12 +96,33 @@ describe('AsyncResult', () => {
       expect((error as Error).stack).toBe('InventoryError: no carrots');
     });
 
-    it('resolves with the stored error when propagate is false', async () => {
+    it('resolves with the task’s error, as an Error of its type, when propagate is false', async () => {
       const { app, backend } = setup();
       const record = failedRecord();
       await backend.save(record);
 
-      expect(await app.asyncResult(record.id).get({ propagate: false })).toEqual(record.error);
+      const outcome = (await app.asyncResult(record.id).get({ propagate: false })) as unknown;
+      expect(outcome).toBeInstanceOf(TypeError);
+      expect(outcome).toMatchObject({ name: record.error!.type, message: record.error!.message, stack: record.error!.stack });
+    });
+
+    it('resolves with a TaskRevokedError for a REVOKED record when propagate is false', async () => {
+      const { app, backend } = setup();
+      const record = taskRecord({ state: TaskState.REVOKED, result: undefined, error: { type: 'TaskRevoked', message: 'stop it' } });
+      await backend.save(record);
+
+      const outcome = (await app.asyncResult(record.id).get({ propagate: false })) as unknown;
+      expect(outcome).toBeInstanceOf(TaskRevokedError);
+    });
+
+    it('throws ResultTooLargeError, celeriac’s own class, for a result that was too large to store', async () => {
+      const { app, backend } = setup();
+      const record = failedRecord({ error: { type: 'ResultTooLargeError', code: 'RESULT_TOO_LARGE', message: 'Task x returned a result of 500000 bytes…' } });
+      await backend.save(record);
+
+      const error = await app.asyncResult(record.id).get().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ResultTooLargeError);
+      expect(error).toMatchObject({ code: ErrorCode.RESULT_TOO_LARGE, remoteCode: ErrorCode.RESULT_TOO_LARGE, message: 'Task x returned a result of 500000 bytes…', taskId: record.id });
     });
 
     it('throws TaskRevokedError with the reason for a REVOKED record', async () => {

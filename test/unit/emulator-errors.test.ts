@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureMotoInstalled } from '../../sdk/emulator/index.js';
+import { ensureMotoInstalled } from '../../sdk/dev/emulator/index.js';
 
 describe('ensureMotoInstalled errors', () => {
   let projectRoot: string;

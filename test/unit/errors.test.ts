@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as core from '../../sdk/core/index.js';
 import { CeleriacError, ErrorCode } from '../../sdk/core/index.js';
 import { ExitCode, exitCodeOf } from '../../sdk/cli/exit-codes.js';
+import { EmulatorError, EndpointError } from '../../sdk/dev/errors.js';
 
 /** One instance of the class of each code, made through the package's public exports. */
 const examples: Record<ErrorCode, () => CeleriacError> = {
@@ -37,6 +38,9 @@ const examples: Record<ErrorCode, () => CeleriacError> = {
   CHORD_FAILED: () => new core.ChordError('member-1', 'a member failed'),
   CELERY_MESSAGE_INVALID: () => new core.CeleryMessageError(ErrorCode.CELERY_MESSAGE_INVALID, 'bad Celery message'),
   CELERY_NOT_SUPPORTED: () => new core.CeleryMessageError(ErrorCode.CELERY_NOT_SUPPORTED, 'a chord header'),
+  // The dev layer's own (celeriac/dev), never in a production bundle.
+  ENDPOINT_UNUSABLE: () => new EndpointError('AWS_ENDPOINT_URL does not answer'),
+  EMULATOR_FAILED: () => new EmulatorError('the emulator did not start'),
 };
 
 const sdkDir = fileURLToPath(new URL('../../sdk', import.meta.url));

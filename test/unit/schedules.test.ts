@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LocalScheduler } from '../../sdk/aws/local-scheduler.js';
+import { LocalScheduler } from '../../sdk/dev/local-scheduler.js';
 import { currentTask } from '../../sdk/core/context.js';
 import { ErrorCode, ScheduleError } from '../../sdk/core/errors.js';
 import { decodeEnvelope } from '../../sdk/core/protocol/envelope.js';

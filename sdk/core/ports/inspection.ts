@@ -1,13 +1,19 @@
 import type { TaskRecord } from './result-backend.js';
-import type { TaskState } from '../states.js';
+import type { AnyState } from '../states.js';
 
 /** A listing of task records: what the Tasks page, `GET /api/tasks` and `celeriac inspect tasks` ask. */
 export interface TaskQuery {
   /**
-   * Only these states.
+   * Only these states: Celery's, or custom ones a task set with `updateState()` (`PROGRESS`).
    * @default - every state
    */
-  readonly states?: readonly TaskState[];
+  readonly states?: readonly AnyState[];
+  /**
+   * `false` leaves out the runs of the app's schedules (task ids `<group>.<schedule>@<time>`), so that a
+   * frequent periodic task does not bury the rest (the Tasks page's "Hide periodic runs").
+   * @default - schedule runs are listed
+   */
+  readonly periodic?: boolean;
   /**
    * Task name, exact or a glob with `*` (`email.*`).
    * @default - every name

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { ensureMotoInstalled } from '../../../sdk/emulator/index.js';
+import { ensureMotoInstalled } from '../../../sdk/dev/emulator/index.js';
 
 const run = promisify(execFile);
 

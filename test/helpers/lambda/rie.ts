@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { findFreePort } from '../../../sdk/emulator/index.js';
-import { withFileLock } from '../../../sdk/emulator/install-lock.js';
+import { findFreePort } from '../../../sdk/dev/emulator/index.js';
+import { withFileLock } from '../../../sdk/dev/emulator/install-lock.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

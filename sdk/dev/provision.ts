@@ -4,14 +4,25 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
-  type DynamoDBClient,
+  DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../core/defaults.js';
 import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../core/contract/task-index.js';
 import type { Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
-import { schedulerDeadLetterQueueName } from './eventbridge-scheduler.js';
+import { schedulerDeadLetterQueueName } from '../aws/eventbridge-scheduler.js';
+
+/**
+ * SQS and DynamoDB clients for the local runtime, reading the endpoint, region and credentials from the
+ * environment (`applyLocalAwsEnv` sets them).
+ * @example
+ * const { sqs, dynamodb } = localClients();
+ * const queues = await provisionLocalResources(app, { sqs, dynamodb });
+ */
+export function localClients(): { readonly sqs: SQSClient; readonly dynamodb: DynamoDBClient } {
+  return { sqs: new SQSClient({}), dynamodb: new DynamoDBClient({}) };
+}
 
 /** A queue as created by {@link provisionLocalResources}. */
 export interface ProvisionedQueue {

@@ -3,7 +3,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { App } from '../core/app.js';
 import type { ProvisionedQueue } from './provision.js';
-import { parseQueueArn } from './sqs-broker.js';
+import { parseQueueArn } from '../aws/sqs-broker.js';
 
 /** A worker handler, as Lambda calls it. */
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findProjectRoot } from '../project-root.js';
 import { withFileLock } from './install-lock.js';
 import { LineTail, runProcess } from './run-process.js';
 
@@ -28,7 +28,10 @@ const INSTALL_HINT =
 
 /** Options shared by the emulator functions. */
 export interface EmulatorOptions {
-  /** Project root holding `.celeriac/`. Defaults to the nearest directory above this module with a package.json. */
+  /**
+   * Project root holding `.celeriac/`.
+   * @default - `CELERIAC_PROJECT_ROOT`, else the nearest folder with a package.json at or above the working directory
+   */
   projectRoot?: string;
   /** Progress sink, one line per call. Defaults to writing to stderr. */
   log?: (line: string) => void;
@@ -421,12 +424,13 @@ export function findFreePort(): Promise<number> {
   });
 }
 
-function venvExecutable(venvDir: string, name: string): string {
+/** Path of an executable inside the venv. */
+export function venvExecutable(venvDir: string, name: string): string {
   return process.platform === 'win32' ? join(venvDir, 'Scripts', `${name}.exe`) : join(venvDir, 'bin', name);
 }
 
 /** Environment for Python children: no leaking of system/user site-packages (e.g. a system botocore). */
-function pythonEnv(): NodeJS.ProcessEnv {
+export function pythonEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONNOUSERSITE: '1', PYTHONUNBUFFERED: '1' };
   // MOTO_PORT would override the port moto puts into URLs it returns (e.g. SQS queue URLs).
   for (const name of ['PYTHONPATH', 'PYTHONHOME', 'PIP_USER', 'PIP_TARGET', 'PIP_PREFIX', 'VIRTUAL_ENV', 'MOTO_PORT']) {
@@ -436,13 +440,7 @@ function pythonEnv(): NodeJS.ProcessEnv {
 }
 
 function defaultProjectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
+  return findProjectRoot();
 }
 
 function defaultLog(line: string): void {
