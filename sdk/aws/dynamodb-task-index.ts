@@ -1,8 +1,9 @@
 import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CeleriacError, ErrorCode, OptionsError } from '../core/errors.js';
+import { ErrorCode, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { globPrefix, matchesName } from '../inspect/query.js';
 import type { TaskIndex, TaskPage, TaskQuery, TaskSummary } from '../inspect/types.js';
+import { translateAwsError } from './aws-error.js';
 import { decodeResultItem, type Item } from './result-item.js';
 import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from './task-index.js';
 
@@ -120,12 +121,11 @@ export class DynamoDbTaskIndex implements TaskIndex {
     try {
       return await call();
     } catch (error) {
-      const name = (error as { name?: string }).name ?? 'Error';
-      const hint =
-        name === 'ResourceNotFoundException' || name === 'ValidationException'
-          ? ` Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`
-          : '';
-      throw new CeleriacError(ErrorCode.BACKEND_FAILED, `Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
+      const hint = `Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`;
+      throw translateAwsError(error, ErrorCode.BACKEND_FAILED, {
+        failure: `Task ${operation} failed`,
+        hints: { ResourceNotFoundException: hint, ValidationException: hint },
+      });
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CeleriacError, ErrorCode, ScheduleError } from '../core/errors.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
+import { isAwsError, translateAwsError } from './aws-error.js';
 import { parseQueueArn } from './sqs-broker.js';
 
 /** Retries Scheduler makes when sending to the queue fails, and for how long (explicit: AWS's default is 185 attempts over 24 h). */
@@ -66,7 +67,7 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       await client.send(new sdk.CreateScheduleCommand(await this.request(spec)));
     } catch (error) {
-      if (isNamed(error, 'ConflictException')) {
+      if (isAwsError(error, 'ConflictException')) {
         throw new ScheduleError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_EXISTS, cause: error });
       }
       throw failed(`create schedule ${spec.group}/${spec.name}`, error);
@@ -79,7 +80,7 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       await client.send(new sdk.UpdateScheduleCommand(await this.request(spec)));
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) {
+      if (isAwsError(error, 'ResourceNotFoundException')) {
         throw new ScheduleError(`No schedule "${spec.name}" in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_NOT_FOUND, cause: error });
       }
       throw failed(`update schedule ${spec.group}/${spec.name}`, error);
@@ -92,7 +93,7 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       return toStored(await client.send(new sdk.GetScheduleCommand({ GroupName: group, Name: name })));
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) return undefined;
+      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
       throw failed(`read schedule ${group}/${name}`, error);
     }
   }
@@ -108,7 +109,7 @@ export class EventBridgeScheduler implements Scheduler {
         token = page.NextToken;
       } while (token);
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) return [];
+      if (isAwsError(error, 'ResourceNotFoundException')) return [];
       throw failed(`list schedules of group ${group}`, error);
     }
     const all = await Promise.all(names.map((name) => this.get(group, name)));
@@ -121,7 +122,7 @@ export class EventBridgeScheduler implements Scheduler {
       await client.send(new sdk.DeleteScheduleCommand({ GroupName: group, Name: name }));
       return true;
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) return false;
+      if (isAwsError(error, 'ResourceNotFoundException')) return false;
       throw failed(`delete schedule ${group}/${name}`, error);
     }
   }
@@ -171,12 +172,12 @@ export class EventBridgeScheduler implements Scheduler {
           return;
         } catch (error) {
           // Without permission to read it, assume the stack made it; CreateSchedule says otherwise.
-          if (!isNamed(error, 'ResourceNotFoundException')) return;
+          if (!isAwsError(error, 'ResourceNotFoundException')) return;
         }
         try {
           await client.send(new sdk.CreateScheduleGroupCommand({ Name: group }));
         } catch (error) {
-          if (!isNamed(error, 'ConflictException')) throw failed(`create schedule group ${group}`, error);
+          if (!isAwsError(error, 'ConflictException')) throw failed(`create schedule group ${group}`, error);
         }
       })();
       pending.catch(() => this.groups.delete(group));
@@ -208,16 +209,9 @@ function toStored(out: GetScheduleCommandOutput): StoredSchedule {
   };
 }
 
-/** Whether an SDK error is the named service exception (checked by name: the module loads lazily). */
-function isNamed(error: unknown, name: string): boolean {
-  return (error as { name?: unknown } | undefined)?.name === name;
-}
-
 function failed(what: string, error: unknown): CeleriacError {
-  const name = (error as { name?: string }).name ?? 'Error';
-  return new CeleriacError(
-    ErrorCode.SCHEDULER_FAILED,
-    `Could not ${what}: ${name}: ${(error as Error).message}. Check that the stack is deployed and that this role may use EventBridge Scheduler (grantSchedules).`,
-    { cause: error },
-  );
+  return translateAwsError(error, ErrorCode.SCHEDULER_FAILED, {
+    failure: `Could not ${what}`,
+    hints: { '*': 'Check that the stack is deployed and that this role may use EventBridge Scheduler (grantSchedules).' },
+  });
 }

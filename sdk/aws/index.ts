@@ -1,3 +1,4 @@
+export { DynamoDbCoordination, type DynamoDbCoordinationOptions } from './dynamodb-coordination.js';
 export { DynamoDbResultBackend, type DynamoDbResultBackendOptions } from './dynamodb-result-backend.js';
 export { provisionLocalResources, type ProvisionedQueue } from './provision.js';
 export { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';

@@ -5,6 +5,7 @@ import { Hooks, type HookHandler, type HookName } from './hooks.js';
 import type { AppConfig, ErrorClass, QueueOptions, TaskOptions, Transport } from './options.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Broker } from './ports/broker.js';
+import type { Coordination } from './ports/coordination.js';
 import type { ResultBackend, RevokeOutcome } from './ports/result-backend.js';
 import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
 import { BatchingPublisher } from './publisher.js';
@@ -190,7 +191,7 @@ export class App implements ResultSource {
       asyncResult: (id) => this.asyncResult(id),
       assertQueue: (queue) => this.assertQueue(queue),
       getTask: (taskName) => this.getTask(taskName),
-      backend: () => this.backend(),
+      coordination: () => this.coordination(),
     });
     this.registry.set(name, task);
     return task;
@@ -345,6 +346,21 @@ export class App implements ResultSource {
   /** The result backend. */
   backend(): ResultBackend {
     return this.transport().backend;
+  }
+
+  /**
+   * Chord joins, global rate-limit turns and idempotency keys.
+   * @throws {ConfigError} when the transport has none.
+   */
+  coordination(): Coordination {
+    const coordination = this.transport().coordination;
+    if (!coordination) {
+      throw new ConfigError(
+        `App "${this.name}" has no coordination store: chords, rateLimit and idempotencyKey need one ` +
+          "(createApp from 'celeriac' keeps it in the results table; celeriac/testing in memory). Pass `coordination` to app.useTransport().",
+      );
+    }
+    return coordination;
   }
 
   /** The broker. */

@@ -9,7 +9,7 @@ import { OptionsError } from './errors.js';
 import type { JsonValue, TaskReturn } from './json.js';
 import type { ApplyOptions, ErrorClass } from './options.js';
 import type { Clock } from './ports/clock.js';
-import type { ResultBackend } from './ports/result-backend.js';
+import { idempotencyKeyOf, type Coordination } from './ports/coordination.js';
 import type { Envelope } from './protocol/envelope.js';
 import type { RateLimit } from './rate-limit.js';
 import type { RetryPolicy } from './retry.js';
@@ -42,7 +42,8 @@ export interface TaskHost {
   assertQueue(queue: string): void;
   /** The registered task of that name. */
   getTask(name: string): AnyTask;
-  backend(): ResultBackend;
+  /** Chords and idempotency keys. @throws {ConfigError} when the transport has none. */
+  coordination(): Coordination;
   /** The app's default record TTL, in seconds. */
   readonly resultExpiresSeconds: number;
 }
@@ -177,7 +178,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
         await this.host.publish(queue, this.name, envelope, delaySeconds);
       }
     } catch (error) {
-      if (options.idempotencyKey !== undefined) await this.host.backend().releaseIdempotencyKey(this.idempotencyKey(options.idempotencyKey), id).catch(() => undefined);
+      if (options.idempotencyKey !== undefined) await this.host.coordination().releaseIdempotencyKey(this.idempotencyKey(options.idempotencyKey), id).catch(() => undefined);
       throw error;
     }
     if (parent && workflow.parentId === undefined) recordChild(parent, id);
@@ -190,7 +191,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
     const window = options.idempotencyWindowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS;
     if (key.length === 0 || key.length > 512) throw new OptionsError(`idempotencyKey must be 1 to 512 characters, received ${key.length}`);
     if (!Number.isInteger(window) || window < 1) throw new OptionsError(`idempotencyWindowSeconds must be an integer ≥ 1, received ${window}`);
-    const outcome = await this.host.backend().reserveIdempotencyKey({
+    const outcome = await this.host.coordination().reserveIdempotencyKey({
       key: this.idempotencyKey(key),
       taskId: id,
       now: new Date(now),
@@ -200,7 +201,7 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
   }
 
   private idempotencyKey(key: string): string {
-    return `${this.name}#${key}`;
+    return idempotencyKeyOf(this.name, key);
   }
 
   /** A handle on an earlier call of this task, by id, typed with this task's result. */

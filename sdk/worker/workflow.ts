@@ -38,7 +38,7 @@ export class WorkflowEffects {
   async joinChord(envelope: Envelope): Promise<void> {
     if (envelope.chord === null) return;
     const backend = this.app.backend();
-    const join = await backend.joinChord(envelope.chord, envelope.id);
+    const join = await this.app.coordination().joinChord(envelope.chord, envelope.id);
     if (!join) {
       this.log({ type: 'error', messageId: envelope.id, error: { type: 'ChordError', message: `Chord ${envelope.chord} is unknown (expired?): its callback cannot be sent` } });
       return;
@@ -62,7 +62,7 @@ export class WorkflowEffects {
   }
 
   private async failChord(envelope: Envelope, error: StoredError, expiresAt: number): Promise<void> {
-    const chord = await this.app.backend().decideChord(envelope.chord!, `failed:${envelope.id}`);
+    const chord = await this.app.coordination().decideChord(envelope.chord!, `failed:${envelope.id}`);
     if (!chord) return;
     const callback = decodeSignatureData(chord.callback, 'chord.callback');
     const chordError = toStoredError(
