@@ -3,15 +3,11 @@ import * as D from './defaults.js';
 import { CeleriacError, ConfigError, ErrorCode, UnknownTaskError } from './errors.js';
 import { Hooks, type HookHandler, type HookName } from './hooks.js';
 import type { AppConfig, ErrorClass, QueueOptions, TaskOptions, Transport } from './options.js';
-import { systemClock, type Clock } from './ports/clock.js';
-import type { Broker } from './ports/broker.js';
-import type { Coordination } from './ports/coordination.js';
-import type { ResultBackend, RevokeOutcome } from './ports/result-backend.js';
+import { requireCoordination, systemClock, type Broker, type Clock, type Coordination, type ResultBackend, type RevokeOutcome, type Scheduler } from './ports/index.js';
 import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
 import { BatchingPublisher } from './publisher.js';
 import { parseRateLimit } from './rate-limit.js';
 import { compileTaskRoutes, routeTask, type TaskRoutes } from './routing.js';
-import type { Scheduler } from './ports/scheduler.js';
 import { buildSchedule, type BuiltSchedule, type ScheduleOptions } from './schedule/definition.js';
 import { assertTimeZone } from './schedule/expression.js';
 import { Schedules, type SchedulesHost } from './schedule/schedules.js';
@@ -348,19 +344,9 @@ export class App implements ResultSource {
     return this.transport().backend;
   }
 
-  /**
-   * Chord joins, global rate-limit turns and idempotency keys.
-   * @throws {ConfigError} when the transport has none.
-   */
+  /** Chord joins, global rate-limit turns and idempotency keys. @throws {ConfigError} when the transport has none. */
   coordination(): Coordination {
-    const coordination = this.transport().coordination;
-    if (!coordination) {
-      throw new ConfigError(
-        `App "${this.name}" has no coordination store: chords, rateLimit and idempotencyKey need one ` +
-          "(createApp from 'celeriac' keeps it in the results table; celeriac/testing in memory). Pass `coordination` to app.useTransport().",
-      );
-    }
-    return coordination;
+    return requireCoordination(this.transport(), this.name);
   }
 
   /** The broker. */

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 
 /** A chord's join state: the callback and its members, stored when the chord is applied. */
@@ -91,4 +92,18 @@ export interface Coordination {
   reserveIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyOutcome>;
   /** Releases an idempotency key held by `taskId` (when sending the task failed). */
   releaseIdempotencyKey(key: string, taskId: string): Promise<void>;
+}
+
+/**
+ * The transport's coordination store.
+ * @throws {ConfigError} when the transport has none (a hand-built transport without `coordination`).
+ * @example
+ * requireCoordination(app.transport(), app.name).joinChord(chordId, memberId);
+ */
+export function requireCoordination(transport: { readonly coordination?: Coordination }, appName: string): Coordination {
+  if (transport.coordination) return transport.coordination;
+  throw new ConfigError(
+    `App "${appName}" has no coordination store: chords, rateLimit and idempotencyKey need one ` +
+      "(createApp from 'celeriac' keeps it in the results table; celeriac/testing in memory). Pass `coordination` to app.useTransport().",
+  );
 }
