@@ -11,7 +11,7 @@ import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/cl
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../sdk/lambda/index.js';
 import { awsTransport, LocalRuntime, provisionLocalResources } from '../sdk/aws/index.js';
-import { TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
+import { TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/core/contract/task-index.js';
 import { currentTask } from '../sdk/core/context.js';
 import { applyLocalAwsEnv, resolveEndpoint } from '../sdk/emulator/index.js';
 import { createApp } from '../sdk/index.js';

@@ -9,9 +9,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { App, ResolvedQueue } from '../sdk/core/app.js';
-import { METRIC, METRICS_NAMESPACE } from '../sdk/worker/metrics.js';
 import { CeleriacDashboard, type CeleriacDashboardOptions } from './celeriac-dashboard.js';
-import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/aws/task-index.js';
+import {
+  APP_ENV,
+  METRIC,
+  METRICS_NAMESPACE,
+  SCHEDULER_ROLE_ARN_ENV,
+  TABLE_KEY_ATTRIBUTE,
+  TABLE_TTL_ATTRIBUTE,
+  TASK_INDEX_NAME,
+  TASK_INDEX_PROJECTION,
+  TASK_INDEX_SHARD_ATTRIBUTE,
+  TASK_INDEX_TIME_ATTRIBUTE,
+} from '../sdk/core/contract/index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 import { countdownGroupOf } from '../sdk/core/schedule/definition.js';
 import { CeleriacSchedules } from './celeriac-schedules.js';
@@ -145,9 +155,9 @@ export class CeleriacApp extends Construct {
 
     const table = new dynamodb.Table(this, 'Results', {
       tableName: app.resultsTableName,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
+      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -180,8 +190,8 @@ export class CeleriacApp extends Construct {
       timeout: Duration.seconds(app.worker.timeoutSeconds),
       memorySize: app.worker.memoryMb,
       environment: {
-        CELERIAC_APP: app.name,
-        CELERIAC_SCHEDULER_ROLE_ARN: this.schedules.role.roleArn,
+        [APP_ENV]: app.name,
+        [SCHEDULER_ROLE_ARN_ENV]: this.schedules.role.roleArn,
         NODE_OPTIONS: '--enable-source-maps',
       },
       logGroup,

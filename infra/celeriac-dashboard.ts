@@ -3,12 +3,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { TASK_INDEX_NAME } from '../sdk/aws/task-index.js';
-import { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, type DashboardAuth } from '../sdk/dashboard/deployed.js';
-import { WORKER_FUNCTIONS_ENV } from '../sdk/inspect/worker-functions.js';
-import type { CeleriacApp } from './celeriac-app.js';
+import { APP_ENV, DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, SCHEDULER_ROLE_ARN_ENV, TASK_INDEX_NAME, WORKER_FUNCTIONS_ENV, type DashboardAuth } from '../sdk/core/contract/index.js';
+import type { LambdaEntryKind, TasksProject } from './lambda-entry.js';
 
 /** Options of the deployed dashboard (`CeleriacApp`'s `dashboard` prop). */
 export interface CeleriacDashboardOptions {
@@ -35,10 +36,33 @@ export interface CeleriacDashboardOptions {
   readonly passwordSecret?: secretsmanager.ISecret;
 }
 
+/**
+ * What the dashboard needs of the app it shows (a `CeleriacApp` is one): its resources, the worker it
+ * reads metrics of, and how its functions are bundled.
+ */
+export interface CeleriacDashboardTarget {
+  /** Name of the app. */
+  readonly appName: string;
+  /** The task queues, by logical queue name. */
+  readonly queues: ReadonlyMap<string, sqs.IQueue>;
+  /** The dead-letter queues, by logical name of the queue they serve. */
+  readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
+  /** The results table. */
+  readonly table: dynamodb.ITable;
+  /** The worker function. */
+  readonly workerFunction: lambda.IFunction;
+  /** The schedules: their group and the role Scheduler assumes. */
+  readonly schedules: { readonly group: scheduler.IScheduleGroup; readonly role: iam.IRole };
+  /** Where esbuild runs for the app's functions. */
+  readonly bundlingProject: TasksProject;
+  /** The generated entry of one of the app's functions. */
+  entryOf(kind: LambdaEntryKind): string;
+}
+
 /** Properties of a {@link CeleriacDashboard}. */
 export interface CeleriacDashboardProps extends CeleriacDashboardOptions {
   /** The app whose queues and results the dashboard shows. */
-  readonly celeriac: CeleriacApp;
+  readonly celeriac: CeleriacDashboardTarget;
   /** Lambda runtime (the app's). */
   readonly runtime: lambda.Runtime;
 }
@@ -95,7 +119,7 @@ export class CeleriacDashboard extends Construct {
       memorySize: 512,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        CELERIAC_APP: celeriac.appName,
+        [APP_ENV]: celeriac.appName,
         [DASHBOARD_AUTH_ENV]: this.auth,
         // The Workers page reads this function's AWS/Lambda metrics (it works every queue).
         [WORKER_FUNCTIONS_ENV]: celeriac.workerFunction.functionName,
@@ -150,7 +174,7 @@ export class CeleriacDashboard extends Construct {
       }),
     );
     schedules.role.grantPassRole(fn.grantPrincipal);
-    fn.addEnvironment('CELERIAC_SCHEDULER_ROLE_ARN', schedules.role.roleArn);
+    fn.addEnvironment(SCHEDULER_ROLE_ARN_ENV, schedules.role.roleArn);
     // Workers page: the worker function's metrics. GetMetricData has no resource-level permission in IAM.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
 

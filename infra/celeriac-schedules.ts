@@ -4,7 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName } from '../sdk/aws/eventbridge-scheduler.js';
+import { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName } from '../sdk/core/contract/names.js';
 import type { App } from '../sdk/core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 import { countdownGroupOf, scheduleGroupOf } from '../sdk/core/schedule/definition.js';

@@ -5,7 +5,71 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { TaskRecord } from '../../sdk/core/index.js';
 import type { FaultProxyStats } from '../../test/faults/fault-proxy.js';
-import type { SoakOptions } from './soak.js';
+
+/** Settings of one soak run. */
+export interface SoakOptions {
+  /** Tasks to enqueue. */
+  readonly tasks: number;
+  /** Worker processes running at once. */
+  readonly workers: number;
+  /** Pollers per worker process. */
+  readonly concurrency: number;
+  /** The app's worker timeout (the queue's visibility timeout and the claim's lease are 6 × this). */
+  readonly workerTimeoutSeconds: number;
+  /** Milliseconds between worker kills (0: none). */
+  readonly killEveryMs: number;
+  /**
+   * Most worker kills in the run.
+   * @default - no limit
+   */
+  readonly maxKills?: number;
+  /**
+   * Most endpoint cuts in the run.
+   * @default - no limit
+   */
+  readonly maxCuts?: number;
+  /** Milliseconds between endpoint cuts (0: none). */
+  readonly cutEveryMs: number;
+  /** Length of a cut, from–to milliseconds. */
+  readonly cutMs: readonly [number, number];
+  /** Fraction of calls answered 400 ThrottlingException. */
+  readonly throttleFraction: number;
+  /** Fraction of calls answered 503. */
+  readonly unavailableFraction: number;
+  /** Fraction of calls delayed by up to `latencyMs`. */
+  readonly latencyFraction: number;
+  readonly latencyMs: number;
+  /** Fraction of sent envelopes sent a second time, 0–8 s later. */
+  readonly duplicateFraction: number;
+  /** Every n-th task fails by design (0: none). */
+  readonly failEvery: number;
+  /** Every n-th message is a hand-sent envelope naming a task that does not exist (0: none). */
+  readonly poisonEvery: number;
+  /** Most tasks enqueued and not yet finished (moto slows down with a deep queue). */
+  readonly maxBacklog: number;
+  /** Concurrent producer loops. */
+  readonly lanes: number;
+  /** How long to wait, after the last task is enqueued and the faults stop, for every task to finish. */
+  readonly drainTimeoutMs: number;
+  /**
+   * Epoch milliseconds after which no more tasks are enqueued (the run then drains and reports on
+   * the tasks it did enqueue).
+   * @default - none: all `tasks` are enqueued
+   */
+  readonly stopProducingAt?: number;
+  /** Directory for the ledger, the kill log and worker logs. */
+  readonly dir: string;
+  /**
+   * An emulator endpoint to use.
+   * @default - two private moto servers (SQS, DynamoDB), stopped at the end
+   */
+  readonly endpoint?: string;
+  /**
+   * Progress lines.
+   * @default - none
+   */
+  readonly log?: (line: string) => void;
+}
 
 /** A task whose body ran a number of times other than the ledger and the kill log allow. */
 export interface RunViolation {

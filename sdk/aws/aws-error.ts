@@ -1,4 +1,7 @@
-import { CeleriacError, type ErrorCode } from '../core/errors.js';
+import { CeleriacError } from '../core/errors.js';
+
+/** A `CeleriacError` subclass with the adapter's code, made from a message (e.g. `BackendError`). */
+export type AdapterErrorClass<E extends CeleriacError> = new (message: string, options?: { cause?: unknown }) => E;
 
 /**
  * Whether an AWS SDK error is one of the named service exceptions. Checked by name, not `instanceof`:
@@ -23,19 +26,19 @@ export interface AwsErrorWording {
 }
 
 /**
- * The one translation of an AWS SDK error at the adapter boundary: a {@link CeleriacError} with a
- * stable code whose message reads `<failure>: <ExceptionName>: <AWS message>.` and, for the names it
+ * The one translation of an AWS SDK error at the adapter boundary: the adapter's error class (a
+ * {@link CeleriacError} with a stable code) whose message reads `<failure>: <ExceptionName>: <AWS message>.` and, for the names it
  * knows, what to do; the AWS error is kept as `cause`. A `CeleriacError` passes through unchanged.
  * @example
- * throw translateAwsError(error, ErrorCode.BACKEND_FAILED, {
+ * throw translateAwsError(error, BackendError, {
  *   failure: `Result backend get of task ${id} failed`,
  *   hints: { ResourceNotFoundException: 'Deploy the stack (cdk deploy).' },
  * });
  */
-export function translateAwsError(error: unknown, code: ErrorCode, wording: AwsErrorWording): CeleriacError {
+export function translateAwsError<E extends CeleriacError>(error: unknown, ErrorClass: AdapterErrorClass<E>, wording: AwsErrorWording): E | CeleriacError {
   if (error instanceof CeleriacError) return error;
   const name = (error as { name?: string } | undefined)?.name ?? 'Error';
   const message = (error as { message?: string } | undefined)?.message ?? String(error);
   const hint = wording.hints?.[name] ?? wording.hints?.['*'];
-  return new CeleriacError(code, `${wording.failure}: ${name}: ${message}.${hint ? ` ${hint}` : ''}`, { cause: error });
+  return new ErrorClass(`${wording.failure}: ${name}: ${message}.${hint ? ` ${hint}` : ''}`, { cause: error });
 }

@@ -1,6 +1,6 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { ErrorCode } from '../core/errors.js';
-import type { FunctionMetrics, WorkerMetrics } from '../inspect/types.js';
+import { WorkerMetricsError } from '../core/errors.js';
+import type { FunctionMetrics, WorkerMetrics } from '../core/ports/inspection.js';
 import { translateAwsError } from './aws-error.js';
 
 /** Options of {@link CloudWatchWorkerMetrics}. */
@@ -62,7 +62,7 @@ export class CloudWatchWorkerMetrics implements WorkerMetrics {
         nextToken = page.NextToken;
       } while (nextToken);
     } catch (error) {
-      throw translateAwsError(error, ErrorCode.WORKER_METRICS_FAILED, { failure: 'CloudWatch GetMetricData failed' });
+      throw translateAwsError(error, WorkerMetricsError, { failure: 'CloudWatch GetMetricData failed' });
     }
     const metrics = new Map<string, FunctionMetrics>();
     names.forEach((functionName, f) => {

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ErrorCode, type CeleriacError } from '../core/errors.js';
+import { BackendError, type CeleriacError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type {
   ChordJoin,
@@ -192,7 +192,7 @@ export class DynamoDbCoordination implements Coordination {
   }
 
   private translate(error: unknown, operation: string, key: string): CeleriacError {
-    return translateAwsError(error, ErrorCode.BACKEND_FAILED, {
+    return translateAwsError(error, BackendError, {
       failure: `Coordination ${operation} of ${key} failed`,
       hints: { ResourceNotFoundException: tableMissingHint(this.tableName) },
     });

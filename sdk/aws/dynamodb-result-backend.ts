@@ -8,13 +8,13 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { refusedClaim } from '../core/claim-rule.js';
-import { CeleriacError, ErrorCode, ResultTooLargeError } from '../core/errors.js';
+import { BackendError, CeleriacError, ResultTooLargeError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { ClaimOutcome, ClaimRequest, ResultBackend, RevokeOutcome, RevokeRequest, TaskRecord } from '../core/ports/result-backend.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import { translateAwsError } from './aws-error.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
-import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
 /** The final states, as condition values. */
 const FINAL = {
@@ -244,7 +244,7 @@ export class DynamoDbResultBackend implements ResultBackend {
   }
 
   private translate(error: unknown, operation: string, id: string): CeleriacError {
-    return translateAwsError(error, ErrorCode.BACKEND_FAILED, {
+    return translateAwsError(error, BackendError, {
       failure: `Result backend ${operation} of task ${id} failed`,
       hints: { ResourceNotFoundException: tableMissingHint(this.tableName) },
     });

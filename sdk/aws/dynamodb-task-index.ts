@@ -1,11 +1,10 @@
 import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ErrorCode, OptionsError } from '../core/errors.js';
+import { BackendError, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
-import { globPrefix, matchesName } from '../inspect/query.js';
-import type { TaskIndex, TaskPage, TaskQuery, TaskSummary } from '../inspect/types.js';
+import { globPrefix, matchesName, type TaskIndex, type TaskPage, type TaskQuery, type TaskSummary } from '../core/ports/inspection.js';
 import { translateAwsError } from './aws-error.js';
 import { decodeResultItem, type Item } from './result-item.js';
-import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from './task-index.js';
+import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from '../core/contract/task-index.js';
 
 /** Options of {@link DynamoDbTaskIndex}. */
 export interface DynamoDbTaskIndexOptions {
@@ -122,7 +121,7 @@ export class DynamoDbTaskIndex implements TaskIndex {
       return await call();
     } catch (error) {
       const hint = `Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`;
-      throw translateAwsError(error, ErrorCode.BACKEND_FAILED, {
+      throw translateAwsError(error, BackendError, {
         failure: `Task ${operation} failed`,
         hints: { ResourceNotFoundException: hint, ValidationException: hint },
       });

@@ -1,21 +1,11 @@
+import { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName } from '../core/contract/names.js';
 import type { GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { CeleriacError, ErrorCode, ScheduleError } from '../core/errors.js';
+import { ScheduleExistsError, ScheduleNotFoundError, SchedulerError, type CeleriacError } from '../core/errors.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 import { isAwsError, translateAwsError } from './aws-error.js';
 import { parseQueueArn } from './sqs-broker.js';
 
-/** Retries Scheduler makes when sending to the queue fails, and for how long (explicit: AWS's default is 185 attempts over 24 h). */
-export const SCHEDULE_RETRY_POLICY = { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 } as const;
-
-/** Name of the IAM role Scheduler assumes to send an app's messages (the CDK construct creates it). */
-export function schedulerRoleName(appName: string, region: string): string {
-  return `${appName}-sched-${region}`;
-}
-
-/** Name of the queue that keeps an app's schedule deliveries Scheduler could not make. */
-export function schedulerDeadLetterQueueName(appName: string): string {
-  return `${appName}-scheduler-dlq`;
-}
+export { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName };
 
 type SchedulerSdk = typeof import('@aws-sdk/client-scheduler');
 let schedulerSdk: Promise<SchedulerSdk> | undefined;
@@ -68,7 +58,7 @@ export class EventBridgeScheduler implements Scheduler {
       await client.send(new sdk.CreateScheduleCommand(await this.request(spec)));
     } catch (error) {
       if (isAwsError(error, 'ConflictException')) {
-        throw new ScheduleError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_EXISTS, cause: error });
+        throw new ScheduleExistsError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { cause: error });
       }
       throw failed(`create schedule ${spec.group}/${spec.name}`, error);
     }
@@ -81,7 +71,7 @@ export class EventBridgeScheduler implements Scheduler {
       await client.send(new sdk.UpdateScheduleCommand(await this.request(spec)));
     } catch (error) {
       if (isAwsError(error, 'ResourceNotFoundException')) {
-        throw new ScheduleError(`No schedule "${spec.name}" in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_NOT_FOUND, cause: error });
+        throw new ScheduleNotFoundError(`No schedule "${spec.name}" in group "${spec.group}".`, { cause: error });
       }
       throw failed(`update schedule ${spec.group}/${spec.name}`, error);
     }
@@ -154,7 +144,7 @@ export class EventBridgeScheduler implements Scheduler {
 
   private async mustGet(group: string, name: string): Promise<StoredSchedule> {
     const stored = await this.get(group, name);
-    if (!stored) throw new ScheduleError(`Schedule ${group}/${name} vanished right after it was written.`, { code: ErrorCode.SCHEDULE_NOT_FOUND });
+    if (!stored) throw new ScheduleNotFoundError(`Schedule ${group}/${name} vanished right after it was written.`);
     return stored;
   }
 
@@ -210,7 +200,7 @@ function toStored(out: GetScheduleCommandOutput): StoredSchedule {
 }
 
 function failed(what: string, error: unknown): CeleriacError {
-  return translateAwsError(error, ErrorCode.SCHEDULER_FAILED, {
+  return translateAwsError(error, SchedulerError, {
     failure: `Could not ${what}`,
     hints: { '*': 'Check that the stack is deployed and that this role may use EventBridge Scheduler (grantSchedules).' },
   });

@@ -7,3 +7,4 @@ export { awsTransport, type AwsTransportOptions } from './transport.js';
 export { LocalRuntime, toRecord, type LocalRuntimeOptions, type LocalRuntimeStats, type SqsHandler } from './local-runtime.js';
 export { CloudWatchWorkerMetrics, type CloudWatchWorkerMetricsOptions } from './cloudwatch-worker-metrics.js';
 export { secretsManagerPassword } from './secrets-manager-password.js';
+export { awsInspectionPorts, type AwsInspectionOptions, type AwsInspectionPorts } from './inspection.js';

@@ -9,7 +9,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../core/defaults.js';
-import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from './task-index.js';
+import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../core/contract/task-index.js';
 import type { Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 import { schedulerDeadLetterQueueName } from './eventbridge-scheduler.js';
 

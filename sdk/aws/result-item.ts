@@ -3,7 +3,7 @@ import { ResultRecordError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { RetryEntry, TaskRecord } from '../core/ports/result-backend.js';
 import { CUSTOM_STATE, TaskState } from '../core/states.js';
-import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from './task-index.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
 /** Version of the DynamoDB item layout this library writes. */
 export const RESULT_ITEM_VERSION = 1;

@@ -11,8 +11,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
-import { ErrorCode } from '../core/errors.js';
-import type { DeadLetterMessage, ProgressListener, QueueAdmin, QueueStats, RedriveOutcome } from '../inspect/types.js';
+import { QueueAdminError } from '../core/errors.js';
+import type { DeadLetterMessage, ProgressListener, QueueAdmin, QueueStats, RedriveOutcome } from '../core/ports/inspection.js';
 import { translateAwsError } from './aws-error.js';
 import { DEAD_LETTER_ATTRIBUTES } from './sqs-broker.js';
 
@@ -193,7 +193,7 @@ export class SqsQueueAdmin implements QueueAdmin {
       return await fn();
     } catch (error) {
       const hint = 'Deploy the stack (cdk deploy) or run `celeriac dev`.';
-      throw translateAwsError(error, ErrorCode.QUEUE_ADMIN_FAILED, {
+      throw translateAwsError(error, QueueAdminError, {
         failure: `Queue ${operation} of ${queue} failed`,
         hints: { QueueDoesNotExist: hint, 'AWS.SimpleQueueService.NonExistentQueue': hint },
       });

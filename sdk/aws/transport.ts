@@ -1,3 +1,4 @@
+import { SCHEDULER_ROLE_ARN_ENV } from '../core/contract/names.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -49,7 +50,7 @@ export function awsTransport(app: Pick<App, 'resultsTableName' | 'name'>, option
   const sqs = options.sqs ?? new SQSClient({});
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   const broker = new SqsBroker({ client: sqs, ...(options.queueUrls ? { queueUrls: options.queueUrls } : {}) });
-  const roleArn = options.schedulerRoleArn ?? process.env.CELERIAC_SCHEDULER_ROLE_ARN;
+  const roleArn = options.schedulerRoleArn ?? process.env[SCHEDULER_ROLE_ARN_ENV];
   return {
     broker,
     backend: new DynamoDbResultBackend({ client: dynamodb, tableName: app.resultsTableName }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { App } from '../core/app.js';
 import { createDashboard, serveDashboard, type ServedDashboard } from '../dashboard/server.js';
-import { createAwsInspector } from '../inspect/aws.js';
+import { createAwsInspector } from '../aws-inspector.js';
 import type { LocalCounters } from '../inspect/inspector.js';
 import { DASHBOARD_USERNAME } from '../dashboard/deployed.js';
 import { withAppOptions, withWorkerFunctions, openApp, type AppCommandOptions } from './cli-context.js';

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { TaskState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { parseStates, parseTaskSearch, parseTime } from '../inspect/query.js';
-import type { TaskQuery } from '../inspect/types.js';
+import type { TaskQuery } from '../core/ports/inspection.js';
 import { HttpError, intParam, jsonError } from './http-errors.js';
 
 /** Reads the task query of `GET /api/tasks` (and the Tasks page) from the URL. */

@@ -1,6 +1,6 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { RatePoint } from '../inspect/types.js';
+import type { RatePoint } from '../core/ports/inspection.js';
 
 /** A fragment of escaped HTML. */
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;

@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import type { Inspector } from '../inspect/inspector.js';
-import type { WorkerActivity } from '../inspect/types.js';
+import type { WorkerActivity } from '../core/ports/inspection.js';
 import { taskQueryFromUrl } from './api.js';
 import { describeError } from './http-errors.js';
 import { duration, empty, layout, ratesChart, stateBadge, time, type Html, type PageContext } from './layout.js';

@@ -4,7 +4,7 @@ import type { JsonValue } from '../core/json.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
 import { isReadyState, TaskState } from '../core/states.js';
-import { REDACTED } from '../worker/args-repr.js';
+import { REDACTED } from '../core/contract/names.js';
 import { parseTaskSearch } from './query.js';
 import type {
   DeadLetterMessage,
@@ -20,7 +20,7 @@ import type {
   FunctionMetrics,
   WorkerActivity,
   WorkerMetrics,
-} from './types.js';
+} from '../core/ports/inspection.js';
 
 /** Live counters of a local runtime, by logical queue (`celeriac dev`). */
 export type LocalCounters = () => ReadonlyMap<string, { invocations: number; messages: number; requeued: number; errors: number; pollers: number }>;

@@ -1,6 +1,8 @@
 import { OptionsError } from '../core/errors.js';
 import { TaskState } from '../core/states.js';
-import type { TaskQuery } from './types.js';
+import type { TaskQuery } from '../core/ports/inspection.js';
+
+export { globPrefix, matchesName } from '../core/ports/inspection.js';
 
 const STATES = Object.values(TaskState) as string[];
 
@@ -57,18 +59,4 @@ export function parseTime(value: string, field: string, now = Date.now()): Date 
   const ms = Date.parse(value);
   if (!Number.isFinite(ms)) throw new OptionsError(`${field} must be an ISO 8601 time or a duration such as 15m, 2h, 1d; received ${JSON.stringify(value)}`);
   return new Date(ms);
-}
-
-/** True when `name` matches the glob `pattern` (`*` matches any run of characters). */
-export function matchesName(pattern: string, name: string | undefined): boolean {
-  if (name === undefined) return false;
-  if (!pattern.includes('*')) return pattern === name;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(name);
-}
-
-/** The literal start of a glob, for a `begins_with` filter. */
-export function globPrefix(pattern: string): string {
-  const star = pattern.indexOf('*');
-  return star < 0 ? pattern : pattern.slice(0, star);
 }

@@ -1,4 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handle } from 'hono/aws-lambda';
 import type { Hono } from 'hono';
 import { secretsManagerPassword } from '../aws/secrets-manager-password.js';
@@ -6,8 +6,8 @@ import type { App } from '../core/app.js';
 import { ConfigError } from '../core/errors.js';
 import { DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, DASHBOARD_USERNAME } from '../dashboard/deployed.js';
 import { createDashboard } from '../dashboard/server.js';
-import { createAwsInspector } from '../inspect/aws.js';
-import { WORKER_FUNCTIONS_ENV } from '../inspect/worker-functions.js';
+import { createAwsInspector } from '../aws-inspector.js';
+import { WORKER_FUNCTIONS_ENV } from '../core/contract/index.js';
 
 /** Clients of {@link createDeployedDashboard}. */
 export interface DeployedDashboardClients {
@@ -43,7 +43,7 @@ export function createDeployedDashboard(app: App, env: Readonly<Record<string, s
   return createDashboard(
     inspector,
     auth === 'password'
-      ? { credentials: { username: DASHBOARD_USERNAME, password: secretsManagerPassword(clients.secretsManager ?? new SecretsManagerClient({}), secretId!) } }
+      ? { credentials: { username: DASHBOARD_USERNAME, password: secretsManagerPassword(clients.secretsManager, secretId!) } }
       : {},
   );
 }

@@ -1,9 +1,9 @@
+import { REDACTED } from '../core/contract/names.js';
 import { MAX_ARGS_REPR_CHARS } from '../core/defaults.js';
 import type { JsonValue } from '../core/json.js';
 import type { ResolvedTaskOptions } from '../core/task.js';
 
-/** Shown instead of the arguments of a task with `redact: true`. */
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 /**
  * What a task record shows of a call's arguments (Celery: `argsrepr` / `kwargsrepr`): JSON text

@@ -1,10 +1,7 @@
+import { METRIC, METRICS_NAMESPACE } from '../core/contract/names.js';
 import type { WorkerEvent } from './events.js';
 
-/** CloudWatch namespace of the worker's metrics. */
-export const METRICS_NAMESPACE = 'Celeriac';
-
-/** Metric names: `Tasks` (count, by App/State and App/Task/State) and `TaskDuration` (milliseconds). */
-export const METRIC = { tasks: 'Tasks', duration: 'TaskDuration' } as const;
+export { METRIC, METRICS_NAMESPACE };
 
 const STATE_BY_EVENT: Partial<Record<WorkerEvent['type'], string>> = {
   succeeded: 'SUCCESS',

@@ -7,7 +7,7 @@ import { createCoreApp } from '../../sdk/core/app.js';
 import { currentTask } from '../../sdk/core/context.js';
 import { TaskState } from '../../sdk/core/states.js';
 import { createDashboard, serveDashboard, type ServedDashboard } from '../../sdk/dashboard/server.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { createAwsInspector } from '../../sdk/aws-inspector.js';
 import type { Inspector } from '../../sdk/inspect/inspector.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { ensureChromium, CHROMIUM_ARGS } from '../helpers/chromium.js';

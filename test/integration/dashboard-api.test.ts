@@ -4,7 +4,7 @@ import type { Hono } from 'hono';
 import { awsTransport } from '../../sdk/aws/transport.js';
 import { TaskState } from '../../sdk/core/states.js';
 import { createDashboard } from '../../sdk/dashboard/server.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { createAwsInspector } from '../../sdk/aws-inspector.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { provisionThrowawayApp, type ThrowawayResources } from '../helpers/emulator-resources.js';
 import { saveAll, taskPopulation } from '../fixtures/task-population.js';

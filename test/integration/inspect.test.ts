@@ -3,9 +3,9 @@ import { ReceiveMessageCommand, SendMessageBatchCommand, DeleteMessageBatchComma
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsTransport } from '../../sdk/aws/transport.js';
 import { TaskState } from '../../sdk/core/states.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { createAwsInspector } from '../../sdk/aws-inspector.js';
 import type { Inspector } from '../../sdk/inspect/inspector.js';
-import type { TaskSummary } from '../../sdk/inspect/types.js';
+import type { TaskSummary } from '../../sdk/core/ports/inspection.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { provisionThrowawayApp, type ThrowawayResources } from '../helpers/emulator-resources.js';
 import { saveAll, taskPopulation } from '../fixtures/task-population.js';

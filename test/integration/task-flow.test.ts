@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { createApp, currentTask, EnqueueError, ErrorCode, TaskState } from '../../sdk/index.js';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { awsTransport, DEAD_LETTER_ATTRIBUTES } from '../../sdk/aws/index.js';
-import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../../sdk/aws/task-index.js';
-import { createAwsInspector } from '../../sdk/inspect/aws.js';
+import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../../sdk/core/contract/task-index.js';
+import { createAwsInspector } from '../../sdk/aws-inspector.js';
 import { useEmulatorEnv } from '../helpers/aws-env.js';
 import { countRequests, createHarness, eventually, uniqueAppName, type Harness } from '../helpers/worker-harness.js';
 

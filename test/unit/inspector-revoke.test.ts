@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TaskState } from '../../sdk/core/states.js';
 import { Inspector } from '../../sdk/inspect/inspector.js';
-import type { QueueAdmin, TaskIndex } from '../../sdk/inspect/types.js';
+import type { QueueAdmin, TaskIndex } from '../../sdk/core/ports/inspection.js';
 import { memoryHarness } from '../helpers/memory-harness.js';
 
 const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not used in this test')) });

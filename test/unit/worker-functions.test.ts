@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../../sdk/core/errors.js';
-import { parseWorkerFunctions } from '../../sdk/inspect/worker-functions.js';
+import { parseWorkerFunctions } from '../../sdk/core/contract/worker-functions.js';
 
 const QUEUES = ['default', 'exports'];
 

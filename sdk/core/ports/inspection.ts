@@ -1,5 +1,5 @@
-import type { TaskRecord } from '../core/ports/result-backend.js';
-import type { TaskState } from '../core/states.js';
+import type { TaskRecord } from './result-backend.js';
+import type { TaskState } from '../states.js';
 
 /** A listing of task records: what the Tasks page, `GET /api/tasks` and `celeriac inspect tasks` ask. */
 export interface TaskQuery {
@@ -182,4 +182,18 @@ export interface RatePoint {
   readonly minute: Date;
   readonly succeeded: number;
   readonly failed: number;
+}
+
+/** True when `name` matches the glob `pattern` (`*` matches any run of characters). */
+export function matchesName(pattern: string, name: string | undefined): boolean {
+  if (name === undefined) return false;
+  if (!pattern.includes('*')) return pattern === name;
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(name);
+}
+
+/** The literal start of a glob, for a `begins_with` filter. */
+export function globPrefix(pattern: string): string {
+  const star = pattern.indexOf('*');
+  return star < 0 ? pattern : pattern.slice(0, star);
 }

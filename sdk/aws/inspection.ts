@@ -2,14 +2,14 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
-import { CloudWatchWorkerMetrics } from '../aws/cloudwatch-worker-metrics.js';
-import { DynamoDbTaskIndex } from '../aws/dynamodb-task-index.js';
-import { SqsQueueAdmin } from '../aws/sqs-queue-admin.js';
-import { Inspector, type LocalCounters } from './inspector.js';
-import { parseWorkerFunctions } from './worker-functions.js';
+import { parseWorkerFunctions } from '../core/contract/worker-functions.js';
+import type { QueueAdmin, TaskIndex, WorkerMetrics } from '../core/ports/inspection.js';
+import { CloudWatchWorkerMetrics } from './cloudwatch-worker-metrics.js';
+import { DynamoDbTaskIndex } from './dynamodb-task-index.js';
+import { SqsQueueAdmin } from './sqs-queue-admin.js';
 
-/** Options of {@link createAwsInspector}. */
-export interface AwsInspectorOptions {
+/** Options of {@link awsInspectionPorts}. */
+export interface AwsInspectionOptions {
   /**
    * SQS client.
    * @default - a client from the environment (region, credentials, `AWS_ENDPOINT_URL`)
@@ -27,11 +27,6 @@ export interface AwsInspectorOptions {
    */
   readonly redriveMethod?: 'move-task' | 'copy';
   /**
-   * Live counters of a local runtime.
-   * @default - none
-   */
-  readonly localCounters?: LocalCounters;
-  /**
    * The Lambda function that works each queue, so worker activity is read from its CloudWatch
    * metrics: a function name for every queue, `queue=function` pairs (see `parseWorkerFunctions`),
    * or a map by queue. The construct gives the deployed dashboard `CELERIAC_WORKER_FUNCTIONS`.
@@ -45,27 +40,35 @@ export interface AwsInspectorOptions {
   readonly cloudwatch?: CloudWatchClient;
 }
 
+/** The inspection ports of an app on AWS: what an `Inspector` reads and administers. */
+export interface AwsInspectionPorts {
+  /** The task listing, on the results table's index. */
+  readonly tasks: TaskIndex;
+  /** Queue counts, dead letters, purge and redrive, on SQS. */
+  readonly queues: QueueAdmin;
+  /** The worker functions' metrics, when `workerFunctions` names them. */
+  readonly workerMetrics?: WorkerMetrics;
+  /** Which function works each queue. */
+  readonly workerFunctions?: ReadonlyMap<string, string>;
+}
+
 /**
- * The inspector of an app on AWS (or an emulator): task records from DynamoDB, queues on SQS, and
- * the worker functions' metrics from CloudWatch when `workerFunctions` names them.
+ * The adapters of the inspection ports on AWS (or an emulator): task records from DynamoDB, queues
+ * on SQS, and the worker functions' metrics from CloudWatch when `workerFunctions` names them.
+ * `createAwsInspector` (in `celeriac/inspect`) builds an `Inspector` over them.
  * @throws {OptionsError} when `workerFunctions` names a queue the app does not declare.
  * @example
- * const inspector = createAwsInspector(app, {
- *   redriveMethod: process.env.AWS_ENDPOINT_URL ? 'copy' : 'move-task',
- *   workerFunctions: process.env.CELERIAC_WORKER_FUNCTIONS,
- * });
+ * const inspector = new Inspector({ app, ...awsInspectionPorts(app, { redriveMethod: 'copy' }) });
  */
-export function createAwsInspector(app: App, options: AwsInspectorOptions = {}): Inspector {
+export function awsInspectionPorts(app: App, options: AwsInspectionOptions = {}): AwsInspectionPorts {
   const sqs = options.sqs ?? new SQSClient({});
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   const workerFunctions =
     typeof options.workerFunctions === 'string' ? parseWorkerFunctions(options.workerFunctions, [...app.queues.keys()]) : options.workerFunctions;
   const cloudwatch = workerFunctions?.size ? (options.cloudwatch ?? new CloudWatchClient({})) : undefined;
-  return new Inspector({
-    app,
+  return {
     tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName }),
     queues: new SqsQueueAdmin({ app, client: sqs, ...(options.redriveMethod ? { redriveMethod: options.redriveMethod } : {}) }),
-    ...(options.localCounters ? { localCounters: options.localCounters } : {}),
     ...(workerFunctions && cloudwatch ? { workerFunctions, workerMetrics: new CloudWatchWorkerMetrics({ client: cloudwatch }) } : {}),
-  });
+  };
 }

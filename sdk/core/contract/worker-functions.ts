@@ -1,7 +1,4 @@
-import { OptionsError } from '../core/errors.js';
-
-/** The environment variable that names the worker functions (the dashboard Lambda, `celeriac dashboard`, `celeriac inspect`). */
-export const WORKER_FUNCTIONS_ENV = 'CELERIAC_WORKER_FUNCTIONS';
+import { OptionsError } from '../errors.js';
 
 /**
  * Reads which Lambda function works each queue: a bare function name for every queue (the
