@@ -1,3 +1,7 @@
+/**
+ * `celeriac/aws`: the AWS adapters of the ports (SQS broker, DynamoDB result backend, coordination store and listing index, EventBridge Scheduler, CloudWatch worker metrics) and the transport `createApp` uses.
+ * @module celeriac/aws
+ */
 export { DynamoDbCoordination, type DynamoDbCoordinationOptions } from './dynamodb-coordination.js';
 export { DynamoDbResultBackend, type DynamoDbResultBackendOptions } from './dynamodb-result-backend.js';
 export { provisionLocalResources, type ProvisionedQueue } from './provision.js';
