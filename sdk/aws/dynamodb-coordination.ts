@@ -1,15 +1,14 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { BackendError, type CeleriacError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type {
-  ChordJoin,
-  ChordRecord,
-  Coordination,
-  IdempotencyOutcome,
-  IdempotencyRequest,
-  RateSlot,
-  RateSlotRequest,
-} from '../core/ports/coordination.js';
+import type { ChordJoin, ChordRecord, Coordination, IdempotencyOutcome, IdempotencyRequest, RateSlot, RateSlotRequest } from '../core/ports/coordination.js';
 import { translateAwsError } from './aws-error.js';
 import { tableMissingHint } from './dynamodb-result-backend.js';
 

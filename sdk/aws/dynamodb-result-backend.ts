@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { refusedClaim } from '../core/claim-rule.js';
-import { BackendError, CeleriacError, ResultTooLargeError } from '../core/errors.js';
+import { BackendError, type CeleriacError, ResultTooLargeError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { ClaimOutcome, ClaimRequest, ResultBackend, RevokeOutcome, RevokeRequest, TaskRecord } from '../core/ports/result-backend.js';
 import { isReadyState, TaskState } from '../core/states.js';

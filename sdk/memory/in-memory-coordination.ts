@@ -1,12 +1,4 @@
-import type {
-  ChordJoin,
-  ChordRecord,
-  Coordination,
-  IdempotencyOutcome,
-  IdempotencyRequest,
-  RateSlot,
-  RateSlotRequest,
-} from '../core/ports/coordination.js';
+import type { ChordJoin, ChordRecord, Coordination, IdempotencyOutcome, IdempotencyRequest, RateSlot, RateSlotRequest } from '../core/ports/coordination.js';
 import { nextRateSlot } from '../core/rate-limit.js';
 
 /**

@@ -29,7 +29,13 @@ export type WorkerEvent =
       readonly error: StoredError;
     }
   | { readonly type: 'duplicate'; readonly id: string; readonly task: string; readonly state: TaskState }
-  | { readonly type: 'deferred'; readonly id: string; readonly task: string; readonly seconds: number; readonly reason: 'running' | 'eta' | 'deadline' | 'rate' }
+  | {
+      readonly type: 'deferred';
+      readonly id: string;
+      readonly task: string;
+      readonly seconds: number;
+      readonly reason: 'running' | 'eta' | 'deadline' | 'rate';
+    }
   | { readonly type: 'revoked'; readonly id: string; readonly task: string; readonly reason: string }
   | { readonly type: 'fanned-out'; readonly id: string; readonly task: string; readonly runs: number; readonly everySeconds: number }
   | {

@@ -23,9 +23,16 @@ export class HookRunner {
   async settle(boundMs: number): Promise<number> {
     if (this.running.length === 0) return 0;
     let finished = 0;
-    const all = Promise.all(this.running.map((p) => p.then(() => void (finished += 1))));
+    const all = Promise.all(
+      this.running.map(async (emission) => {
+        await emission;
+        finished += 1;
+      }),
+    );
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const bound = new Promise<'bound'>((resolve) => (timer = setTimeout(() => resolve('bound'), Math.max(0, boundMs))));
+    const bound = new Promise<'bound'>((resolve) => {
+      timer = setTimeout(() => resolve('bound'), Math.max(0, boundMs));
+    });
     try {
       return (await Promise.race([all, bound])) === 'bound' ? this.running.length - finished : 0;
     } finally {

@@ -16,7 +16,10 @@ import { Poison } from './message-input.js';
 import { toStoredError } from './stored-error.js';
 
 /** The record fields every write about a delivery carries. */
-export function baseRecord(app: App, { envelope, queue, expiresAt }: Delivery): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt' | 'listed' | 'parentId' | 'rootId' | 'groupId'> {
+export function baseRecord(
+  app: App,
+  { envelope, queue, expiresAt }: Delivery,
+): Pick<TaskRecord, 'id' | 'task' | 'queue' | 'expiresAt' | 'listed' | 'parentId' | 'rootId' | 'groupId'> {
   return {
     id: envelope.id,
     task: envelope.task,

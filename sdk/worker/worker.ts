@@ -1,11 +1,6 @@
 import type { App } from '../core/app.js';
 import { childrenOf, runWithContext, type StateUpdate, type TaskContext } from '../core/context.js';
-import {
-  DEFAULT_HOOK_TIMEOUT_MS,
-  DEFAULT_RATE_LIMIT_HORIZON_MS,
-  DEFAULT_REVOKE_CHECK_INTERVAL_MS,
-  MAX_VISIBILITY_TIMEOUT_SECONDS,
-} from '../core/defaults.js';
+import { DEFAULT_HOOK_TIMEOUT_MS, DEFAULT_RATE_LIMIT_HORIZON_MS, DEFAULT_REVOKE_CHECK_INTERVAL_MS, MAX_VISIBILITY_TIMEOUT_SECONDS } from '../core/defaults.js';
 import { salvageTaskId, salvageTaskName } from '../core/protocol/envelope.js';
 import { describeScheduleRun, salvageScheduleRun, scheduleRunOf } from '../core/protocol/schedule-headers.js';
 import { Retry } from '../core/signals.js';
@@ -195,7 +190,11 @@ export class Worker {
     }
   }
 
-  private async defer({ record, envelope, receiveCount }: Delivery, seconds: number, reason: Extract<Decision, { kind: 'defer' }>['reason']): Promise<Disposition> {
+  private async defer(
+    { record, envelope, receiveCount }: Delivery,
+    seconds: number,
+    reason: Extract<Decision, { kind: 'defer' }>['reason'],
+  ): Promise<Disposition> {
     const bounded = Math.min(MAX_VISIBILITY_TIMEOUT_SECONDS, Math.max(1, seconds));
     this.parts.log({ type: 'deferred', id: envelope.id, task: envelope.task, seconds: bounded, reason });
     if (reason === 'rate' && bounded <= 900 && receiveCount >= Math.ceil(queueOf(this.app, record, envelope).maxReceiveCount / 2)) {

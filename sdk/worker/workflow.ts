@@ -40,7 +40,11 @@ export class WorkflowEffects {
     const backend = this.app.backend();
     const join = await this.app.coordination().joinChord(envelope.chord, envelope.id);
     if (!join) {
-      this.log({ type: 'error', messageId: envelope.id, error: { type: 'ChordError', message: `Chord ${envelope.chord} is unknown (expired?): its callback cannot be sent` } });
+      this.log({
+        type: 'error',
+        messageId: envelope.id,
+        error: { type: 'ChordError', message: `Chord ${envelope.chord} is unknown (expired?): its callback cannot be sent` },
+      });
       return;
     }
     if (join.joined < join.members.length) return;
@@ -65,9 +69,7 @@ export class WorkflowEffects {
     const chord = await this.app.coordination().decideChord(envelope.chord!, `failed:${envelope.id}`);
     if (!chord) return;
     const callback = decodeSignatureData(chord.callback, 'chord.callback');
-    const chordError = toStoredError(
-      new ChordError(envelope.id, `Chord member ${envelope.task}[${envelope.id}] failed: ${error.type}: ${error.message}`),
-    );
+    const chordError = toStoredError(new ChordError(envelope.id, `Chord member ${envelope.task}[${envelope.id}] failed: ${error.type}: ${error.message}`));
     const { stack: _stack, ...withoutStack } = chordError;
     const stored = { ...withoutStack, ...(error.stack ? { stack: error.stack } : {}) };
     await this.recordFailure(callback, stored, envelope.id, expiresAt, { failedMemberId: envelope.id, failedTask: envelope.task });

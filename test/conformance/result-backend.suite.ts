@@ -30,11 +30,7 @@ function withClaimHint(backend: ResultBackend, firstDelivery: boolean): ResultBa
  * The contract of the `ResultBackend` port, run against every adapter. Each test uses fresh task ids,
  * so adapters may share one store (one table per file) across tests.
  */
-export function describeResultBackendConformance(
-  name: string,
-  makeBackend: () => Promise<ResultBackend>,
-  options: ResultBackendConformanceOptions = {},
-): void {
+export function describeResultBackendConformance(name: string, makeBackend: () => Promise<ResultBackend>, options: ResultBackendConformanceOptions = {}): void {
   describe(`ResultBackend conformance: ${name}`, () => {
     describe('get()', () => {
       it('returns undefined for an id it has no record of', async () => {
@@ -139,9 +135,7 @@ export function describeResultBackendConformance(
         it.skipIf(options.nonAtomicStore !== undefined)('grants exactly one of five concurrent claims of one id; the others see running', async () => {
           const backend = withClaimHint(await makeBackend(), firstDelivery);
           const id = newTaskId('race');
-          const outcomes = await Promise.all(
-            [0, 1, 2, 3, 4].map((i) => backend.claim(claimRequest({ id, now: at(i), leaseUntil: at(60_000 + i) }))),
-          );
+          const outcomes = await Promise.all([0, 1, 2, 3, 4].map((i) => backend.claim(claimRequest({ id, now: at(i), leaseUntil: at(60_000 + i) }))));
 
           expect(outcomes.filter((o) => o.status === 'claimed')).toHaveLength(1);
           const running = outcomes.filter((o) => o.status === 'running');
@@ -259,13 +253,22 @@ export function describeResultBackendConformance(
         const backend = await makeBackend();
         const done = taskRecord();
         await backend.save(done);
-        expect(await backend.revoke({ id: done.id, reason: 'late', terminate: true, now: T0, expiresAt: EXPIRES })).toEqual({ status: 'finished', state: TaskState.SUCCESS });
+        expect(await backend.revoke({ id: done.id, reason: 'late', terminate: true, now: T0, expiresAt: EXPIRES })).toEqual({
+          status: 'finished',
+          state: TaskState.SUCCESS,
+        });
 
         const running = claimRequest({ now: T0, leaseMs: 60_000 });
         await backend.claim(running);
-        expect(await backend.revoke({ id: running.id, reason: 'stop', terminate: false, now: at(10), expiresAt: EXPIRES })).toEqual({ status: 'running', terminateRequested: false });
+        expect(await backend.revoke({ id: running.id, reason: 'stop', terminate: false, now: at(10), expiresAt: EXPIRES })).toEqual({
+          status: 'running',
+          terminateRequested: false,
+        });
         expect((await backend.get(running.id))?.terminateRequested).toBeFalsy();
-        expect(await backend.revoke({ id: running.id, reason: 'stop', terminate: true, now: at(10), expiresAt: EXPIRES })).toEqual({ status: 'running', terminateRequested: true });
+        expect(await backend.revoke({ id: running.id, reason: 'stop', terminate: true, now: at(10), expiresAt: EXPIRES })).toEqual({
+          status: 'running',
+          terminateRequested: true,
+        });
         expect(await backend.get(running.id)).toMatchObject({ state: TaskState.STARTED, terminateRequested: true });
       });
     });

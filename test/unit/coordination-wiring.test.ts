@@ -10,7 +10,9 @@ describe('a transport without a coordination store', () => {
     const add = h.app.task('math.add', async (x: number, y: number) => x + y);
     const error = await add.applyAsync([1, 2], { idempotencyKey: 'k-1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(/no coordination store: chords, rateLimit and idempotencyKey need one .*Pass `coordination` to app\.useTransport\(\)/);
+    expect((error as Error).message).toMatch(
+      /no coordination store: chords, rateLimit and idempotencyKey need one .*Pass `coordination` to app\.useTransport\(\)/,
+    );
     expect(h.broker.messages(h.queueName())).toEqual([]);
   });
 
@@ -28,7 +30,12 @@ describe('a transport without a coordination store', () => {
     const add = h.app.task('math.add', async (x: number, y: number) => x + y);
     const first = await add.applyAsync([1, 2], { idempotencyKey: 'k-1' });
     // The same key reserved directly under the documented name is taken by the first call.
-    const direct = await h.coordination.reserveIdempotencyKey({ key: 'math.add#k-1', taskId: 'other', now: h.clock.date(), windowEndsAt: Math.ceil(h.clock.now() / 1000) + 60 });
+    const direct = await h.coordination.reserveIdempotencyKey({
+      key: 'math.add#k-1',
+      taskId: 'other',
+      now: h.clock.date(),
+      windowEndsAt: Math.ceil(h.clock.now() / 1000) + 60,
+    });
     expect(direct).toEqual({ status: 'taken', taskId: first.id });
   });
 });
