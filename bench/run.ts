@@ -19,9 +19,11 @@ import { killAllProcessesSync, stopAllProcesses } from './lib/processes.js';
 import { markdownSection, type BenchTable } from './lib/report.js';
 import { writeBenchSection } from './lib/results-file.js';
 import { benchOverhead } from './sdk-overhead.js';
+import { targetsTable, type TargetFigures } from './targets.js';
+import { measureWriteUnits, writeUnitsTable } from './write-units.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BENCHES = ['enqueue', 'e2e', 'calls', 'cold', 'overhead'] as const;
+const BENCHES = ['enqueue', 'e2e', 'calls', 'units', 'cold', 'overhead'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const HELP = `npm run bench -- [flags]
@@ -34,15 +36,16 @@ const HELP = `npm run bench -- [flags]
   --e2e-n N               tasks per system end to end (2000)
   --e2e-rounds R          rounds the end-to-end systems alternate in, median reported (3)
   --window W              most unfinished tasks at once end to end (100)
+  --latency-n N           tasks sent one at a time after each end-to-end run (50)
   --pollers P             celeriac local-runtime pollers end to end (4)
   --celery-concurrency C  Celery prefork processes (2)
   --calls-n N             tasks per scenario in the AWS-calls bench (100)
   --cold-runs R           fresh processes per bundle in the cold-start bench (10)
   --overhead-n N          tasks in the SDK-overhead bench (20000)
   --timeout-s S           time limit of each bench (600)
-  --no-celery             skip the Celery peers (no apt-get, no redis-server)
+  --no-celery             skip the Celery peers (no venv, no apt-get, no redis-server)
   --no-fauxqs             skip the fauxqs comparison
-  --no-install            never run apt-get; skip Celery when it is missing
+  --no-install            never install the peers (bench venv, apt-get); skip Celery when missing
   --no-write              print only; leave bench/RESULTS.md alone
   --results PATH          file to write (bench/RESULTS.md)
 `;
@@ -57,6 +60,7 @@ const { values: flags } = parseArgs({
     'e2e-n': { type: 'string', default: '2000' },
     'e2e-rounds': { type: 'string', default: '3' },
     window: { type: 'string', default: '100' },
+    'latency-n': { type: 'string', default: '50' },
     pollers: { type: 'string', default: '4' },
     'celery-concurrency': { type: 'string', default: '2' },
     'calls-n': { type: 'string', default: '100' },
@@ -93,6 +97,7 @@ const settings = {
   e2eN: int('e2e-n', 10, 50_000),
   e2eRounds: int('e2e-rounds', 1, 20),
   window: int('window', 1, 5_000),
+  latencyN: int('latency-n', 0, 10_000),
   pollers: int('pollers', 1, 64),
   celeryConcurrency: int('celery-concurrency', 1, 32),
   callsN: int('calls-n', 10, 5_000),
@@ -127,10 +132,13 @@ const startedAt = new Date();
 const loadBefore = loadavg();
 const emulator = await resolveEndpoint({ log });
 applyLocalAwsEnv(emulator.endpoint);
-const fauxqs = flags['no-fauxqs'] || !(only.has('enqueue') || only.has('e2e')) ? undefined : await startFauxqs().catch((error: unknown) => {
-  log(`bench: fauxqs did not start, its rows are skipped: ${(error as Error).message}`);
-  return undefined;
-});
+const fauxqs =
+  flags['no-fauxqs'] || !(only.has('enqueue') || only.has('e2e'))
+    ? undefined
+    : await startFauxqs().catch((error: unknown) => {
+        log(`bench: fauxqs did not start, its rows are skipped: ${(error as Error).message}`);
+        return undefined;
+      });
 const ctx: BenchContext = {
   endpoint: emulator.endpoint,
   log,
@@ -138,6 +146,7 @@ const ctx: BenchContext = {
   sqsTargets: [sqsTarget(emulator.embedded ? 'moto' : 'endpoint'), ...(fauxqs ? [sqsTarget('fauxqs', fauxqs.endpoint)] : [])],
 };
 const sections: BenchTable[] = [];
+const figures: TargetFigures = {};
 const failures: string[] = [];
 const show = (table: BenchTable) => {
   sections.push(table);
@@ -155,34 +164,56 @@ const attempt = async (name: BenchName, fn: () => Promise<void>) => {
 
 try {
   await attempt('overhead', async () => show(await benchOverhead(ctx, { n: settings.overheadN })));
-  await attempt('cold', async () => show(await benchColdStart(ctx, { runs: settings.coldRuns })));
-  await attempt('enqueue', async () => show(await benchEnqueue(ctx, { n: settings.enqueueN, motoN: settings.enqueueMotoN, rounds: settings.enqueueRounds, concurrency: settings.concurrency, timeoutMs: settings.timeoutMs })));
+  await attempt('cold', async () => {
+    const cold = await benchColdStart(ctx, { runs: settings.coldRuns });
+    show(cold.table);
+    figures.cold = cold.figures;
+  });
+  await attempt('enqueue', async () =>
+    show(
+      await benchEnqueue(ctx, {
+        n: settings.enqueueN,
+        motoN: settings.enqueueMotoN,
+        rounds: settings.enqueueRounds,
+        concurrency: settings.concurrency,
+        timeoutMs: settings.timeoutMs,
+      }),
+    ),
+  );
   await attempt('calls', async () => {
-    const { calls, cost } = await benchAwsCalls(ctx, { n: settings.callsN, timeoutMs: settings.timeoutMs });
+    const { calls, cost, figures: perTask } = await benchAwsCalls(ctx, { n: settings.callsN, timeoutMs: settings.timeoutMs });
     show(calls);
     show(cost);
+    figures.calls = perTask;
+  });
+  await attempt('units', async () => {
+    ctx.log('bench write-units: one task per scenario, every DynamoDB write priced…');
+    figures.units = await measureWriteUnits(`${ctx.prefix}-wcu`);
+    show(writeUnitsTable(figures.units));
   });
   await attempt('e2e', async () => {
     let peers: Peers | string = 'disabled with --no-celery';
     if (!flags['no-celery']) {
       try {
-        peers = ensurePeers(log, !flags['no-install']);
+        peers = await ensurePeers(log, !flags['no-install']);
       } catch (error) {
         peers = (error as Error).message.split('\n')[0]!;
         log(`bench: ${(error as Error).message}`);
       }
     }
-    show(
-      await benchEndToEnd(ctx, {
-        n: settings.e2eN,
-        window: settings.window,
-        rounds: settings.e2eRounds,
-        pollers: settings.pollers,
-        celeryConcurrency: settings.celeryConcurrency,
-        timeoutMs: settings.timeoutMs,
-        peers,
-      }),
-    );
+    const e2e = await benchEndToEnd(ctx, {
+      n: settings.e2eN,
+      window: settings.window,
+      latencyN: settings.latencyN,
+      rounds: settings.e2eRounds,
+      pollers: settings.pollers,
+      celeryConcurrency: settings.celeryConcurrency,
+      timeoutMs: settings.timeoutMs,
+      peers,
+    });
+    show(e2e.throughput);
+    show(e2e.latency);
+    figures.e2e = e2e;
   });
 } finally {
   await stopAllProcesses();
@@ -203,10 +234,12 @@ const header = [
   '',
   `Run ${startedAt.toISOString().replace(/\.\d+Z$/, 'Z')}, ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s. Machine: ${type()} ${process.arch}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${emulator.embedded ? `moto ${MOTO_VERSION} (embedded)` : `endpoint ${emulator.endpoint}`}; fauxqs ${fauxqsVersion}. Load average (1 min) ${loadBefore[0]!.toFixed(2)} at the start, ${loadAfter[0]!.toFixed(2)} at the end.`,
   '',
-  '**Read ratios, not absolutes.** Every comparison is measured in the same run, on the same endpoint, against a baseline run next to it. The endpoint is an emulator written in Python, on a shared 2-core machine where other test runs may be going on: absolute rates are the emulator\'s and the neighbours\', not AWS\'s. Counted requests are exact.',
+  "**Read ratios, not absolutes.** Every comparison is measured in the same run, on the same endpoint, against a baseline run next to it. The endpoint is an emulator written in Python, on a shared 2-core machine where other test runs may be going on: absolute rates are the emulator's and the neighbours', not AWS's. Counted requests are exact.",
   ...(failures.length ? ['', `Benches that failed in this run: ${failures.map((f) => `\`${f.split('\n')[0]}\``).join('; ')}`] : []),
 ].join('\n');
-const markdown = `${header}\n\n${sections.map(markdownSection).join('\n')}`;
+const targets = targetsTable(figures);
+console.log(`\n${markdownSection(targets)}`);
+const markdown = `${header}\n\n${[targets, ...sections].map(markdownSection).join('\n')}`;
 if (!flags['no-write']) {
   await writeBenchSection(flags.results!, markdown);
   log(`bench: wrote ${flags.results}`);

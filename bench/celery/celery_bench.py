@@ -1,7 +1,8 @@
 """The Celery peer of the end-to-end bench: one no-op task, configured from the environment.
 
 BENCH_BROKER_URL   sqs://x:x@127.0.0.1:PORT (moto or fauxqs) or redis://127.0.0.1:PORT/0
-BENCH_RESULT_URL   result backend, e.g. redis://127.0.0.1:PORT/1 or dynamodb://x:x@us-east-1/TABLE?read=5&write=5
+BENCH_RESULT_URL   result backend, e.g. redis://127.0.0.1:PORT/1 or dynamodb://x:x@us-east-1/TABLE?read=5&write=5;
+                   empty: no backend, the task ignores its result
 BENCH_DYNAMODB_ENDPOINT  endpoint of the DynamoDB result backend (moto), when it is one
 BENCH_DONE_URL     Redis where each finished task pushes "<id> <epoch seconds>" onto BENCH_DONE_KEY
 BENCH_QUEUE_PREFIX prefix of the SQS queue names
@@ -15,9 +16,11 @@ from celery.signals import task_success
 
 app = Celery('celeriac_bench')
 broker = os.environ['BENCH_BROKER_URL']
+results = os.environ.get('BENCH_RESULT_URL', '')
 app.conf.update(
     broker_url=broker,
-    result_backend=os.environ['BENCH_RESULT_URL'],
+    result_backend=results or None,
+    task_ignore_result=not results,
     broker_transport_options=(
         {'region': 'us-east-1', 'is_secure': False, 'queue_name_prefix': os.environ.get('BENCH_QUEUE_PREFIX', 'bench-'),
          'wait_time_seconds': 1, 'polling_interval': 0.1, 'visibility_timeout': 180}

@@ -18,13 +18,14 @@ export interface BenchProcess {
 
 const started = new Set<BenchProcess>();
 
-/** Starts `command` with its own process group (so its children stop with it), stdout+stderr kept in a tail. */
-export function startProcess(name: string, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): BenchProcess {
+/** Starts `command` with its own process group (so its children stop with it), stdout+stderr kept in a tail and passed to `onLine`. */
+export function startProcess(name: string, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {}): BenchProcess {
   const child: ChildProcess = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const pid = child.pid;
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const tail = new LineTail(60, (line) => {
+    options.onLine?.(line);
     for (const w of [...waiters]) {
       const m = line.match(w.pattern);
       if (m) {

@@ -13,6 +13,7 @@ import type { JsonValue } from '../core/json.js';
 import type { ClaimOutcome, ClaimRequest, ResultBackend, RevokeOutcome, RevokeRequest, TaskRecord } from '../core/ports/result-backend.js';
 import { isReadyState, TaskState } from '../core/states.js';
 import { translateAwsError } from './aws-error.js';
+import { celeryAttributes, recordKey, type RecordLayout } from './celery-result-item.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
@@ -44,6 +45,13 @@ export interface DynamoDbResultBackendOptions {
   readonly client: DynamoDBClient;
   /** Table with partition key `id` (S) and TTL attribute `expiresAt`. */
   readonly tableName: string;
+  /**
+   * Write and read task records in the layout Celery's DynamoDB result backend also reads
+   * (`b'celery-task-meta-<id>'` keys, Binary `result`, `timestamp`), with no extra write. A table
+   * holds one layout: records written in the other are not found.
+   * @default false
+   */
+  readonly celeryCompat?: boolean;
 }
 
 /**
@@ -53,10 +61,12 @@ export interface DynamoDbResultBackendOptions {
 export class DynamoDbResultBackend implements ResultBackend {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly layout: RecordLayout;
 
   constructor(options: DynamoDbResultBackendOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.layout = options.celeryCompat ? 'celery' : 'celeriac';
   }
 
   /**
@@ -84,7 +94,7 @@ export class DynamoDbResultBackend implements ResultBackend {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: encodeResultItem(record),
+          Item: encodeResultItem(record, this.layout),
           ConditionExpression: 'attribute_not_exists(id)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -101,12 +111,12 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   /** Claims a task that has a record: one conditional `UpdateItem` (see {@link claim}). */
   private async reclaim(request: ClaimRequest): Promise<ClaimOutcome> {
-    const monitoring = claimMonitoring(request);
+    const monitoring = claimMonitoring(request, this.layout);
     try {
       const output = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: request.id } },
+          Key: recordKey(request.id, this.layout),
           UpdateExpression:
             'SET #state = :started, #task = :task, #queue = :queue, dateStarted = :now, leaseUntil = :lease, ' +
             'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
@@ -144,7 +154,7 @@ export class DynamoDbResultBackend implements ResultBackend {
    * @throws {ResultTooLargeError} before writing, when a record with a result is over DynamoDB's item limit.
    */
   async save(record: TaskRecord): Promise<void> {
-    const item = encodeResultItem(record);
+    const item = encodeResultItem(record, this.layout);
     const size = itemSizeBytes(item);
     if (size > MAX_ITEM_BYTES && record.result !== undefined) throw new ResultTooLargeError(record.id, size, MAX_ITEM_BYTES);
     try {
@@ -156,7 +166,7 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   async get(id: string): Promise<TaskRecord | undefined> {
     try {
-      const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
+      const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: recordKey(id, this.layout), ConsistentRead: true }));
       // An item holding only its key is a write still in progress: moto creates the item before it
       // applies an UpdateItem's expression, and a concurrent read can see it. Nothing is stored yet.
       if (!output.Item || Object.keys(output.Item).every((key) => key === 'id')) return undefined;
@@ -168,11 +178,12 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   async forget(id: string): Promise<void> {
     try {
-      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { id: { S: id } } }));
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: recordKey(id, this.layout) }));
     } catch (error) {
       throw this.translate(error, 'forget', id);
     }
   }
+
 
   /** Sets a custom state on a record that is not final: one conditional `UpdateItem` that keeps the lease. */
   async updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
@@ -180,11 +191,16 @@ export class DynamoDbResultBackend implements ResultBackend {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: id } },
-          UpdateExpression: 'SET #state = :state, meta = :meta',
+          Key: recordKey(id, this.layout),
+          UpdateExpression: `SET #state = :state, meta = :meta${this.celery.expression}`,
           ConditionExpression: NOT_FINAL,
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':state': { S: state }, ':meta': { S: JSON.stringify(meta) }, ...FINAL },
+          ExpressionAttributeNames: { '#state': 'state', ...this.celery.names },
+          ExpressionAttributeValues: {
+            ':state': { S: state },
+            ':meta': { S: JSON.stringify(meta) },
+            ...FINAL,
+            ...this.celeryValues({ id, state, result: meta }),
+          },
         }),
       );
       return true;
@@ -203,12 +219,18 @@ export class DynamoDbResultBackend implements ResultBackend {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: request.id } },
-          UpdateExpression: 'SET #state = :revoked, #error = :error, dateDone = :now, expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)',
+          Key: recordKey(request.id, this.layout),
+          UpdateExpression:
+            'SET #state = :revoked, #error = :error, dateDone = :now, expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
+            this.celery.expression,
           ConditionExpression: CLAIMABLE,
-          ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
+          ExpressionAttributeNames: { '#state': 'state', '#error': 'error', ...this.celery.names },
           ExpressionAttributeValues: {
             ...claimableValues(request.now),
+            ...this.celeryValues(
+              { id: request.id, state: TaskState.REVOKED, error: { type: 'TaskRevokedError', code: 'TASK_REVOKED', message: request.reason }, dateDone: request.now },
+              request.now,
+            ),
             ':error': { S: JSON.stringify({ type: 'TaskRevokedError', code: 'TASK_REVOKED', message: `Task ${request.id} was revoked: ${request.reason}` }) },
             ':expires': { N: String(request.expiresAt) },
             ':v': { N: String(RESULT_ITEM_VERSION) },
@@ -228,7 +250,7 @@ export class DynamoDbResultBackend implements ResultBackend {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: request.id } },
+          Key: recordKey(request.id, this.layout),
           UpdateExpression: 'SET terminateRequested = :true',
           ConditionExpression: NOT_FINAL,
           ExpressionAttributeNames: { '#state': 'state' },
@@ -241,6 +263,19 @@ export class DynamoDbResultBackend implements ResultBackend {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'revoke', request.id);
       return { status: 'finished', state: (error.Item?.state?.S as TaskState | undefined) ?? TaskState.REVOKED };
     }
+  }
+
+  /** The Celery attributes a task record's update also sets in the `celery` layout (none in celeriac's). */
+  private get celery(): { expression: string; names: Record<string, string> } {
+    return this.layout === 'celery'
+      ? { expression: ', #celeryResult = :celeryResult, #celeryTimestamp = :celeryTimestamp', names: { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' } }
+      : { expression: '', names: {} };
+  }
+
+  private celeryValues(record: Parameters<typeof celeryAttributes>[0], now?: Date): Record<string, AttributeValue> {
+    if (this.layout !== 'celery') return {};
+    const attributes = celeryAttributes(record, now);
+    return { ':celeryResult': attributes.result, ':celeryTimestamp': attributes.timestamp };
   }
 
   private translate(error: unknown, operation: string, id: string): CeleriacError {
@@ -256,15 +291,26 @@ export function tableMissingHint(tableName: string): string {
   return `Table "${tableName}" does not exist: deploy the stack (cdk deploy) or run \`npm run dev\` to create it locally.`;
 }
 
+
 /**
  * The claim's monitoring fields and task index keys (none for an unlisted task), as an UpdateExpression
  * tail. The index time is set only when absent, so a re-claim (a retry) updates the index entry in place.
  */
-function claimMonitoring(request: ClaimRequest): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
+function claimMonitoring(
+  request: ClaimRequest,
+  layout: RecordLayout,
+): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
   const m = request.monitoring ?? {};
   const sets: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, AttributeValue> = {};
+  if (layout === 'celery') {
+    // What a Celery client reads: STARTED, in the same write.
+    const celery = celeryAttributes({ id: request.id, state: TaskState.STARTED, ...(m.workerId ? { workerId: m.workerId } : {}) }, request.now);
+    sets.push('#celeryResult = :celeryResult', '#celeryTimestamp = :celeryTimestamp');
+    Object.assign(names, { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' });
+    Object.assign(values, { ':celeryResult': celery.result, ':celeryTimestamp': celery.timestamp });
+  }
   if (m.listed !== false) {
     sets.push('#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)');
     Object.assign(names, { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE });
@@ -283,3 +329,4 @@ function claimMonitoring(request: ClaimRequest): { expression: string; names: Re
   }
   return { expression: sets.length ? `, ${sets.join(', ')}` : '', names, values };
 }
+

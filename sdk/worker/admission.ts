@@ -5,6 +5,7 @@
 import { ErrorCode } from '../core/errors.js';
 import { ScheduleHeader } from '../core/protocol/schedule-headers.js';
 import { TaskState } from '../core/states.js';
+import { scheduleFarEta } from './celery-input.js';
 import { fanOutMessages } from './fan-out.js';
 import { CONTINUE, type Decision, type Delivery, type WorkerParts } from './delivery.js';
 import { parseQueueName, unclaimed } from './message-input.js';
@@ -30,8 +31,9 @@ export const fanOut: Step = async ({ app, log }, { record, envelope, now }) => {
 };
 
 /** An eta more than a second ahead: back to the queue until then. */
-export const awaitEta: Step = async (_parts, { envelope, now }) => {
+export const awaitEta: Step = async ({ app }, { envelope, now, record }) => {
   if (!envelope.eta || Date.parse(envelope.eta) - now <= 1000) return CONTINUE;
+  if (await scheduleFarEta(app, parseQueueName(record.eventSourceARN), envelope, now)) return { kind: 'ack' };
   return { kind: 'defer', seconds: Math.ceil((Date.parse(envelope.eta) - now) / 1000), reason: 'eta' };
 };
 

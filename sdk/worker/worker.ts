@@ -7,6 +7,7 @@ import { Retry } from '../core/signals.js';
 import { assertCustomState, TaskState } from '../core/states.js';
 import { ADMISSION } from './admission.js';
 import { argsRepr } from './args-repr.js';
+import { refusedCeleryIds, timeLimitsOf } from './celery-input.js';
 import { readDelivery, type Decision, type Delivery, type WorkerParts } from './delivery.js';
 import { HookRunner } from './hook-runner.js';
 import { jsonLog } from './json-log.js';
@@ -116,8 +117,7 @@ export class Worker {
     const backend = this.app.backend();
     const guard = new RunGuard({
       label: `${task.name}[${envelope.id}]`,
-      softTimeLimitSeconds: task.options.softTimeLimitSeconds,
-      timeLimitSeconds: task.options.timeLimitSeconds,
+      ...timeLimitsOf(task, envelope),
       deadlineMs: options.deadlineMs,
       safetyMarginMs: this.parts.safetyMarginMs,
       revokeCheck: {
@@ -214,8 +214,9 @@ export class Worker {
     const original = toStoredError(poison.original);
     // A bad hand edit of a schedule: say which schedule, where people will look.
     const stored = run ? { ...original, message: `${describeScheduleRun(run)}: ${original.message}` } : original;
-    const id = envelope?.id ?? salvageTaskId(record.body, record);
-    const taskName = envelope?.task ?? salvageTaskName(record.body);
+    const refused = refusedCeleryIds(poison.original);
+    const id = envelope?.id ?? refused.id ?? salvageTaskId(record.body, record);
+    const taskName = envelope?.task ?? refused.task ?? salvageTaskName(record.body);
     const now = this.app.clock.now();
     if (id) {
       const queue = queueOf(this.app, record, envelope);
