@@ -173,7 +173,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await sleep(delayMs);
       await directSqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
     });
-    app.useTransport({ broker: duplicating, backend: transport.backend });
+    app.useTransport({ broker: duplicating, backend: transport.backend, coordination: transport.coordination });
 
     await Promise.all(Array.from({ length: options.workers }, () => startWorker()));
     proxy.set({

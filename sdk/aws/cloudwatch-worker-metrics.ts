@@ -1,6 +1,7 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { WorkerMetricsError } from '../core/errors.js';
 import type { FunctionMetrics, WorkerMetrics } from '../core/ports/inspection.js';
+import { translateAwsError } from './aws-error.js';
 
 /** Options of {@link CloudWatchWorkerMetrics}. */
 export interface CloudWatchWorkerMetricsOptions {
@@ -61,8 +62,7 @@ export class CloudWatchWorkerMetrics implements WorkerMetrics {
         nextToken = page.NextToken;
       } while (nextToken);
     } catch (error) {
-      const name = (error as Error).name ?? 'Error';
-      throw new WorkerMetricsError(`CloudWatch GetMetricData failed: ${name}: ${(error as Error).message}`, { cause: error });
+      throw translateAwsError(error, WorkerMetricsError, { failure: 'CloudWatch GetMetricData failed' });
     }
     const metrics = new Map<string, FunctionMetrics>();
     names.forEach((functionName, f) => {

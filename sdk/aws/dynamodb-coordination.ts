@@ -1,143 +1,60 @@
-import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { BackendError, type CeleriacError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type {
-  ChordJoin,
-  ChordRecord,
-  IdempotencyOutcome,
-  IdempotencyRequest,
-  RateSlot,
-  RateSlotRequest,
-  RevokeOutcome,
-  RevokeRequest,
-} from '../core/ports/result-backend.js';
-import { isReadyState, TaskState } from '../core/states.js';
-import { celeryAttributes, recordKey, type RecordLayout } from './celery-result-item.js';
-import { RESULT_ITEM_VERSION } from './result-item.js';
+import type { ChordJoin, ChordRecord, Coordination, IdempotencyOutcome, IdempotencyRequest, RateSlot, RateSlotRequest } from '../core/ports/coordination.js';
+import { translateAwsError } from './aws-error.js';
+import { tableMissingHint } from './dynamodb-result-backend.js';
+
+/** Options of {@link DynamoDbCoordination}. */
+export interface DynamoDbCoordinationOptions {
+  readonly client: DynamoDBClient;
+  /** The results table (partition key `id` (S), TTL attribute `expiresAt`): the items live beside the task records. */
+  readonly tableName: string;
+}
 
 /**
- * The coordination items celeriac keeps beside task records in the results table, each one item
- * changed by single conditional writes (atomic on DynamoDB):
+ * The `Coordination` port on DynamoDB: items celeriac keeps beside task records in the results table,
+ * each one item changed by single conditional writes (atomic on DynamoDB):
  * - `chord#<callback id>`: `members` L, `callback` S (JSON), `joined` SS (member ids: a set, so a
  *   member joining twice counts once), `decided` S (set once, by a condition);
  * - `rate#<task>`: `tat` N, the next free start of a global rate limit (epoch ms);
  * - `idem#<task>#<key>`: `taskId` S, `windowEndsAt` N.
- * All carry `expiresAt` (the table's TTL).
+ * All carry `expiresAt` (the table's TTL). AWS errors come back as `CeleriacError`s (`BACKEND_FAILED`).
+ * @example
+ * const coordination = new DynamoDbCoordination({ client: new DynamoDBClient({}), tableName: app.resultsTableName });
  */
-export class DynamoDbCoordination {
-  constructor(
-    private readonly client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly layout: RecordLayout = 'celeriac',
-  ) {}
+export class DynamoDbCoordination implements Coordination {
+  private readonly client: DynamoDBClient;
+  private readonly tableName: string;
 
-  /** The Celery attributes a task record's update also sets in the `celery` layout (none in celeriac's). */
-  private get celery(): { expression: string; names: Record<string, string> } {
-    return this.layout === 'celery'
-      ? { expression: ', #celeryResult = :celeryResult, #celeryTimestamp = :celeryTimestamp', names: { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' } }
-      : { expression: '', names: {} };
-  }
-
-  private celeryValues(record: Parameters<typeof celeryAttributes>[0], now?: Date): Record<string, AttributeValue> {
-    if (this.layout !== 'celery') return {};
-    const attributes = celeryAttributes(record, now);
-    return { ':celeryResult': attributes.result, ':celeryTimestamp': attributes.timestamp };
-  }
-
-  /** Sets a custom state on a record that is not final. */
-  async updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: recordKey(id, this.layout),
-          UpdateExpression: `SET #state = :state, meta = :meta${this.celery.expression}`,
-          ConditionExpression: 'attribute_exists(id) AND NOT #state IN (:success, :failure, :revoked)',
-          ExpressionAttributeNames: { '#state': 'state', ...this.celery.names },
-          ExpressionAttributeValues: {
-            ':state': { S: state },
-            ':meta': { S: JSON.stringify(meta) },
-            ...FINAL,
-            ...this.celeryValues({ id, state, result: meta }),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  /** Revokes in one conditional write when the task is not running; else flags a running one for termination. */
-  async revoke(request: RevokeRequest): Promise<RevokeOutcome> {
-    const now = String(request.now.getTime());
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: recordKey(request.id, this.layout),
-          UpdateExpression:
-            'SET #state = :revoked, #error = :error, dateDone = :now, expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
-            this.celery.expression,
-          // The claim's condition: the task may be taken over, so nobody is running it.
-          ConditionExpression:
-            'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (NOT #state IN (:success, :failure, :revoked) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))',
-          ExpressionAttributeNames: { '#state': 'state', '#error': 'error', ...this.celery.names },
-          ExpressionAttributeValues: {
-            ...FINAL,
-            ...this.celeryValues(
-              { id: request.id, state: TaskState.REVOKED, error: { type: 'TaskRevokedError', code: 'TASK_REVOKED', message: request.reason }, dateDone: request.now },
-              request.now,
-            ),
-            ':pending': { S: TaskState.PENDING },
-            ':retry': { S: TaskState.RETRY },
-            ':error': { S: JSON.stringify({ type: 'TaskRevokedError', code: 'TASK_REVOKED', message: `Task ${request.id} was revoked: ${request.reason}` }) },
-            ':now': { N: now },
-            ':expires': { N: String(request.expiresAt) },
-            ':v': { N: String(RESULT_ITEM_VERSION) },
-            ':zero': { N: '0' },
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { status: 'revoked' };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const state = error.Item?.state?.S;
-      if (state && isReadyState(state)) return { status: 'finished', state: state as TaskState };
-    }
-    if (!request.terminate) return { status: 'running', terminateRequested: false };
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: recordKey(request.id, this.layout),
-          UpdateExpression: 'SET terminateRequested = :true',
-          ConditionExpression: 'attribute_exists(id) AND NOT #state IN (:success, :failure, :revoked)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ...FINAL, ':true': { BOOL: true } },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { status: 'running', terminateRequested: true };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { status: 'finished', state: (error.Item?.state?.S as TaskState | undefined) ?? TaskState.REVOKED };
-    }
+  constructor(options: DynamoDbCoordinationOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
   }
 
   async saveChord(chord: ChordRecord): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          id: { S: chordKey(chord.id) },
-          members: { L: chord.members.map((m) => ({ S: m })) },
-          callback: { S: JSON.stringify(chord.callback) },
-          expiresAt: { N: String(chord.expiresAt) },
-        },
-      }),
-    );
+    await this.client
+      .send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            id: { S: chordKey(chord.id) },
+            members: { L: chord.members.map((m) => ({ S: m })) },
+            callback: { S: JSON.stringify(chord.callback) },
+            expiresAt: { N: String(chord.expiresAt) },
+          },
+        }),
+      )
+      .catch((error: unknown) => {
+        throw this.translate(error, 'saveChord', chord.id);
+      });
   }
 
   /** Adds the member to the chord's `joined` set (ADD on a string set: idempotent) and reads the chord back in the same request. */
@@ -157,7 +74,7 @@ export class DynamoDbCoordination {
       return { ...chordRecordOf(chordId, item), joined: item.joined?.SS?.length ?? 0 };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      throw this.translate(error, 'joinChord', chordId);
     }
   }
 
@@ -176,7 +93,7 @@ export class DynamoDbCoordination {
       return chordRecordOf(chordId, output.Attributes ?? {});
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      throw this.translate(error, 'decideChord', chordId);
     }
   }
 
@@ -208,7 +125,7 @@ export class DynamoDbCoordination {
         );
         return { status: 'reserved', atMs: Number(output.Attributes?.tat?.N) - request.intervalMs };
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'reserveRateSlot', request.key);
         const tat = error.Item?.tat?.N === undefined ? undefined : Number(error.Item.tat.N);
         if (tat !== undefined && tat > now + request.horizonMs) return { status: 'busy', busyUntilMs: tat };
         if (tat !== undefined && tat >= now) continue; // moved between our reads: take the next slot
@@ -229,7 +146,7 @@ export class DynamoDbCoordination {
         );
         return { status: 'reserved', atMs: now };
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'reserveRateSlot', request.key);
       }
     }
     return { status: 'busy', busyUntilMs: now + request.intervalMs };
@@ -253,7 +170,7 @@ export class DynamoDbCoordination {
       );
       return { status: 'reserved' };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'reserveIdempotencyKey', request.key);
       return { status: 'taken', taskId: error.Item?.taskId?.S ?? '' };
     }
   }
@@ -269,16 +186,17 @@ export class DynamoDbCoordination {
         }),
       )
       .catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'releaseIdempotencyKey', key);
       });
   }
-}
 
-const FINAL = {
-  ':success': { S: TaskState.SUCCESS },
-  ':failure': { S: TaskState.FAILURE },
-  ':revoked': { S: TaskState.REVOKED },
-} as const;
+  private translate(error: unknown, operation: string, key: string): CeleriacError {
+    return translateAwsError(error, BackendError, {
+      failure: `Coordination ${operation} of ${key} failed`,
+      hints: { ResourceNotFoundException: tableMissingHint(this.tableName) },
+    });
+  }
+}
 
 function chordKey(id: string): string {
   return `chord#${id}`;

@@ -8,27 +8,37 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { refusedClaim } from '../core/claim-rule.js';
-import { BackendError, CeleriacError, ResultTooLargeError } from '../core/errors.js';
+import { BackendError, type CeleriacError, ResultTooLargeError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
-import type {
-  ChordJoin,
-  ChordRecord,
-  ClaimOutcome,
-  ClaimRequest,
-  IdempotencyOutcome,
-  IdempotencyRequest,
-  RateSlot,
-  RateSlotRequest,
-  ResultBackend,
-  RevokeOutcome,
-  RevokeRequest,
-  TaskRecord,
-} from '../core/ports/result-backend.js';
-import { TaskState } from '../core/states.js';
-import { DynamoDbCoordination } from './dynamodb-coordination.js';
+import type { ClaimOutcome, ClaimRequest, ResultBackend, RevokeOutcome, RevokeRequest, TaskRecord } from '../core/ports/result-backend.js';
+import { isReadyState, TaskState } from '../core/states.js';
+import { translateAwsError } from './aws-error.js';
 import { celeryAttributes, recordKey, type RecordLayout } from './celery-result-item.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
+
+/** The final states, as condition values. */
+const FINAL = {
+  ':success': { S: TaskState.SUCCESS },
+  ':failure': { S: TaskState.FAILURE },
+  ':revoked': { S: TaskState.REVOKED },
+} as const;
+
+/**
+ * The claim rule (`sdk/core/claim-rule.ts`) as a condition: nobody holds the task, so it may be
+ * claimed (the claim) or recorded REVOKED without stopping anyone (revoke). Needs `#state` and
+ * {@link claimableValues}.
+ */
+const CLAIMABLE =
+  'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (NOT #state IN (:success, :failure, :revoked) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))';
+
+/** The values {@link CLAIMABLE} reads, at `now`. */
+function claimableValues(now: Date): Record<string, AttributeValue> {
+  return { ...FINAL, ':pending': { S: TaskState.PENDING }, ':retry': { S: TaskState.RETRY }, ':now': { N: String(now.getTime()) } };
+}
+
+/** A record that exists and is not final: a custom state or a terminate flag may be set on it. */
+const NOT_FINAL = 'attribute_exists(id) AND NOT #state IN (:success, :failure, :revoked)';
 
 /** Options of {@link DynamoDbResultBackend}. */
 export interface DynamoDbResultBackendOptions {
@@ -51,14 +61,12 @@ export interface DynamoDbResultBackendOptions {
 export class DynamoDbResultBackend implements ResultBackend {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
-  private readonly coordination: DynamoDbCoordination;
   private readonly layout: RecordLayout;
 
   constructor(options: DynamoDbResultBackendOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.layout = options.celeryCompat ? 'celery' : 'celeriac';
-    this.coordination = new DynamoDbCoordination(options.client, options.tableName, this.layout);
   }
 
   /**
@@ -113,19 +121,13 @@ export class DynamoDbResultBackend implements ResultBackend {
             'SET #state = :started, #task = :task, #queue = :queue, dateStarted = :now, leaseUntil = :lease, ' +
             'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
             monitoring.expression,
-          ConditionExpression:
-            'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (NOT #state IN (:success, :failure, :revoked) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))',
+          ConditionExpression: CLAIMABLE,
           ExpressionAttributeNames: { '#state': 'state', '#task': 'task', '#queue': 'queue', ...monitoring.names },
           ExpressionAttributeValues: {
+            ...claimableValues(request.now),
             ':started': { S: TaskState.STARTED },
-            ':pending': { S: TaskState.PENDING },
-            ':retry': { S: TaskState.RETRY },
-            ':success': { S: TaskState.SUCCESS },
-            ':failure': { S: TaskState.FAILURE },
-            ':revoked': { S: TaskState.REVOKED },
             ':task': { S: request.task },
             ':queue': { S: request.queue },
-            ':now': { N: String(request.now.getTime()) },
             ':lease': { N: String(request.leaseUntil.getTime()) },
             ':expires': { N: String(request.expiresAt) },
             ':v': { N: String(RESULT_ITEM_VERSION) },
@@ -182,58 +184,113 @@ export class DynamoDbResultBackend implements ResultBackend {
     }
   }
 
-  updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
-    return this.guard('updateState', id, () => this.coordination.updateState(id, state, meta));
-  }
 
-  revoke(request: RevokeRequest): Promise<RevokeOutcome> {
-    return this.guard('revoke', request.id, () => this.coordination.revoke(request));
-  }
-
-  saveChord(chord: ChordRecord): Promise<void> {
-    return this.guard('saveChord', chord.id, () => this.coordination.saveChord(chord));
-  }
-
-  joinChord(chordId: string, memberId: string): Promise<ChordJoin | undefined> {
-    return this.guard('joinChord', chordId, () => this.coordination.joinChord(chordId, memberId));
-  }
-
-  decideChord(chordId: string, outcome: string): Promise<ChordRecord | undefined> {
-    return this.guard('decideChord', chordId, () => this.coordination.decideChord(chordId, outcome));
-  }
-
-  reserveRateSlot(request: RateSlotRequest): Promise<RateSlot> {
-    return this.guard('reserveRateSlot', request.key, () => this.coordination.reserveRateSlot(request));
-  }
-
-  reserveIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyOutcome> {
-    return this.guard('reserveIdempotencyKey', request.key, () => this.coordination.reserveIdempotencyKey(request));
-  }
-
-  releaseIdempotencyKey(key: string, taskId: string): Promise<void> {
-    return this.guard('releaseIdempotencyKey', key, () => this.coordination.releaseIdempotencyKey(key, taskId));
-  }
-
-  private async guard<T>(operation: string, id: string, run: () => Promise<T>): Promise<T> {
+  /** Sets a custom state on a record that is not final: one conditional `UpdateItem` that keeps the lease. */
+  async updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
     try {
-      return await run();
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: recordKey(id, this.layout),
+          UpdateExpression: `SET #state = :state, meta = :meta${this.celery.expression}`,
+          ConditionExpression: NOT_FINAL,
+          ExpressionAttributeNames: { '#state': 'state', ...this.celery.names },
+          ExpressionAttributeValues: {
+            ':state': { S: state },
+            ':meta': { S: JSON.stringify(meta) },
+            ...FINAL,
+            ...this.celeryValues({ id, state, result: meta }),
+          },
+        }),
+      );
+      return true;
     } catch (error) {
-      throw this.translate(error, operation, id);
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw this.translate(error, 'updateState', id);
     }
   }
 
+  /**
+   * Revokes in one conditional write when nobody runs the task (the claim's condition); else flags a
+   * running one for termination, when asked to.
+   */
+  async revoke(request: RevokeRequest): Promise<RevokeOutcome> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: recordKey(request.id, this.layout),
+          UpdateExpression:
+            'SET #state = :revoked, #error = :error, dateDone = :now, expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
+            this.celery.expression,
+          ConditionExpression: CLAIMABLE,
+          ExpressionAttributeNames: { '#state': 'state', '#error': 'error', ...this.celery.names },
+          ExpressionAttributeValues: {
+            ...claimableValues(request.now),
+            ...this.celeryValues(
+              { id: request.id, state: TaskState.REVOKED, error: { type: 'TaskRevokedError', code: 'TASK_REVOKED', message: request.reason }, dateDone: request.now },
+              request.now,
+            ),
+            ':error': { S: JSON.stringify({ type: 'TaskRevokedError', code: 'TASK_REVOKED', message: `Task ${request.id} was revoked: ${request.reason}` }) },
+            ':expires': { N: String(request.expiresAt) },
+            ':v': { N: String(RESULT_ITEM_VERSION) },
+            ':zero': { N: '0' },
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { status: 'revoked' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'revoke', request.id);
+      const state = error.Item?.state?.S;
+      if (state && isReadyState(state)) return { status: 'finished', state: state as TaskState };
+    }
+    if (!request.terminate) return { status: 'running', terminateRequested: false };
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: recordKey(request.id, this.layout),
+          UpdateExpression: 'SET terminateRequested = :true',
+          ConditionExpression: NOT_FINAL,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ...FINAL, ':true': { BOOL: true } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { status: 'running', terminateRequested: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'revoke', request.id);
+      return { status: 'finished', state: (error.Item?.state?.S as TaskState | undefined) ?? TaskState.REVOKED };
+    }
+  }
+
+  /** The Celery attributes a task record's update also sets in the `celery` layout (none in celeriac's). */
+  private get celery(): { expression: string; names: Record<string, string> } {
+    return this.layout === 'celery'
+      ? { expression: ', #celeryResult = :celeryResult, #celeryTimestamp = :celeryTimestamp', names: { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' } }
+      : { expression: '', names: {} };
+  }
+
+  private celeryValues(record: Parameters<typeof celeryAttributes>[0], now?: Date): Record<string, AttributeValue> {
+    if (this.layout !== 'celery') return {};
+    const attributes = celeryAttributes(record, now);
+    return { ':celeryResult': attributes.result, ':celeryTimestamp': attributes.timestamp };
+  }
+
   private translate(error: unknown, operation: string, id: string): CeleriacError {
-    if (error instanceof CeleriacError) return error;
-    const name = (error as { name?: string }).name ?? 'Error';
-    const hint =
-      name === 'ResourceNotFoundException'
-        ? ` Table "${this.tableName}" does not exist: deploy the stack (cdk deploy) or run \`npm run dev\` to create it locally.`
-        : '';
-    return new BackendError(`Result backend ${operation} of task ${id} failed: ${name}: ${(error as Error).message}.${hint}`, {
-      cause: error,
+    return translateAwsError(error, BackendError, {
+      failure: `Result backend ${operation} of task ${id} failed`,
+      hints: { ResourceNotFoundException: tableMissingHint(this.tableName) },
     });
   }
 }
+
+/** What to do when the results table is missing. */
+export function tableMissingHint(tableName: string): string {
+  return `Table "${tableName}" does not exist: deploy the stack (cdk deploy) or run \`npm run dev\` to create it locally.`;
+}
+
 
 /**
  * The claim's monitoring fields and task index keys (none for an unlisted task), as an UpdateExpression
@@ -272,3 +329,4 @@ function claimMonitoring(
   }
   return { expression: sets.length ? `, ${sets.join(', ')}` : '', names, values };
 }
+

@@ -2,6 +2,7 @@ import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBCl
 import { BackendError, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { globPrefix, matchesName, type TaskIndex, type TaskPage, type TaskQuery, type TaskSummary } from '../core/ports/inspection.js';
+import { translateAwsError } from './aws-error.js';
 import { recordKey, taskIdOfKey } from './celery-result-item.js';
 import { decodeResultItem, type Item } from './result-item.js';
 import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from '../core/contract/task-index.js';
@@ -140,12 +141,11 @@ export class DynamoDbTaskIndex implements TaskIndex {
     try {
       return await call();
     } catch (error) {
-      const name = (error as { name?: string }).name ?? 'Error';
-      const hint =
-        name === 'ResourceNotFoundException' || name === 'ValidationException'
-          ? ` Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`
-          : '';
-      throw new BackendError(`Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
+      const hint = `Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`;
+      throw translateAwsError(error, BackendError, {
+        failure: `Task ${operation} failed`,
+        hints: { ResourceNotFoundException: hint, ValidationException: hint },
+      });
     }
   }
 }

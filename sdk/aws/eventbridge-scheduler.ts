@@ -1,7 +1,8 @@
 import { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName } from '../core/contract/names.js';
 import type { GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { ScheduleExistsError, ScheduleNotFoundError, SchedulerError } from '../core/errors.js';
+import { ScheduleExistsError, ScheduleNotFoundError, SchedulerError, type CeleriacError } from '../core/errors.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
+import { isAwsError, translateAwsError } from './aws-error.js';
 import { parseQueueArn } from './sqs-broker.js';
 
 export { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName };
@@ -56,7 +57,7 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       await client.send(new sdk.CreateScheduleCommand(await this.request(spec)));
     } catch (error) {
-      if (isNamed(error, 'ConflictException')) {
+      if (isAwsError(error, 'ConflictException')) {
         throw new ScheduleExistsError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { cause: error });
       }
       throw failed(`create schedule ${spec.group}/${spec.name}`, error);
@@ -69,7 +70,7 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       await client.send(new sdk.UpdateScheduleCommand(await this.request(spec)));
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) {
+      if (isAwsError(error, 'ResourceNotFoundException')) {
         throw new ScheduleNotFoundError(`No schedule "${spec.name}" in group "${spec.group}".`, { cause: error });
       }
       throw failed(`update schedule ${spec.group}/${spec.name}`, error);
@@ -82,7 +83,7 @@ export class EventBridgeScheduler implements Scheduler {
     try {
       return toStored(await client.send(new sdk.GetScheduleCommand({ GroupName: group, Name: name })));
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) return undefined;
+      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
       throw failed(`read schedule ${group}/${name}`, error);
     }
   }
@@ -98,7 +99,7 @@ export class EventBridgeScheduler implements Scheduler {
         token = page.NextToken;
       } while (token);
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) return [];
+      if (isAwsError(error, 'ResourceNotFoundException')) return [];
       throw failed(`list schedules of group ${group}`, error);
     }
     const all = await Promise.all(names.map((name) => this.get(group, name)));
@@ -111,7 +112,7 @@ export class EventBridgeScheduler implements Scheduler {
       await client.send(new sdk.DeleteScheduleCommand({ GroupName: group, Name: name }));
       return true;
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) return false;
+      if (isAwsError(error, 'ResourceNotFoundException')) return false;
       throw failed(`delete schedule ${group}/${name}`, error);
     }
   }
@@ -161,12 +162,12 @@ export class EventBridgeScheduler implements Scheduler {
           return;
         } catch (error) {
           // Without permission to read it, assume the stack made it; CreateSchedule says otherwise.
-          if (!isNamed(error, 'ResourceNotFoundException')) return;
+          if (!isAwsError(error, 'ResourceNotFoundException')) return;
         }
         try {
           await client.send(new sdk.CreateScheduleGroupCommand({ Name: group }));
         } catch (error) {
-          if (!isNamed(error, 'ConflictException')) throw failed(`create schedule group ${group}`, error);
+          if (!isAwsError(error, 'ConflictException')) throw failed(`create schedule group ${group}`, error);
         }
       })();
       pending.catch(() => this.groups.delete(group));
@@ -198,15 +199,9 @@ function toStored(out: GetScheduleCommandOutput): StoredSchedule {
   };
 }
 
-/** Whether an SDK error is the named service exception (checked by name: the module loads lazily). */
-function isNamed(error: unknown, name: string): boolean {
-  return (error as { name?: unknown } | undefined)?.name === name;
-}
-
-function failed(what: string, error: unknown): SchedulerError {
-  const name = (error as { name?: string }).name ?? 'Error';
-  return new SchedulerError(
-    `Could not ${what}: ${name}: ${(error as Error).message}. Check that the stack is deployed and that this role may use EventBridge Scheduler (grantSchedules).`,
-    { cause: error },
-  );
+function failed(what: string, error: unknown): CeleriacError {
+  return translateAwsError(error, SchedulerError, {
+    failure: `Could not ${what}`,
+    hints: { '*': 'Check that the stack is deployed and that this role may use EventBridge Scheduler (grantSchedules).' },
+  });
 }

@@ -1,7 +1,8 @@
 /**
- * `celeriac/aws`: the AWS adapters of the ports (SQS broker, DynamoDB result backend and listing index, EventBridge Scheduler, CloudWatch worker metrics) and the transport `createApp` uses.
+ * `celeriac/aws`: the AWS adapters of the ports (SQS broker, DynamoDB result backend, coordination store and listing index, EventBridge Scheduler, CloudWatch worker metrics) and the transport `createApp` uses.
  * @module celeriac/aws
  */
+export { DynamoDbCoordination, type DynamoDbCoordinationOptions } from './dynamodb-coordination.js';
 export { DynamoDbResultBackend, type DynamoDbResultBackendOptions } from './dynamodb-result-backend.js';
 export { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';
 export { DEAD_LETTER_ATTRIBUTES, parseQueueArn, SqsBroker, type SqsBrokerOptions } from './sqs-broker.js';

@@ -13,6 +13,7 @@ import {
 import type { App } from '../core/app.js';
 import { QueueAdminError } from '../core/errors.js';
 import type { DeadLetterMessage, ProgressListener, QueueAdmin, QueueStats, RedriveOutcome } from '../core/ports/inspection.js';
+import { translateAwsError } from './aws-error.js';
 import { DEAD_LETTER_ATTRIBUTES } from './sqs-broker.js';
 
 /** Options of {@link SqsQueueAdmin}. */
@@ -191,9 +192,11 @@ export class SqsQueueAdmin implements QueueAdmin {
     try {
       return await fn();
     } catch (error) {
-      const name = (error as { name?: string }).name ?? 'Error';
-      const hint = name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue' ? ' Deploy the stack (cdk deploy) or run `celeriac dev`.' : '';
-      throw new QueueAdminError(`Queue ${operation} of ${queue} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
+      const hint = 'Deploy the stack (cdk deploy) or run `celeriac dev`.';
+      throw translateAwsError(error, QueueAdminError, {
+        failure: `Queue ${operation} of ${queue} failed`,
+        hints: { QueueDoesNotExist: hint, 'AWS.SimpleQueueService.NonExistentQueue': hint },
+      });
     }
   }
 }

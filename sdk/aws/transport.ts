@@ -4,6 +4,7 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import type { Transport } from '../core/options.js';
+import { DynamoDbCoordination } from './dynamodb-coordination.js';
 import { DynamoDbResultBackend } from './dynamodb-result-backend.js';
 import { EventBridgeScheduler } from './eventbridge-scheduler.js';
 import { SqsBroker } from './sqs-broker.js';
@@ -39,7 +40,8 @@ export interface AwsTransportOptions {
 
 /**
  * The AWS transport of an app: SQS for messages, DynamoDB for results, EventBridge Scheduler for
- * schedules and long countdowns. Clients read region,
+ * schedules and long countdowns. Task records and the coordination items (chords, rate limits,
+ * idempotency keys) share the results table. Clients read region,
  * credentials and `AWS_ENDPOINT_URL` (LocalStack, the embedded emulator) from the environment.
  * @example
  * app.useTransport(awsTransport(app, { sqs: new SQSClient({ region: 'eu-west-1' }) }));
@@ -52,6 +54,7 @@ export function awsTransport(app: Pick<App, 'resultsTableName' | 'name'> & Parti
   return {
     broker,
     backend: new DynamoDbResultBackend({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat ?? false }),
+    coordination: new DynamoDbCoordination({ client: dynamodb, tableName: app.resultsTableName }),
     scheduler: new EventBridgeScheduler({
       ...(options.scheduler ? { client: options.scheduler } : {}),
       appName: app.name,

@@ -5,6 +5,7 @@ import { Hooks, type HookHandler, type HookName } from './hooks.js';
 import type { AppConfig, ErrorClass, TaskOptions, Transport } from './options.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Broker } from './ports/broker.js';
+import { requireCoordination, type Coordination } from './ports/coordination.js';
 import type { ResultBackend, RevokeOutcome } from './ports/result-backend.js';
 import type { Scheduler } from './ports/scheduler.js';
 import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
@@ -306,6 +307,11 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
   /** The result backend. */
   backend(): ResultBackend {
     return this.transport().backend;
+  }
+
+  /** Chord joins, global rate-limit turns and idempotency keys. @throws {ConfigError} when the transport has none. */
+  coordination(): Coordination {
+    return requireCoordination(this.transport(), this.name);
   }
 
   /** The broker. */

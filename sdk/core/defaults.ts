@@ -74,3 +74,6 @@ export const DEFAULT_REVOKE_CHECK_INTERVAL_MS = 1_000;
 
 /** How far ahead a worker reserves a rate-limit slot and waits for it in process, in milliseconds. */
 export const DEFAULT_RATE_LIMIT_HORIZON_MS = 2_000;
+
+/** Milliseconds the worker waits for a message's hooks after settling its disposition. */
+export const DEFAULT_HOOK_TIMEOUT_MS = 2000;

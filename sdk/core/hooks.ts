@@ -29,8 +29,11 @@ export type HookName = keyof HookEvents;
 export type HookHandler<K extends HookName> = (event: HookEvents[K]) => void | Promise<void>;
 
 /**
- * Typed hooks for logging and tracing. Handlers run in the order they were added and are awaited;
- * one that throws is reported to `onError` and does not change the task's outcome.
+ * Typed hooks for logging and tracing. Publish hooks run in the order they were added and are
+ * awaited before the message is sent. The worker's hooks (`prerun` … `revoked`) start in that order
+ * but run concurrently, and the worker waits for them, bounded, only after it has settled what
+ * becomes of the message (see `WorkerOptions.hookTimeoutMs`). A handler that throws is reported to
+ * `onError` and does not change the task's outcome.
  * @example
  * app.hooks.on('failure', ({ id, task, error }) => logger.error({ id, task, error }));
  */
@@ -58,7 +61,24 @@ export class Hooks {
     return (this.handlers.get(name)?.length ?? 0) > 0;
   }
 
-  /** Runs the handlers of `name`. Never throws. */
+  /**
+   * Runs the handlers of `name` at once, concurrently (the worker's hooks: none waits for another).
+   * Settles when all have; a handler's error goes to `onError`. Never throws.
+   */
+  async emitConcurrently<K extends HookName>(name: K, event: HookEvents[K]): Promise<void> {
+    const handlers = [...(this.handlers.get(name) ?? [])] as HookHandler<K>[];
+    await Promise.all(
+      handlers.map(async (handler) => {
+        try {
+          await handler(event);
+        } catch (error) {
+          this.onError(name, error);
+        }
+      }),
+    );
+  }
+
+  /** Runs the handlers of `name` one after another, in order (`beforePublish` handlers build the headers). Never throws. */
   async emit<K extends HookName>(name: K, event: HookEvents[K]): Promise<void> {
     for (const handler of this.handlers.get(name) ?? []) {
       try {

@@ -43,16 +43,8 @@ export {
 export type { Jsonify, JsonValue, TaskReturn } from './json.js';
 export type { AppConfig, ApplyOptions, ErrorClass, QueueOptions, TaskDefaults, TaskOptions, Transport, WorkerSettings } from './options.js';
 export type { Broker, ClaimOutcome, ClaimRequest, Clock, DeadLetter, OutgoingMessage, ResultBackend, SendOutcome, TaskRecord } from './ports/index.js';
-export type {
-  ChordJoin,
-  ChordRecord,
-  IdempotencyOutcome,
-  IdempotencyRequest,
-  RateSlot,
-  RateSlotRequest,
-  RevokeOutcome,
-  RevokeRequest,
-} from './ports/result-backend.js';
+export type { RevokeOutcome, RevokeRequest } from './ports/result-backend.js';
+export type { ChordJoin, ChordRecord, Coordination, IdempotencyOutcome, IdempotencyRequest, RateSlot, RateSlotRequest } from './ports/coordination.js';
 export { systemClock } from './ports/index.js';
 export { decodeEnvelope, encodeEnvelope, type Envelope } from './protocol/envelope.js';
 export { decodeCeleryMessage, isCeleryMessage } from './protocol/celery.js';

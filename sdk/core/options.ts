@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Clock } from './ports/clock.js';
 import type { Broker } from './ports/broker.js';
+import type { Coordination } from './ports/coordination.js';
 import type { ResultBackend } from './ports/result-backend.js';
 import type { Scheduler } from './ports/scheduler.js';
 
@@ -12,6 +13,11 @@ export type ErrorClass = abstract new (...args: any[]) => Error;
 export interface Transport {
   readonly broker: Broker;
   readonly backend: ResultBackend;
+  /**
+   * Chord joins, global rate-limit turns and idempotency keys, shared by every worker and producer.
+   * @default - none: chords, `rateLimit` and `idempotencyKey` throw a `ConfigError`
+   */
+  readonly coordination?: Coordination;
   /**
    * Where schedules live: periodic schedules created at run time, and countdowns beyond 15 minutes.
    * @default - none: `app.schedules` and long countdowns throw a `ConfigError`

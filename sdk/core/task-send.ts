@@ -13,7 +13,7 @@ import { OptionsError } from './errors.js';
 import type { JsonValue } from './json.js';
 import type { ApplyOptions, ErrorClass } from './options.js';
 import type { Clock } from './ports/clock.js';
-import type { ResultBackend } from './ports/result-backend.js';
+import { idempotencyKeyOf, type Coordination } from './ports/coordination.js';
 import type { Envelope } from './protocol/envelope.js';
 import type { RateLimit } from './rate-limit.js';
 import type { RetryPolicy } from './retry.js';
@@ -55,7 +55,8 @@ export interface TaskHost {
   assertQueue(queue: string): void;
   /** The registered task of that name. */
   getTask(name: string): SendableTask;
-  backend(): ResultBackend;
+  /** Chords and idempotency keys. @throws {ConfigError} when the transport has none. */
+  coordination(): Coordination;
 }
 
 /** Workflow fields of an envelope, set by canvas (chains, groups, chords, links). */
@@ -146,7 +147,7 @@ export async function sendTask<R>(task: SendableTask, args: readonly unknown[], 
   } catch (error) {
     if (options.idempotencyKey !== undefined) {
       await host
-        .backend()
+        .coordination()
         .releaseIdempotencyKey(idempotencyKeyOf(task.name, options.idempotencyKey), id)
         .catch(() => undefined);
     }
@@ -177,17 +178,13 @@ async function reserveIdempotencyKey(host: TaskHost, taskName: string, options: 
   const window = options.idempotencyWindowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS;
   if (key.length === 0 || key.length > 512) throw new OptionsError(`idempotencyKey must be 1 to 512 characters, received ${key.length}`);
   if (!Number.isInteger(window) || window < 1) throw new OptionsError(`idempotencyWindowSeconds must be an integer ≥ 1, received ${window}`);
-  const outcome = await host.backend().reserveIdempotencyKey({
+  const outcome = await host.coordination().reserveIdempotencyKey({
     key: idempotencyKeyOf(taskName, key),
     taskId: id,
     now: new Date(now),
     windowEndsAt: Math.ceil(now / 1000) + window,
   });
   return outcome.status === 'taken' ? outcome.taskId : undefined;
-}
-
-function idempotencyKeyOf(taskName: string, key: string): string {
-  return `${taskName}#${key}`;
 }
 
 function resolveDelaySeconds(options: ApplyOptions<string>, now: number): number {

@@ -5,3 +5,4 @@
 export { InMemoryBroker, type InMemoryBrokerOptions, type ReceivedMessage, type StoredMessage } from './in-memory-broker.js';
 export { InMemoryResultBackend } from './in-memory-result-backend.js';
 export { InMemoryScheduler } from './in-memory-scheduler.js';
+export { InMemoryCoordination } from './in-memory-coordination.js';

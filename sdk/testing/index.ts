@@ -16,6 +16,7 @@ import type { Clock } from '../core/ports/clock.js';
 import type { WorkerEvent } from '../worker/events.js';
 import { Worker, type WorkerOptions } from '../worker/worker.js';
 import { InMemoryBroker, type StoredMessage } from '../memory/in-memory-broker.js';
+import { InMemoryCoordination } from '../memory/in-memory-coordination.js';
 import { InMemoryResultBackend } from '../memory/in-memory-result-backend.js';
 import { InMemoryScheduler } from '../memory/in-memory-scheduler.js';
 
@@ -90,6 +91,8 @@ export class VirtualClock implements Clock {
 export interface TestEnvironment {
   readonly broker: InMemoryBroker;
   readonly backend: InMemoryResultBackend;
+  /** Chord joins, rate-limit turns and idempotency keys. */
+  readonly coordination: InMemoryCoordination;
   /** Holds schedules and countdowns beyond 15 minutes (not fired in eager mode). */
   readonly scheduler: InMemoryScheduler;
   readonly clock: VirtualClock;
@@ -124,9 +127,10 @@ export function useTestTransport(app: App, options: TestTransportOptions = {}): 
   const clock = new VirtualClock(options.startMs ?? Date.now(), () => env);
   const broker = new InMemoryBroker({ clock });
   const backend = new InMemoryResultBackend();
+  const coordination = new InMemoryCoordination();
   const scheduler = new InMemoryScheduler({ now: () => clock.now() });
   const events: WorkerEvent[] = [];
-  app.useTransport({ broker, backend, scheduler });
+  app.useTransport({ broker, backend, coordination, scheduler });
   app.useClock(clock);
   const worker = new Worker(app, { log: (event) => events.push(event), ...options.worker });
   const queues = () => [...app.queues.values()];
@@ -162,6 +166,7 @@ export function useTestTransport(app: App, options: TestTransportOptions = {}): 
   env = {
     broker,
     backend,
+    coordination,
     scheduler,
     clock,
     worker,

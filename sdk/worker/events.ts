@@ -29,9 +29,22 @@ export type WorkerEvent =
       readonly error: StoredError;
     }
   | { readonly type: 'duplicate'; readonly id: string; readonly task: string; readonly state: TaskState }
-  | { readonly type: 'deferred'; readonly id: string; readonly task: string; readonly seconds: number; readonly reason: 'running' | 'eta' | 'deadline' | 'rate' }
+  | {
+      readonly type: 'deferred';
+      readonly id: string;
+      readonly task: string;
+      readonly seconds: number;
+      readonly reason: 'running' | 'eta' | 'deadline' | 'rate';
+    }
   | { readonly type: 'revoked'; readonly id: string; readonly task: string; readonly reason: string }
   | { readonly type: 'fanned-out'; readonly id: string; readonly task: string; readonly runs: number; readonly everySeconds: number }
+  | {
+      readonly type: 'hooks-pending';
+      readonly messageId: string;
+      /** Hook emissions still running when the worker stopped waiting. */
+      readonly pending: number;
+      readonly waitedMs: number;
+    }
   | {
       readonly type: 'error';
       readonly messageId: string;
@@ -64,6 +77,8 @@ export function formatWorkerEvent(event: WorkerEvent): string {
       return `Task ${event.task}[${event.id}] revoked: ${event.reason}`;
     case 'fanned-out':
       return `Schedule firing ${event.id}: ${event.runs} runs of ${event.task} enqueued this minute, every ${event.everySeconds}s`;
+    case 'hooks-pending':
+      return `Message ${event.messageId}: ${event.pending} hook emission(s) still running after ${event.waitedMs} ms; its disposition is settled, the worker goes on without them`;
     case 'error':
       return event.id
         ? `Task [${event.id}] ran but its record could not be written; message ${event.messageId} stays on the queue and the task will run again: ${event.error.type}: ${event.error.message}`

@@ -1,5 +1,5 @@
 import type { App } from '../core/app.js';
-import type { RateSlot } from '../core/ports/result-backend.js';
+import type { RateSlot } from '../core/ports/coordination.js';
 import type { AnyTask } from '../core/task.js';
 
 /** A reserved turn: when to start, and when the reservation was asked for. */
@@ -12,7 +12,7 @@ export interface Turn {
 export type TurnOutcome = { readonly status: 'start' } | { readonly status: 'missed' };
 
 /**
- * A task's global rate limit, on the worker's side. Turns come from the result backend's shared
+ * A task's global rate limit, on the worker's side. Turns come from the coordination store's shared
  * schedule (one start every interval, see `nextRateSlot`); the gate makes each start happen within
  * a twentieth of the window after its turn, so at most 105 % of the limit (plus one) start in any
  * window whatever the latency of the requests in between. To miss fewer turns, the gate aims each
@@ -63,7 +63,7 @@ export class RateGate {
     const limit = task.options.rateLimit!;
     const askedAtMs = this.app.clock.now();
     const lead = this.leadMs.get(task.name) ?? 0;
-    const slot = await this.app.backend().reserveRateSlot({
+    const slot = await this.app.coordination().reserveRateSlot({
       key: task.name,
       intervalMs: limit.intervalMs,
       nowMs: askedAtMs + lead,

@@ -46,6 +46,15 @@ export interface WorkerOptions {
    * @default 2000
    */
   readonly rateLimitHorizonMs?: number;
+  /**
+   * How long the worker waits for a message's hooks (`prerun` … `revoked`), in milliseconds, after it
+   * has settled what becomes of the message; never past the invocation's deadline less
+   * `safetyMarginMs`. The hooks run concurrently and never delay or change a disposition: a hook
+   * still running at the bound is left running (logged as `hooks-pending`), and on Lambda it may
+   * then be frozen with the execution environment and never finish.
+   * @default 2000
+   */
+  readonly hookTimeoutMs?: number;
 }
 
 /** Options of one batch. */

@@ -38,9 +38,13 @@ export class WorkflowEffects {
   async joinChord(envelope: Envelope): Promise<void> {
     if (envelope.chord === null) return;
     const backend = this.app.backend();
-    const join = await backend.joinChord(envelope.chord, envelope.id);
+    const join = await this.app.coordination().joinChord(envelope.chord, envelope.id);
     if (!join) {
-      this.log({ type: 'error', messageId: envelope.id, error: { type: 'ChordError', message: `Chord ${envelope.chord} is unknown (expired?): its callback cannot be sent` } });
+      this.log({
+        type: 'error',
+        messageId: envelope.id,
+        error: { type: 'ChordError', message: `Chord ${envelope.chord} is unknown (expired?): its callback cannot be sent` },
+      });
       return;
     }
     if (join.joined < join.members.length) return;
@@ -62,12 +66,10 @@ export class WorkflowEffects {
   }
 
   private async failChord(envelope: Envelope, error: StoredError, expiresAt: number): Promise<void> {
-    const chord = await this.app.backend().decideChord(envelope.chord!, `failed:${envelope.id}`);
+    const chord = await this.app.coordination().decideChord(envelope.chord!, `failed:${envelope.id}`);
     if (!chord) return;
     const callback = decodeSignatureData(chord.callback, 'chord.callback');
-    const chordError = toStoredError(
-      new ChordError(envelope.id, `Chord member ${envelope.task}[${envelope.id}] failed: ${error.type}: ${error.message}`),
-    );
+    const chordError = toStoredError(new ChordError(envelope.id, `Chord member ${envelope.task}[${envelope.id}] failed: ${error.type}: ${error.message}`));
     const { stack: _stack, ...withoutStack } = chordError;
     const stored = { ...withoutStack, ...(error.stack ? { stack: error.stack } : {}) };
     await this.recordFailure(callback, stored, envelope.id, expiresAt, { failedMemberId: envelope.id, failedTask: envelope.task });

@@ -124,8 +124,15 @@ export function describeTaskBehaviours(name: string, environment: () => Behaviou
       const value: string = await result.get(wait);
       expect(value).toBe('10 apples');
       const record = await result.record();
-      expect(record.parentId).toBeDefined();
-      expect(record.rootId).toBeDefined();
+      // Each step's parent is the step before it; every step's root is the first.
+      expect(record.parentId).toEqual(expect.any(String));
+      const parent = await tasks.double.asyncResult(record.parentId!).record();
+      expect(parent).toMatchObject({ task: 'b.double', state: 'SUCCESS', parentId: expect.any(String) });
+      const first = await tasks.add.asyncResult(parent.parentId!).record();
+      expect(first).toMatchObject({ task: 'b.add', state: 'SUCCESS', result: 5 });
+      expect(first.parentId).toBeUndefined();
+      expect(record.rootId).toBe(first.id);
+      expect(parent.rootId).toBe(first.id);
     });
 
     it('returns a group of 20 results in order', async () => {

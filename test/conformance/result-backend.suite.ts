@@ -3,6 +3,8 @@ import type { ResultBackend, TaskRecord } from '../../sdk/core/ports/result-back
 import { TaskState } from '../../sdk/core/states.js';
 import { at, claimRequest, failedRecord, fullRecord, newTaskId, retryRecord, T0, taskRecord } from '../fixtures/records.js';
 
+const EXPIRES = Math.ceil(T0.getTime() / 1000) + 3600;
+
 /** Options of {@link describeResultBackendConformance}. */
 export interface ResultBackendConformanceOptions {
   /**
@@ -28,11 +30,7 @@ function withClaimHint(backend: ResultBackend, firstDelivery: boolean): ResultBa
  * The contract of the `ResultBackend` port, run against every adapter. Each test uses fresh task ids,
  * so adapters may share one store (one table per file) across tests.
  */
-export function describeResultBackendConformance(
-  name: string,
-  makeBackend: () => Promise<ResultBackend>,
-  options: ResultBackendConformanceOptions = {},
-): void {
+export function describeResultBackendConformance(name: string, makeBackend: () => Promise<ResultBackend>, options: ResultBackendConformanceOptions = {}): void {
   describe(`ResultBackend conformance: ${name}`, () => {
     describe('get()', () => {
       it('returns undefined for an id it has no record of', async () => {
@@ -137,9 +135,7 @@ export function describeResultBackendConformance(
         it.skipIf(options.nonAtomicStore !== undefined)('grants exactly one of five concurrent claims of one id; the others see running', async () => {
           const backend = withClaimHint(await makeBackend(), firstDelivery);
           const id = newTaskId('race');
-          const outcomes = await Promise.all(
-            [0, 1, 2, 3, 4].map((i) => backend.claim(claimRequest({ id, now: at(i), leaseUntil: at(60_000 + i) }))),
-          );
+          const outcomes = await Promise.all([0, 1, 2, 3, 4].map((i) => backend.claim(claimRequest({ id, now: at(i), leaseUntil: at(60_000 + i) }))));
 
           expect(outcomes.filter((o) => o.status === 'claimed')).toHaveLength(1);
           const running = outcomes.filter((o) => o.status === 'running');
@@ -220,6 +216,60 @@ export function describeResultBackendConformance(
       it('does nothing for an unknown id', async () => {
         const backend = await makeBackend();
         await expect(backend.forget(newTaskId('unknown'))).resolves.toBeUndefined();
+      });
+    });
+
+    // Custom states and revokes, sequential calls: atomicity under concurrency is DynamoDB's
+    // conditional writes, which emulators may not reproduce.
+    describe('updateState() and revoke()', () => {
+      it('sets a custom state with meta on a running task, keeping its lease, and refuses a final one', async () => {
+        const backend = await makeBackend();
+        const request = claimRequest({ now: T0, leaseMs: 60_000 });
+        await backend.claim(request);
+        expect(await backend.updateState(request.id, 'PROGRESS', { current: 3, total: 10 })).toBe(true);
+        const record = await backend.get(request.id);
+        expect(record).toMatchObject({ state: 'PROGRESS', meta: { current: 3, total: 10 } });
+        expect(record?.leaseUntil?.toISOString()).toBe(request.leaseUntil.toISOString());
+        // A custom state under a live lease is running: a second claim waits.
+        expect((await backend.claim({ ...request, now: at(1000) })).status).toBe('running');
+
+        const done = taskRecord();
+        await backend.save(done);
+        expect(await backend.updateState(done.id, 'PROGRESS', null)).toBe(false);
+        expect(await backend.updateState(newTaskId('missing'), 'PROGRESS', null)).toBe(false);
+      });
+
+      it('revokes an unknown task so a later claim finds it REVOKED', async () => {
+        const backend = await makeBackend();
+        const id = newTaskId('revoke');
+        expect(await backend.revoke({ id, reason: 'not needed', terminate: false, now: T0, expiresAt: EXPIRES })).toEqual({ status: 'revoked' });
+        const record = await backend.get(id);
+        expect(record?.state).toBe(TaskState.REVOKED);
+        expect(record?.error?.message).toContain('not needed');
+        expect(await backend.claim(claimRequest({ id }))).toEqual({ status: 'finished', state: TaskState.REVOKED });
+      });
+
+      it('leaves a finished task alone and flags a running one only when asked to terminate', async () => {
+        const backend = await makeBackend();
+        const done = taskRecord();
+        await backend.save(done);
+        expect(await backend.revoke({ id: done.id, reason: 'late', terminate: true, now: T0, expiresAt: EXPIRES })).toEqual({
+          status: 'finished',
+          state: TaskState.SUCCESS,
+        });
+
+        const running = claimRequest({ now: T0, leaseMs: 60_000 });
+        await backend.claim(running);
+        expect(await backend.revoke({ id: running.id, reason: 'stop', terminate: false, now: at(10), expiresAt: EXPIRES })).toEqual({
+          status: 'running',
+          terminateRequested: false,
+        });
+        expect((await backend.get(running.id))?.terminateRequested).toBeFalsy();
+        expect(await backend.revoke({ id: running.id, reason: 'stop', terminate: true, now: at(10), expiresAt: EXPIRES })).toEqual({
+          status: 'running',
+          terminateRequested: true,
+        });
+        expect(await backend.get(running.id)).toMatchObject({ state: TaskState.STARTED, terminateRequested: true });
       });
     });
   });

@@ -1,6 +1,7 @@
 import { createCoreApp, type App } from '../../sdk/core/app.js';
 import type { AppConfig } from '../../sdk/core/options.js';
 import { InMemoryBroker, type ReceivedMessage } from '../../sdk/memory/in-memory-broker.js';
+import { InMemoryCoordination } from '../../sdk/memory/in-memory-coordination.js';
 import { InMemoryResultBackend } from '../../sdk/memory/in-memory-result-backend.js';
 import { InMemoryScheduler } from '../../sdk/memory/in-memory-scheduler.js';
 import type { WorkerEvent } from '../../sdk/worker/events.js';
@@ -12,6 +13,7 @@ export interface MemoryHarness {
   readonly app: App;
   readonly broker: InMemoryBroker;
   readonly backend: InMemoryResultBackend;
+  readonly coordination: InMemoryCoordination;
   readonly scheduler: InMemoryScheduler;
   readonly clock: FakeClock;
   readonly worker: Worker;
@@ -41,8 +43,9 @@ export function memoryHarness(config: Partial<AppConfig> = {}, workerOptions: Wo
   const clock = new FakeClock();
   const broker = new InMemoryBroker({ clock });
   const backend = new InMemoryResultBackend();
+  const coordination = new InMemoryCoordination();
   const scheduler = new InMemoryScheduler({ now: () => clock.now() });
-  const app = createCoreApp({ name: 'unit', publishLingerMs: 0, clock, transport: { broker, backend, scheduler }, ...config });
+  const app = createCoreApp({ name: 'unit', publishLingerMs: 0, clock, transport: { broker, backend, coordination, scheduler }, ...config });
   const events: WorkerEvent[] = [];
   const worker = new Worker(app, { log: (event) => events.push(event), random: () => 0.5, ...workerOptions });
   const queueName = (logical = app.defaultQueue) => app.queue(logical).queueName;
@@ -51,6 +54,7 @@ export function memoryHarness(config: Partial<AppConfig> = {}, workerOptions: Wo
     app,
     broker,
     backend,
+    coordination,
     scheduler,
     clock,
     worker,

@@ -52,9 +52,9 @@ beforeAll(async () => {
     return sendBatch(queue, messages);
   };
   // Observes the turns the DynamoDB adapter grants (the adapter itself is unchanged).
-  const backend = app.backend();
-  const reserve = backend.reserveRateSlot.bind(backend);
-  backend.reserveRateSlot = async (request) => {
+  const coordination = app.coordination();
+  const reserve = coordination.reserveRateSlot.bind(coordination);
+  coordination.reserveRateSlot = async (request) => {
     const slot = await reserve(request);
     if (slot.status === 'reserved') granted.push(slot.atMs);
     return slot;

@@ -6,7 +6,7 @@ import { canvasHost, type AnyCanvas, type Canvas } from './signature.js';
 
 /**
  * A group whose results, once every member succeeded, are sent as a list to a callback (Celery:
- * `chord(header)(callback)`). The join is an atomic counter in the result backend: no polling task.
+ * `chord(header)(callback)`). The join is an atomic counter in the coordination store: no polling task.
  * When a member fails for good the callback never runs: its record becomes FAILURE with a
  * `ChordError` naming the member, and the callback's `linkError` signatures are sent.
  * @example
@@ -34,7 +34,7 @@ export class Chord<S extends readonly Canvas<[], any>[], Out> {
     const groupId = randomUUID();
     const members = this.header.members.map((member: AnyCanvas) => member.compile({ groupId, chord: chordId }));
     const now = host.clock.now();
-    await host.backend().saveChord({
+    await host.coordination().saveChord({
       id: chordId,
       members: members.map((m) => m.resultId),
       callback: callback.head as never,

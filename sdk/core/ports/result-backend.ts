@@ -127,65 +127,11 @@ export type RevokeOutcome =
   /** Already SUCCESS, FAILURE or REVOKED: nothing changed. */
   | { readonly status: 'finished'; readonly state: TaskState };
 
-/** A chord's join state: the callback and its members, stored when the chord is applied. */
-export interface ChordRecord {
-  /** Chord id: the callback's task id. */
-  readonly id: string;
-  /** Member result ids, in order (the callback receives their results in this order). */
-  readonly members: readonly string[];
-  /** The callback signature (wire form). */
-  readonly callback: JsonValue;
-  /** TTL, epoch seconds. */
-  readonly expiresAt: number;
-}
-
-/** A chord's state after a member joined. */
-export interface ChordJoin extends ChordRecord {
-  /** Distinct members that joined so far (a member joining twice counts once). */
-  readonly joined: number;
-}
-
-/** Asks for a rate-limit slot (a shared schedule: one start every `intervalMs`). */
-export interface RateSlotRequest {
-  /** Limit key, e.g. the task name. */
-  readonly key: string;
-  /** Milliseconds between two starts (window / limit). */
-  readonly intervalMs: number;
-  /** Now, epoch ms. */
-  readonly nowMs: number;
-  /** Reserve no slot further ahead than this many milliseconds. */
-  readonly horizonMs: number;
-  /** TTL of the limiter's item, epoch seconds. */
-  readonly expiresAt: number;
-}
-
-/** Result of a rate-limit slot request. */
-export type RateSlot =
-  /** A slot starting at `atMs` is reserved (now or within the horizon). */
-  | { readonly status: 'reserved'; readonly atMs: number }
-  /** The schedule is full beyond the horizon until `busyUntilMs`: nothing reserved, come back later. */
-  | { readonly status: 'busy'; readonly busyUntilMs: number };
-
-/** Asks to reserve an idempotency key for a task id. */
-export interface IdempotencyRequest {
-  /** The key, namespaced by the caller (e.g. `<task>:<key>`). */
-  readonly key: string;
-  /** Task id the key points to when reserved. */
-  readonly taskId: string;
-  readonly now: Date;
-  /** End of the window, epoch seconds: after it the key may be reserved again. */
-  readonly windowEndsAt: number;
-}
-
-/** Result of an idempotency key reservation. */
-export type IdempotencyOutcome =
-  | { readonly status: 'reserved' }
-  /** The key is held by an earlier call within the window: its task id. */
-  | { readonly status: 'taken'; readonly taskId: string };
-
 /**
- * Where task states and results live (Celery's result backend). Writes are single items;
- * `claim` is one conditional write.
+ * Where task records live (Celery's result backend): claim, state transitions, reads, revokes and
+ * deletes of one record per task. Writes are single items; `claim` is one conditional write. The
+ * primitives canvas and control need beside the records (chord joins, rate-limit turns,
+ * idempotency keys) are the `Coordination` port's (`./coordination.ts`).
  */
 export interface ResultBackend {
   /**
@@ -209,22 +155,4 @@ export interface ResultBackend {
    * run); a running one is flagged `terminateRequested` when asked to terminate; a finished one is left.
    */
   revoke(request: RevokeRequest): Promise<RevokeOutcome>;
-  /** Stores a chord's join state before its members are sent. */
-  saveChord(chord: ChordRecord): Promise<void>;
-  /**
-   * Adds `memberId` to the chord's joined set (idempotent: a member joining twice counts once) and
-   * returns the chord's state; undefined when the chord is unknown.
-   */
-  joinChord(chordId: string, memberId: string): Promise<ChordJoin | undefined>;
-  /**
-   * Marks the chord decided (failed because of `outcome`), once: returns the chord to the one caller
-   * that decided it, undefined to every other (and for an unknown chord).
-   */
-  decideChord(chordId: string, outcome: string): Promise<ChordRecord | undefined>;
-  /** Reserves the next start in a rate limit shared by every worker (see {@link RateSlotRequest}). */
-  reserveRateSlot(request: RateSlotRequest): Promise<RateSlot>;
-  /** Reserves an idempotency key for a task id, unless an earlier call holds it within its window. */
-  reserveIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyOutcome>;
-  /** Releases an idempotency key held by `taskId` (when sending the task failed). */
-  releaseIdempotencyKey(key: string, taskId: string): Promise<void>;
 }
