@@ -5,6 +5,7 @@
  * export const app = createApp({ name: 'shop' });
  * export const add = app.task('math.add', async (x: number, y: number) => x + y);
  * const sum = await (await add.delay(4, 4)).get({ timeoutMs: 10_000 }); // 8
+ * @module celeriac
  */
 import { App } from './core/app.js';
 import type { AppConfig } from './core/options.js';

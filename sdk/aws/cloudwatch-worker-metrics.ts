@@ -1,5 +1,5 @@
 import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
-import { CeleriacError, ErrorCode } from '../core/errors.js';
+import { WorkerMetricsError } from '../core/errors.js';
 import type { FunctionMetrics, WorkerMetrics } from '../core/ports/inspection.js';
 
 /** Options of {@link CloudWatchWorkerMetrics}. */
@@ -62,7 +62,7 @@ export class CloudWatchWorkerMetrics implements WorkerMetrics {
       } while (nextToken);
     } catch (error) {
       const name = (error as Error).name ?? 'Error';
-      throw new CeleriacError(ErrorCode.WORKER_METRICS_FAILED, `CloudWatch GetMetricData failed: ${name}: ${(error as Error).message}`, { cause: error });
+      throw new WorkerMetricsError(`CloudWatch GetMetricData failed: ${name}: ${(error as Error).message}`, { cause: error });
     }
     const metrics = new Map<string, FunctionMetrics>();
     names.forEach((functionName, f) => {

@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { refusedClaim } from '../core/claim-rule.js';
-import { CeleriacError, ErrorCode, ResultTooLargeError } from '../core/errors.js';
+import { BackendError, CeleriacError, ResultTooLargeError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type {
   ChordJoin,
@@ -229,7 +229,7 @@ export class DynamoDbResultBackend implements ResultBackend {
       name === 'ResourceNotFoundException'
         ? ` Table "${this.tableName}" does not exist: deploy the stack (cdk deploy) or run \`npm run dev\` to create it locally.`
         : '';
-    return new CeleriacError(ErrorCode.BACKEND_FAILED, `Result backend ${operation} of task ${id} failed: ${name}: ${(error as Error).message}.${hint}`, {
+    return new BackendError(`Result backend ${operation} of task ${id} failed: ${name}: ${(error as Error).message}.${hint}`, {
       cause: error,
     });
   }

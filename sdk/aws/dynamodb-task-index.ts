@@ -1,5 +1,5 @@
 import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CeleriacError, ErrorCode, OptionsError } from '../core/errors.js';
+import { BackendError, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { globPrefix, matchesName, type TaskIndex, type TaskPage, type TaskQuery, type TaskSummary } from '../core/ports/inspection.js';
 import { recordKey, taskIdOfKey } from './celery-result-item.js';
@@ -130,7 +130,7 @@ export class DynamoDbTaskIndex implements TaskIndex {
         name === 'ResourceNotFoundException' || name === 'ValidationException'
           ? ` Table "${this.options.tableName}" or its index "${TASK_INDEX_NAME}" is missing: deploy the stack (cdk deploy) or run \`celeriac dev\`.`
           : '';
-      throw new CeleriacError(ErrorCode.BACKEND_FAILED, `Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
+      throw new BackendError(`Task ${operation} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
     }
   }
 }

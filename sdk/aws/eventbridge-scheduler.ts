@@ -1,6 +1,6 @@
 import { SCHEDULE_RETRY_POLICY, schedulerDeadLetterQueueName, schedulerRoleName } from '../core/contract/names.js';
 import type { GetScheduleCommandOutput, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { CeleriacError, ErrorCode, ScheduleError } from '../core/errors.js';
+import { ScheduleExistsError, ScheduleNotFoundError, SchedulerError } from '../core/errors.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 import { parseQueueArn } from './sqs-broker.js';
 
@@ -57,7 +57,7 @@ export class EventBridgeScheduler implements Scheduler {
       await client.send(new sdk.CreateScheduleCommand(await this.request(spec)));
     } catch (error) {
       if (isNamed(error, 'ConflictException')) {
-        throw new ScheduleError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_EXISTS, cause: error });
+        throw new ScheduleExistsError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { cause: error });
       }
       throw failed(`create schedule ${spec.group}/${spec.name}`, error);
     }
@@ -70,7 +70,7 @@ export class EventBridgeScheduler implements Scheduler {
       await client.send(new sdk.UpdateScheduleCommand(await this.request(spec)));
     } catch (error) {
       if (isNamed(error, 'ResourceNotFoundException')) {
-        throw new ScheduleError(`No schedule "${spec.name}" in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_NOT_FOUND, cause: error });
+        throw new ScheduleNotFoundError(`No schedule "${spec.name}" in group "${spec.group}".`, { cause: error });
       }
       throw failed(`update schedule ${spec.group}/${spec.name}`, error);
     }
@@ -143,7 +143,7 @@ export class EventBridgeScheduler implements Scheduler {
 
   private async mustGet(group: string, name: string): Promise<StoredSchedule> {
     const stored = await this.get(group, name);
-    if (!stored) throw new ScheduleError(`Schedule ${group}/${name} vanished right after it was written.`, { code: ErrorCode.SCHEDULE_NOT_FOUND });
+    if (!stored) throw new ScheduleNotFoundError(`Schedule ${group}/${name} vanished right after it was written.`);
     return stored;
   }
 
@@ -203,10 +203,9 @@ function isNamed(error: unknown, name: string): boolean {
   return (error as { name?: unknown } | undefined)?.name === name;
 }
 
-function failed(what: string, error: unknown): CeleriacError {
+function failed(what: string, error: unknown): SchedulerError {
   const name = (error as { name?: string }).name ?? 'Error';
-  return new CeleriacError(
-    ErrorCode.SCHEDULER_FAILED,
+  return new SchedulerError(
     `Could not ${what}: ${name}: ${(error as Error).message}. Check that the stack is deployed and that this role may use EventBridge Scheduler (grantSchedules).`,
     { cause: error },
   );

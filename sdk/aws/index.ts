@@ -1,3 +1,7 @@
+/**
+ * `celeriac/aws`: the AWS adapters of the ports (SQS broker, DynamoDB result backend and listing index, EventBridge Scheduler, CloudWatch worker metrics) and the transport `createApp` uses.
+ * @module celeriac/aws
+ */
 export { DynamoDbResultBackend, type DynamoDbResultBackendOptions } from './dynamodb-result-backend.js';
 export { provisionLocalResources, type ProvisionedQueue } from './provision.js';
 export { decodeResultItem, encodeResultItem, RESULT_ITEM_VERSION } from './result-item.js';

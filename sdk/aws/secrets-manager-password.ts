@@ -1,11 +1,11 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CeleriacError, ErrorCode } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 
 /**
  * A function that reads the dashboard's password from a Secrets Manager secret (its name or ARN):
  * the secret string itself, or its `password` field when it holds a JSON object (as secrets made
  * with `generateSecretString.secretStringTemplate` do).
- * @throws {CeleriacError} (`CONFIG_INVALID`), from the returned function, when the secret cannot be read or holds no password.
+ * @throws {ConfigError} (`CONFIG_INVALID`), from the returned function, when the secret cannot be read or holds no password.
  * @example
  * createDashboard(inspector, { credentials: { username: 'celeriac', password: secretsManagerPassword(new SecretsManagerClient({}), secretArn) } });
  */
@@ -16,10 +16,10 @@ export function secretsManagerPassword(client: SecretsManagerClient | undefined,
     try {
       text = (await secrets.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
     } catch (error) {
-      throw new CeleriacError(ErrorCode.CONFIG_INVALID, `Cannot read the dashboard password secret ${secretId}: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(`Cannot read the dashboard password secret ${secretId}: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
     }
     const password = passwordOf(text);
-    if (!password) throw new CeleriacError(ErrorCode.CONFIG_INVALID, `The dashboard password secret ${secretId} holds no password (an empty string, or JSON without a "password" field).`);
+    if (!password) throw new ConfigError(`The dashboard password secret ${secretId} holds no password (an empty string, or JSON without a "password" field).`);
     return password;
   };
 }

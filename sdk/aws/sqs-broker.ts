@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../core/defaults.js';
-import { CeleriacError, ErrorCode } from '../core/errors.js';
+import { ConfigError, QueueNotFoundError } from '../core/errors.js';
 import type { Broker, DeadLetter, OutgoingMessage, SendOutcome } from '../core/ports/broker.js';
 
 /** Options of {@link SqsBroker}. */
@@ -104,11 +104,7 @@ export class SqsBroker implements Broker {
           this.urls.delete(queueName);
           // Only a missing queue is worth a hint; an unreachable endpoint keeps its own (transient) error.
           if (!/QueueDoesNotExist|NonExistentQueue/.test((error as Error).name ?? '')) throw error;
-          throw new CeleriacError(
-            ErrorCode.ENQUEUE_FAILED,
-            `Queue "${queueName}" was not found (${(error as Error).name}): deploy the stack (cdk deploy), or run \`npm run dev\` to create it locally.`,
-            { cause: error },
-          );
+          throw new QueueNotFoundError(queueName, (error as Error).name, { cause: error });
         });
       this.urls.set(queueName, url);
     }
@@ -144,7 +140,7 @@ export class SqsBroker implements Broker {
         const policy = output.Attributes?.RedrivePolicy;
         const target = policy ? (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
         if (!target) {
-          throw new CeleriacError(ErrorCode.CONFIG_INVALID, `Queue ${source} has no dead-letter queue (no RedrivePolicy): poison messages cannot be kept.`);
+          throw new ConfigError(`Queue ${source} has no dead-letter queue (no RedrivePolicy): poison messages cannot be kept.`);
         }
         return this.queueUrlOf(target);
       })();

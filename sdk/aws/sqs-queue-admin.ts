@@ -11,7 +11,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
-import { CeleriacError, ErrorCode } from '../core/errors.js';
+import { QueueAdminError } from '../core/errors.js';
 import type { DeadLetterMessage, ProgressListener, QueueAdmin, QueueStats, RedriveOutcome } from '../core/ports/inspection.js';
 import { DEAD_LETTER_ATTRIBUTES } from './sqs-broker.js';
 
@@ -193,7 +193,7 @@ export class SqsQueueAdmin implements QueueAdmin {
     } catch (error) {
       const name = (error as { name?: string }).name ?? 'Error';
       const hint = name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue' ? ' Deploy the stack (cdk deploy) or run `celeriac dev`.' : '';
-      throw new CeleriacError(ErrorCode.QUEUE_ADMIN_FAILED, `Queue ${operation} of ${queue} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
+      throw new QueueAdminError(`Queue ${operation} of ${queue} failed: ${name}: ${(error as Error).message}.${hint}`, { cause: error });
     }
   }
 }

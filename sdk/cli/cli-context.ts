@@ -1,27 +1,12 @@
 import { Command, Option } from 'commander';
 import type { App } from '../core/app.js';
-import { CeleriacError, ErrorCode } from '../core/errors.js';
 import { createAwsInspector } from '../aws-inspector.js';
 import type { Inspector } from '../inspect/inspector.js';
 import { WORKER_FUNCTIONS_ENV } from '../core/contract/index.js';
 import { connect } from './connect.js';
+import { CliExit, ExitCode, exitCodeOf } from './exit-codes.js';
 
-/**
- * Exit codes of the `celeriac` commands, for scripts: 0 done; 1 the operation or the task failed;
- * 2 bad usage or input; 3 not found (an unknown task id: PENDING); 4 timed out waiting.
- */
-export const ExitCode = { OK: 0, FAILED: 1, USAGE: 2, NOT_FOUND: 3, TIMEOUT: 4 } as const;
-
-/** An error that ends the command with a given exit code. */
-export class CliExit extends Error {
-  override name = 'CliExit';
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { CliExit, ExitCode, exitCodeOf } from './exit-codes.js';
 
 /** How `--app` is described in every command's help: the one rule by which commands find the app. */
 export const APP_OPTION_HELP = 'module exporting the app (default: CELERIAC_APP_MODULE, else "celeriac": { "app": … } in package.json)';
@@ -91,14 +76,6 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
   };
 }
 
-function exitCodeOf(error: unknown): number {
-  if (error instanceof CliExit) return error.code;
-  if (error instanceof CeleriacError) {
-    const usage: string[] = [ErrorCode.OPTIONS_INVALID, ErrorCode.CONFIG_INVALID, ErrorCode.ARGS_INVALID, ErrorCode.UNKNOWN_TASK];
-    return usage.includes(error.code) ? ExitCode.USAGE : ExitCode.FAILED;
-  }
-  return ExitCode.FAILED;
-}
 
 /** A one-line progress bar on stderr (only on a terminal). */
 export function progressBar(label: string): (done: number, total: number | undefined) => void {

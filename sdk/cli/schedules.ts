@@ -1,22 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { ArgsValidationError, CeleriacError, ErrorCode } from '../core/errors.js';
+import { ScheduleNotFoundError } from '../core/errors.js';
 import type { ScheduleOptions } from '../core/schedule/definition.js';
 import type { ScheduleInfo } from '../core/schedule/schedules.js';
 import { connect, type ConnectOptions } from './connect.js';
+import { exitCodeOf } from './exit-codes.js';
 import { APP_OPTION_HELP } from './cli-context.js';
-
-/** Exit codes of `celeriac schedules`, for scripts. */
-export const ScheduleExit = {
-  OK: 0,
-  /** AWS (or the endpoint) could not be reached, or refused. */
-  FAILED: 1,
-  /** The schedule, its timing or its args are invalid (the message says why). */
-  INVALID: 2,
-  /** No schedule of that name. */
-  NOT_FOUND: 3,
-  /** A schedule of that name exists already. */
-  EXISTS: 4,
-} as const;
 
 type Common = ConnectOptions & { json?: boolean };
 
@@ -63,7 +51,7 @@ export function schedulesCommand(): Command {
     .action(async (name: string, _: unknown, sub: Command) =>
       run(common(sub), async ({ app, json }) => {
         const info = await app.schedules.get(name);
-        if (!info) throw new CeleriacError(ErrorCode.SCHEDULE_NOT_FOUND, `No schedule "${name}" in group "${app.name}": see \`celeriac schedules list\`.`);
+        if (!info) throw new ScheduleNotFoundError(`No schedule "${name}" in group "${app.name}": see \`celeriac schedules list\`.`);
         if (json) return print(toJson(info));
         const lines: [string, string][] = [
           ['name', `${info.group}/${info.name}${info.declared ? '  (declared in code)' : ''}`],
@@ -149,7 +137,7 @@ export function schedulesCommand(): Command {
     .action(async (name: string, _: unknown, sub: Command) =>
       run(common(sub), async ({ app, json }) => {
         const deleted = await app.schedules.delete(name);
-        if (!deleted) throw new CeleriacError(ErrorCode.SCHEDULE_NOT_FOUND, `No schedule "${name}" in group "${app.name}".`);
+        if (!deleted) throw new ScheduleNotFoundError(`No schedule "${name}" in group "${app.name}".`);
         if (json) return print({ deleted: name });
         console.log(`Deleted ${app.name}/${name}`);
       }),
@@ -168,22 +156,6 @@ async function run(options: Common, body: (context: { app: Awaited<ReturnType<ty
   }
 }
 
-function exitCodeOf(error: unknown): number {
-  if (error instanceof InvalidArgumentError || error instanceof ArgsValidationError) return ScheduleExit.INVALID;
-  if (!(error instanceof CeleriacError)) return ScheduleExit.FAILED;
-  switch (error.code) {
-    case ErrorCode.SCHEDULE_NOT_FOUND:
-      return ScheduleExit.NOT_FOUND;
-    case ErrorCode.SCHEDULE_EXISTS:
-      return ScheduleExit.EXISTS;
-    case ErrorCode.SCHEDULE_INVALID:
-    case ErrorCode.UNKNOWN_TASK:
-    case ErrorCode.CONFIG_INVALID:
-      return ScheduleExit.INVALID;
-    default:
-      return ScheduleExit.FAILED;
-  }
-}
 
 function toJson(info: ScheduleInfo) {
   return { ...info, nextRuns: info.nextRuns.map((d) => d.toISOString()) };

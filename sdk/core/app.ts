@@ -1,6 +1,6 @@
 import { AsyncResult, type ResultSource } from './async-result.js';
 import * as D from './defaults.js';
-import { CeleriacError, ConfigError, ErrorCode, UnknownTaskError } from './errors.js';
+import { ConfigError, TaskAlreadyRegisteredError, UnknownTaskError } from './errors.js';
 import { Hooks, type HookHandler, type HookName } from './hooks.js';
 import type { AppConfig, ErrorClass, QueueOptions, TaskOptions, Transport } from './options.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -178,7 +178,7 @@ export class App implements ResultSource {
       throw new ConfigError(`Task name must be 1–200 characters, received ${JSON.stringify(name)}`);
     }
     if (this.registry.has(name)) {
-      throw new CeleriacError(ErrorCode.TASK_ALREADY_REGISTERED, `A task named "${name}" is already registered in app "${this.name}".`);
+      throw new TaskAlreadyRegisteredError(name, this.name);
     }
     const resolved = this.resolveTaskOptions(name, options as unknown as TaskOptions);
     // eslint-disable-next-line @typescript-eslint/no-this-alias

@@ -15,7 +15,8 @@ export const ErrorCode = {
   MESSAGE_NOT_JSON: 'MESSAGE_NOT_JSON',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   ENQUEUE_FAILED: 'ENQUEUE_FAILED',
-  NOT_SUPPORTED: 'NOT_SUPPORTED',
+  /** A queue the app declares does not exist on the endpoint (not deployed, or not provisioned locally). */
+  QUEUE_NOT_FOUND: 'QUEUE_NOT_FOUND',
   SCHEDULE_INVALID: 'SCHEDULE_INVALID',
   SCHEDULE_NOT_FOUND: 'SCHEDULE_NOT_FOUND',
   SCHEDULE_EXISTS: 'SCHEDULE_EXISTS',
@@ -35,7 +36,6 @@ export const ErrorCode = {
   RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
   SOFT_TIME_LIMIT_EXCEEDED: 'SOFT_TIME_LIMIT_EXCEEDED',
   CHORD_FAILED: 'CHORD_FAILED',
-  PARENT_FAILED: 'PARENT_FAILED',
   /** A Celery message is malformed (a layer, a header or the body is not what Celery writes). */
   CELERY_MESSAGE_INVALID: 'CELERY_MESSAGE_INVALID',
   /** A Celery message asks for something celeriac does not do (a chord header, a non-JSON serializer). */
@@ -71,10 +71,12 @@ export class UnknownTaskError extends CeleriacError {
   constructor(
     readonly taskName: string,
     known: readonly string[],
+    /** What named the task, when not a message (e.g. `Schedule "nightly"`). */
+    namedBy?: string,
   ) {
     super(
       ErrorCode.UNKNOWN_TASK,
-      `Unknown task "${taskName}": no task of that name is registered in this app` +
+      `${namedBy ? `${namedBy} runs task "${taskName}", which is not registered` : `Unknown task "${taskName}": no task of that name is registered`} in this app` +
         (known.length ? ` (registered: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''})` : '') +
         '. Check the name, and that the worker bundles the module that defines it.',
     );
@@ -157,11 +159,64 @@ export class EnqueueError extends CeleriacError {
   }
 }
 
-/** A feature exists in the API but is not available yet in this version. */
-export class NotSupportedError extends CeleriacError {
-  override name = 'NotSupportedError';
-  constructor(message: string) {
-    super(ErrorCode.NOT_SUPPORTED, message);
+/** A queue the app declares does not exist on the endpoint: deploy the stack, or run `celeriac dev`. */
+export class QueueNotFoundError extends CeleriacError {
+  override name = 'QueueNotFoundError';
+  constructor(
+    /** Physical name of the queue. */
+    readonly queueName: string,
+    /** The broker's own error code (e.g. SQS's `QueueDoesNotExist`). */
+    readonly brokerCode: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      ErrorCode.QUEUE_NOT_FOUND,
+      `Queue "${queueName}" was not found (${brokerCode}): deploy the stack (cdk deploy), or run \`celeriac dev\` to create it locally.`,
+      options,
+    );
+  }
+}
+
+/** A task name was registered twice in one app. */
+export class TaskAlreadyRegisteredError extends CeleriacError {
+  override name = 'TaskAlreadyRegisteredError';
+  constructor(
+    readonly taskName: string,
+    appName: string,
+  ) {
+    super(ErrorCode.TASK_ALREADY_REGISTERED, `A task named "${taskName}" is already registered in app "${appName}": give each task its own name.`);
+  }
+}
+
+/** The result backend (the results table) refused a call or could not be reached. */
+export class BackendError extends CeleriacError {
+  override name = 'BackendError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.BACKEND_FAILED, message, options);
+  }
+}
+
+/** A queue administration call (stats, dead letters, redrive, purge) failed. */
+export class QueueAdminError extends CeleriacError {
+  override name = 'QueueAdminError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.QUEUE_ADMIN_FAILED, message, options);
+  }
+}
+
+/** The worker functions' metrics (CloudWatch) could not be read. */
+export class WorkerMetricsError extends CeleriacError {
+  override name = 'WorkerMetricsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.WORKER_METRICS_FAILED, message, options);
+  }
+}
+
+/** The scheduler (EventBridge Scheduler) refused a call or could not be reached. */
+export class SchedulerError extends CeleriacError {
+  override name = 'SchedulerError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.SCHEDULER_FAILED, message, options);
   }
 }
 
@@ -174,6 +229,22 @@ export class ScheduleError extends CeleriacError {
   override name = 'ScheduleError';
   constructor(message: string, options?: { cause?: unknown; code?: ErrorCode }) {
     super(options?.code ?? ErrorCode.SCHEDULE_INVALID, message, options);
+  }
+}
+
+/** No schedule of that name in the app's group. */
+export class ScheduleNotFoundError extends ScheduleError {
+  override name = 'ScheduleNotFoundError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: ErrorCode.SCHEDULE_NOT_FOUND });
+  }
+}
+
+/** A schedule of that name exists already in the app's group. */
+export class ScheduleExistsError extends ScheduleError {
+  override name = 'ScheduleExistsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: ErrorCode.SCHEDULE_EXISTS });
   }
 }
 
@@ -284,12 +355,18 @@ const TRANSIENT_NAMES = new Set([
  * The task's `softTimeLimitSeconds` passed: its `signal` aborts with this reason
  * (`signal.throwIfAborted()` throws it). A task may catch it to clean up and return.
  */
-export class SoftTimeLimitExceeded extends CeleriacError {
-  override name = 'SoftTimeLimitExceeded';
+export class SoftTimeLimitExceededError extends CeleriacError {
+  override name = 'SoftTimeLimitExceededError';
   constructor(message: string) {
     super(ErrorCode.SOFT_TIME_LIMIT_EXCEEDED, message);
   }
 }
+
+/**
+ * Celery's name for {@link SoftTimeLimitExceededError}, for code moving from Celery.
+ * @deprecated Use `SoftTimeLimitExceededError`, named like every other error class.
+ */
+export const SoftTimeLimitExceeded = SoftTimeLimitExceededError;
 
 /** A chord member failed, so the chord's callback does not run; its record holds this error. */
 export class ChordError extends CeleriacError {

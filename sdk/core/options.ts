@@ -156,7 +156,7 @@ export interface TaskOptions<A extends readonly unknown[] = readonly unknown[]> 
    */
   readonly rateLimit?: string;
   /**
-   * Seconds after which the task's `signal` aborts with `SoftTimeLimitExceeded` (Celery:
+   * Seconds after which the task's `signal` aborts with `SoftTimeLimitExceededError` (Celery:
    * `soft_time_limit`): the task may catch it, clean up and return.
    * @default - none (the signal still aborts shortly before the worker runs out of time)
    */

@@ -83,7 +83,8 @@ export class BatchingPublisher {
         entries.map((e) => e.message),
       );
     } catch (cause) {
-      const code = (cause as { name?: string }).name ?? 'Error';
+      // The broker's own code: an SDK error's name, or what a celeriac error kept of it.
+      const code = (cause as { brokerCode?: string }).brokerCode ?? (cause as { name?: string }).name ?? 'Error';
       const retryable = isTransientError(cause);
       for (const entry of entries) {
         entry.reject(new EnqueueError(entry.message.id, code, (cause as Error).message ?? String(cause), { cause, retryable }));

@@ -1,3 +1,7 @@
+/**
+ * `celeriac/dashboard`: the dashboard and its JSON API, a Hono app served by `celeriac dev`, `celeriac dashboard` or Lambda.
+ * @module celeriac/dashboard
+ */
 export { createApiRoutes, taskQueryFromUrl } from './api.js';
 export { createDashboard, serveDashboard, type DashboardCredentials, type DashboardOptions, type ServedDashboard } from './server.js';
 export { CachedPassword, PASSWORD_REFRESH_MS, type CachedPasswordOptions, type PasswordLoader } from './password.js';

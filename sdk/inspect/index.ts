@@ -1,3 +1,7 @@
+/**
+ * `celeriac/inspect`: the monitoring API (Flower's data): task listings and search, queue counts, dead letters, redrive, revoke, worker activity.
+ * @module celeriac/inspect
+ */
 export { createAwsInspector, type AwsInspectorOptions } from '../aws-inspector.js';
 export { Inspector, type InspectorOptions, type LocalCounters, type RegisteredTask, type RevokeOutcome } from './inspector.js';
 export { globPrefix, matchesName, parseStates, parseTaskSearch, parseTime } from './query.js';

@@ -5,6 +5,7 @@
  * import { createWorkerHandler } from 'celeriac/lambda';
  * import { app } from './tasks.js';
  * export const handler = createWorkerHandler(app);
+ * @module celeriac/lambda
  */
 export { appFromModule, type AppFromModuleOptions } from './app-module.js';
 export { createDashboardHandler, createDeployedDashboard, type DashboardHandler, type DeployedDashboardClients } from './dashboard-handler.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, ScheduleError } from '../core/errors.js';
+import { ScheduleExistsError, ScheduleNotFoundError } from '../core/errors.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 
 /**
@@ -16,7 +16,7 @@ export class InMemoryScheduler implements Scheduler {
   async create(spec: ScheduleSpec): Promise<StoredSchedule> {
     const key = keyOf(spec.group, spec.name);
     if (this.schedules.has(key)) {
-      throw new ScheduleError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_EXISTS });
+      throw new ScheduleExistsError(`A schedule named "${spec.name}" already exists in group "${spec.group}".`);
     }
     const now = new Date(this.now());
     return this.store(spec, now, now);
@@ -25,7 +25,7 @@ export class InMemoryScheduler implements Scheduler {
   async update(spec: ScheduleSpec): Promise<StoredSchedule> {
     const existing = this.schedules.get(keyOf(spec.group, spec.name));
     if (!existing) {
-      throw new ScheduleError(`No schedule "${spec.name}" in group "${spec.group}".`, { code: ErrorCode.SCHEDULE_NOT_FOUND });
+      throw new ScheduleNotFoundError(`No schedule "${spec.name}" in group "${spec.group}".`);
     }
     return this.store(spec, existing.createdAt ?? new Date(this.now()), new Date(this.now()));
   }

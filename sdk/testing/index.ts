@@ -9,6 +9,7 @@
  * const env = useTestTransport(app);
  * const result = await add.delay(2, 2);
  * expect(await result.get()).toBe(4); // waiting runs the queued tasks
+ * @module celeriac/testing
  */
 import type { App } from '../core/app.js';
 import type { Clock } from '../core/ports/clock.js';

@@ -1,4 +1,4 @@
-import { SoftTimeLimitExceeded, TaskRevokedError, TimeLimitExceededError } from '../core/errors.js';
+import { SoftTimeLimitExceededError, TaskRevokedError, TimeLimitExceededError } from '../core/errors.js';
 
 /** Why a guard stopped a task before its function settled. */
 export type StopReason =
@@ -8,7 +8,7 @@ export type StopReason =
 /** Settings of one {@link RunGuard}. */
 export interface RunGuardOptions {
   readonly label: string;
-  /** Abort the signal with `SoftTimeLimitExceeded` after this many seconds. */
+  /** Abort the signal with `SoftTimeLimitExceededError` after this many seconds. */
   readonly softTimeLimitSeconds?: number;
   /** Stop the task with `TimeLimitExceededError` after this many seconds. */
   readonly timeLimitSeconds?: number;
@@ -47,7 +47,7 @@ export class RunGuard {
     }
     if (options.softTimeLimitSeconds !== undefined) {
       after(options.softTimeLimitSeconds * 1000, () =>
-        this.controller.abort(new SoftTimeLimitExceeded(`Task ${label} passed its soft time limit of ${options.softTimeLimitSeconds} s`)),
+        this.controller.abort(new SoftTimeLimitExceededError(`Task ${label} passed its soft time limit of ${options.softTimeLimitSeconds} s`)),
       );
     }
     if (options.timeLimitSeconds !== undefined) {

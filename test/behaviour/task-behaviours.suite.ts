@@ -5,7 +5,7 @@ import {
   ChordError,
   currentTask,
   group,
-  SoftTimeLimitExceeded,
+  SoftTimeLimitExceededError,
   TaskRevokedError,
   TaskState,
   type App,
@@ -74,7 +74,7 @@ export function defineBehaviourTasks(app: App, runs: RunCounter) {
       try {
         signal.throwIfAborted();
       } catch (error) {
-        if (error instanceof SoftTimeLimitExceeded) return 'cleaned up after the soft limit';
+        if (error instanceof SoftTimeLimitExceededError) return 'cleaned up after the soft limit';
         throw error;
       }
       return 'not aborted';
@@ -235,7 +235,7 @@ export function describeTaskBehaviours(name: string, environment: () => Behaviou
       expect(await result.get(wait)).toEqual({ state: 'PROGRESS', info: { current: 1, total: 10 } });
     });
 
-    it('aborts the signal with SoftTimeLimitExceeded at the soft limit', async () => {
+    it('aborts the signal with SoftTimeLimitExceededError at the soft limit', async () => {
       const { tasks, wait } = environment();
       const result = await tasks.soft.delay();
       expect(await result.get(wait)).toBe('cleaned up after the soft limit');

@@ -33,7 +33,7 @@ describe('celeriac schedules (run as a process)', () => {
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ name: 'monday', task: 'reports.daily', expression: 'cron(30 7 ? * 2 *)', timezone: 'Asia/Shanghai', enabled: true });
 
-    expect((await celeriac('add', 'monday', 'reports.daily', '--cron', '30 7 * * 1', '--args', '["ops@shop.example"]')).code).toBe(4);
+    expect((await celeriac('add', 'monday', 'reports.daily', '--cron', '30 7 * * 1', '--args', '["ops@shop.example"]')).code).toBe(5);
     const invalid = await celeriac('add', 'bad', 'reports.daily', '--every', '7s', '--args', '["ops@shop.example"]');
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/must divide 60/);

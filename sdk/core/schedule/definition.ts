@@ -1,5 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { CeleriacError, ErrorCode, ScheduleError } from '../errors.js';
+import { ScheduleError, UnknownTaskError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ScheduleSpec } from '../ports/scheduler.js';
 import { decodeEnvelope } from '../protocol/envelope.js';
@@ -105,7 +105,7 @@ export function buildSchedule(host: ScheduleHost, name: string, taskName: string
   }
   const task = host.findTask(taskName);
   if (!task) {
-    throw new CeleriacError(ErrorCode.UNKNOWN_TASK, `Schedule "${name}" runs task "${taskName}", which is not registered in app "${host.name}".`);
+    throw new UnknownTaskError(taskName, [], `Schedule "${name}" of app "${host.name}"`);
   }
   const hasEvery = options.every !== undefined;
   const hasCron = options.cron !== undefined;
