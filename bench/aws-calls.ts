@@ -19,7 +19,7 @@ export interface AwsCallsOptions {
 
 interface Scenario {
   readonly name: string;
-  readonly options: Omit<TaskOptions, 'argsSchema'>;
+  readonly options: Omit<TaskOptions<readonly unknown[], 'default'>, 'argsSchema'>;
   /** The task retries once before succeeding. */
   readonly retryOnce?: boolean;
   /** Each caller awaits `get()` right after `delay()`. */

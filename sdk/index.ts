@@ -15,13 +15,14 @@ export * from './core/index.js';
 
 /**
  * Creates an app whose tasks travel on SQS and whose results live in DynamoDB (unless `config`
- * gives another transport). AWS clients are made on first use, from the environment: region,
+ * gives another transport). The queue names are inferred from `queues` (`'default'` without it), so
+ * a task or a call naming another is a compile error. AWS clients are made on first use, from the environment: region,
  * credentials, and `AWS_ENDPOINT_URL` for LocalStack or the embedded emulator.
  * @throws {ConfigError} when an option is invalid.
  * @example
  * export const app = createApp({ name: 'shop', queues: { default: {}, exports: { maxConcurrency: 5 } } });
  */
-export function createApp(config: AppConfig): App {
-  const app: App = new App({ ...config, transport: config.transport ?? (() => awsTransport(app)) });
+export function createApp<const Q extends string = 'default'>(config: AppConfig<Q>): App<Q> {
+  const app: App<Q> = new App<Q>({ ...config, transport: config.transport ?? (() => awsTransport(app)) });
   return app;
 }

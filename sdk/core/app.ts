@@ -2,76 +2,46 @@ import { AsyncResult, type ResultSource } from './async-result.js';
 import * as D from './defaults.js';
 import { ConfigError, TaskAlreadyRegisteredError, UnknownTaskError } from './errors.js';
 import { Hooks, type HookHandler, type HookName } from './hooks.js';
-import type { AppConfig, ErrorClass, QueueOptions, TaskOptions, Transport } from './options.js';
+import type { AppConfig, ErrorClass, TaskOptions, Transport } from './options.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Broker } from './ports/broker.js';
 import type { ResultBackend, RevokeOutcome } from './ports/result-backend.js';
+import type { Scheduler } from './ports/scheduler.js';
 import { encodeEnvelope, type Envelope } from './protocol/envelope.js';
 import { BatchingPublisher } from './publisher.js';
-import { parseRateLimit } from './rate-limit.js';
-import { compileTaskRoutes, routeTask, type TaskRoutes } from './routing.js';
-import type { Scheduler } from './ports/scheduler.js';
+import { checkAppDefaults, pickOption, resolveQueue, resolveTaskOptions, resolveWorker, type ResolvedQueue, type ResolvedWorker } from './resolve-options.js';
+import { Revocation, type RevokeHandler, type RevokeOptions } from './revocation.js';
+import { chooseDefaultQueue, compileTaskRoutes, routeTask, type TaskRoutes } from './routing.js';
 import { buildSchedule, type BuiltSchedule, type ScheduleOptions } from './schedule/definition.js';
 import { assertTimeZone } from './schedule/expression.js';
 import { Schedules, type SchedulesHost } from './schedule/schedules.js';
-import { Task, type AnyTask, type ResolvedTaskOptions } from './task.js';
-import { RemoteTask, type RemoteTaskOptions } from './remote-task.js';
 import type { JsonValue } from './json.js';
+import { RemoteTask, type RemoteTaskOptions } from './remote-task.js';
+import type { JsonParameters } from './task-args.js';
+import type { TaskHost } from './task-send.js';
+import { Task, type AnyTask } from './task.js';
+
+export type { ResolvedQueue, ResolvedWorker } from './resolve-options.js';
+export type { RevokeHandler, RevokeOptions } from './revocation.js';
 
 /** Marks an app object whatever copy of the SDK made it (see `App.isApp`). */
 const APP_BRAND = Symbol.for('celeriac.App');
 
-/** Options of `revoke()` (Celery: `revoke(terminate=…)`). */
-export interface RevokeOptions {
-  /**
-   * Also stop the task if it is running: its `signal` aborts with `TaskRevokedError` and its record
-   * becomes REVOKED. The worker notices within its `revokeCheckIntervalMs`.
-   * @default false
-   */
-  readonly terminate?: boolean;
-  /**
-   * Why, recorded with the REVOKED state.
-   * @default 'revoked by request'
-   */
-  readonly reason?: string;
-}
-
-/** Called by `revoke()` after the backend recorded it: how other parts (e.g. a scheduler holding a delayed task) drop the task too. */
-export type RevokeHandler = (id: string, outcome: RevokeOutcome) => void | Promise<void>;
-
-/** A queue's settings with defaults applied. */
-export interface ResolvedQueue {
-  /** Logical name, as used in code (`default`, `exports`). */
-  readonly name: string;
-  /** Physical SQS queue name (`<app>-<queue>`). */
-  readonly queueName: string;
-  /** Physical dead-letter queue name (`<app>-<queue>-dlq`). */
-  readonly deadLetterQueueName: string;
-  readonly visibilityTimeoutSeconds: number;
-  readonly batchSize: number;
-  readonly maxBatchingWindowSeconds: number;
-  readonly maxConcurrency: number | undefined;
-  readonly maxReceiveCount: number;
-}
-
-/** The worker function's settings with defaults applied. */
-export interface ResolvedWorker {
-  readonly timeoutSeconds: number;
-  readonly memoryMb: number;
-}
-
 const APP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,40}$/;
 
 /**
  * A celeriac app: the registry of tasks and queues, shared by the services that send tasks, the
- * worker that runs them and the CDK stack that provisions them (Celery: `Celery('proj')`).
+ * worker that runs them and the CDK stack that provisions them (Celery: `Celery('proj')`). `Q` is
+ * its queue names, inferred from `createApp({ queues })`.
+ *
+ * It is the host its tasks send through (`TaskHost`) and the one `app.schedules` works over
+ * (`SchedulesHost`); `publish()` and `publishLater()` are that surface, for tasks and canvas.
  */
-export class App implements ResultSource {
+export class App<Q extends string = string> implements ResultSource, TaskHost, SchedulesHost {
   /** App name; prefixes every AWS resource. */
   readonly name: string;
   /** Queue of tasks that do not name one. */
-  readonly defaultQueue: string;
+  readonly defaultQueue: Q;
   /** Declared queues by logical name. */
   readonly queues: ReadonlyMap<string, ResolvedQueue>;
   /** Worker function settings. */
@@ -94,13 +64,12 @@ export class App implements ResultSource {
    */
   readonly schedules: Schedules;
 
-  private readonly config: AppConfig;
+  private readonly config: AppConfig<string>;
   private readonly registry = new Map<string, AnyTask>();
   private readonly routes: TaskRoutes;
-  private readonly revokeHandlers: RevokeHandler[] = [];
+  private readonly revocation: Revocation;
   private currentClock: Clock;
   private readonly declared = new Map<string, BuiltSchedule>();
-  private readonly scheduleHost: SchedulesHost;
   private readonly publisher: BatchingPublisher;
   private transportSource: AppConfig['transport'];
   private resolvedTransport: Transport | undefined;
@@ -115,7 +84,10 @@ export class App implements ResultSource {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[APP_BRAND] === true;
   }
 
-  constructor(config: AppConfig) {
+  /**
+   * @throws {ConfigError} when an option is invalid: the message names it, the allowed range and the value.
+   */
+  constructor(config: AppConfig<Q>) {
     Object.defineProperty(this, APP_BRAND, { value: true });
     if (!APP_NAME.test(config.name ?? '')) {
       throw new ConfigError(
@@ -126,18 +98,16 @@ export class App implements ResultSource {
     this.name = config.name;
     this.currentClock = config.clock ?? systemClock;
     this.routes = compileTaskRoutes(config.taskRoutes);
-    this.worker = {
-      timeoutSeconds: positiveInt(config.worker?.timeoutSeconds ?? D.DEFAULT_WORKER_TIMEOUT_SECONDS, 'worker.timeoutSeconds', 900),
-      memoryMb: positiveInt(config.worker?.memoryMb ?? D.DEFAULT_WORKER_MEMORY_MB, 'worker.memoryMb', 10_240),
-    };
-    const declared = config.queues ?? { [D.DEFAULT_QUEUE]: {} };
-    this.queues = new Map(Object.entries(declared).map(([name, options]) => [name, this.resolveQueue(name, options)]));
-    this.defaultQueue = config.defaultQueue ?? (this.queues.has(D.DEFAULT_QUEUE) ? D.DEFAULT_QUEUE : [...this.queues.keys()][0] ?? D.DEFAULT_QUEUE);
+    this.worker = resolveWorker(config);
+    checkAppDefaults(config, this.worker);
+    const declared: Readonly<Record<string, object>> = config.queues ?? { [D.DEFAULT_QUEUE]: {} };
+    this.queues = new Map(Object.entries(declared).map(([name, options]) => [name, resolveQueue(this.name, this.worker, name, options)]));
+    this.defaultQueue = chooseDefaultQueue([...this.queues.keys()], config.defaultQueue, D.DEFAULT_QUEUE) as Q;
     this.assertQueue(this.defaultQueue);
     for (const route of this.routes) this.assertQueue(route.queue);
     this.resultsTableName = `${this.name}-results`;
     this.celeryCompat = config.celeryCompat ?? false;
-    this.resultExpiresSeconds = positiveInt(config.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS, 'resultExpiresSeconds', Number.MAX_SAFE_INTEGER);
+    this.resultExpiresSeconds = pickOption(D.DEFAULT_RESULT_EXPIRES_SECONDS, config.resultExpiresSeconds);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
     this.timezone = config.timezone ?? 'UTC';
     try {
@@ -145,58 +115,42 @@ export class App implements ResultSource {
     } catch (error) {
       throw new ConfigError((error as Error).message);
     }
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const app = this;
-    this.scheduleHost = {
-      name: this.name,
-      timezone: this.timezone,
-      get clock() {
-        return app.clock;
-      },
-      queue: (name) => this.queue(name),
-      findTask: (name) => this.findTask(name),
-      scheduler: () => this.scheduler(),
-      declaredScheduleNames: () => new Set(this.declared.keys()),
-    };
-    this.schedules = new Schedules(this.scheduleHost);
+    this.schedules = new Schedules(this);
+    this.revocation = new Revocation(this);
     // A task revoked before it started may be waiting in a one-time schedule (a long countdown): delete it.
     this.addRevokeHandler(async (id, outcome) => {
       if (outcome.status === 'revoked' && this.transport().scheduler) await this.schedules.cancelCountdown(id);
     });
     this.transportSource = config.transport;
-    this.publisher = new BatchingPublisher(() => this.transport().broker, config.publishLingerMs ?? D.DEFAULT_PUBLISH_LINGER_MS);
+    this.publisher = new BatchingPublisher(() => this.transport().broker, pickOption(D.DEFAULT_PUBLISH_LINGER_MS, config.publishLingerMs));
   }
 
   /**
-   * Registers a task. Argument and result types are inferred from `fn`.
+   * Registers a task. Argument and result types are inferred from `fn`. Its parameters must be JSON
+   * types (a `Date` parameter is a compile error saying what to declare instead): they arrive from a
+   * message.
    * @throws {ConfigError} when the name is taken or an option is invalid.
    * @example
    * const add = app.task('math.add', async (x: number, y: number) => x + y);
    */
-  task<A extends readonly unknown[], R>(name: string, fn: (...args: A) => R, options: TaskOptions<A> = {}): Task<A, R> {
+  task<A extends readonly unknown[], R>(name: string, fn: ((...args: A) => R) & JsonParameters<A>, options: TaskOptions<A, Q> = {}): Task<A, R, Q> {
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
       throw new ConfigError(`Task name must be 1–200 characters, received ${JSON.stringify(name)}`);
     }
     if (this.registry.has(name)) {
       throw new TaskAlreadyRegisteredError(name, this.name);
     }
-    const resolved = this.resolveTaskOptions(name, options as unknown as TaskOptions);
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const app = this;
-    const task = new Task<A, R>(name, fn, resolved, {
-      get clock() {
-        return app.clock;
+    const resolved = resolveTaskOptions(
+      {
+        config: this.config,
+        worker: this.worker,
+        defaultQueueOf: (taskName) => routeTask(this.routes, taskName) ?? this.defaultQueue,
+        queue: (queue) => this.queue(queue),
       },
-      get resultExpiresSeconds() {
-        return app.resultExpiresSeconds;
-      },
-      publish: (queue, taskName, envelope, delaySeconds) => this.publish(queue, taskName, envelope, delaySeconds),
-      publishLater: (queue, envelope, at) => this.schedules.scheduleCountdown(envelope.id, envelope.task, this.queue(queue).queueName, encodeEnvelope(envelope), at),
-      asyncResult: (id) => this.asyncResult(id),
-      assertQueue: (queue) => this.assertQueue(queue),
-      getTask: (taskName) => this.getTask(taskName),
-      backend: () => this.backend(),
-    });
+      name,
+      options as unknown as TaskOptions<readonly unknown[], string>,
+    );
+    const task = new Task<A, R, Q>(name, fn, resolved, this);
     this.registry.set(name, task);
     return task;
   }
@@ -237,19 +191,8 @@ export class App implements ResultSource {
    * @example
    * await app.revoke(result.id, { terminate: true });
    */
-  async revoke(id: string, options: RevokeOptions = {}): Promise<RevokeOutcome> {
-    const now = this.clock.now();
-    const reason = options.reason ?? 'revoked by request';
-    const outcome = await this.backend().revoke({
-      id,
-      reason,
-      terminate: options.terminate ?? false,
-      now: new Date(now),
-      expiresAt: Math.ceil(now / 1000) + this.resultExpiresSeconds,
-    });
-    if (outcome.status === 'revoked') await this.hooks.emit('revoked', { id, reason, terminated: false });
-    for (const handler of this.revokeHandlers) await handler(id, outcome);
-    return outcome;
+  revoke(id: string, options: RevokeOptions = {}): Promise<RevokeOutcome> {
+    return this.revocation.revoke(id, options);
   }
 
   /**
@@ -257,7 +200,7 @@ export class App implements ResultSource {
    * hold a task elsewhere (a one-time schedule for a far countdown deletes it here).
    */
   addRevokeHandler(handler: RevokeHandler): void {
-    this.revokeHandlers.push(handler);
+    this.revocation.add(handler);
   }
 
   /**
@@ -270,12 +213,12 @@ export class App implements ResultSource {
    * app.schedule('reports.heartbeat', heartbeat, { every: '3s' });
    * app.schedule('reports.weekly', weeklyReport, { cron: '30 7 * * 1', timezone: 'Asia/Shanghai', args: ['ops@example.com'] });
    */
-  schedule<A extends readonly unknown[], R>(name: string, task: Task<A, R>, options: ScheduleOptions<A>): void {
+  schedule<A extends readonly unknown[], R>(name: string, task: Task<A, R, Q>, options: NoInfer<ScheduleOptions<A, Q>>): void {
     if (this.findTask(task.name) !== task) {
       throw new ConfigError(`Schedule "${name}" runs task "${task.name}", which is not registered in app "${this.name}": register it with app.task() first.`);
     }
     if (this.declared.has(name)) throw new ConfigError(`A schedule named "${name}" is already declared in app "${this.name}".`);
-    const built = buildSchedule(this.scheduleHost, name, task.name, options as ScheduleOptions);
+    const built = buildSchedule(this, name, task.name, options as ScheduleOptions);
     built.checked.catch(() => undefined); // an asynchronous schema's verdict is awaited by declaredSchedules()
     this.declared.set(name, built);
   }
@@ -292,6 +235,11 @@ export class App implements ResultSource {
   /** The schedules declared with {@link App.schedule}, without waiting for asynchronous schema checks. */
   declaredSchedulesNow(): readonly BuiltSchedule[] {
     return [...this.declared.values()];
+  }
+
+  /** Names of the schedules declared with {@link App.schedule}. */
+  declaredScheduleNames(): ReadonlySet<string> {
+    return new Set(this.declared.keys());
   }
 
   /**
@@ -342,9 +290,7 @@ export class App implements ResultSource {
     if (!this.resolvedTransport) {
       const source = this.transportSource;
       if (!source) {
-        throw new ConfigError(
-          `App "${this.name}" has no transport: create it with createApp from 'celeriac' (AWS), or call app.useTransport().`,
-        );
+        throw new ConfigError(`App "${this.name}" has no transport: create it with createApp from 'celeriac' (AWS), or call app.useTransport().`);
       }
       this.resolvedTransport = typeof source === 'function' ? source() : source;
     }
@@ -397,7 +343,14 @@ export class App implements ResultSource {
     return undefined;
   }
 
-  private async publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void> {
+  /**
+   * Publishes an envelope on a logical queue, through the `beforePublish` / `afterPublish` hooks and
+   * the batching publisher: where every task send ends. Tasks and canvas call it; use `delay()` or
+   * `applyAsync()`, which check the arguments, rather than this.
+   * @throws {PayloadTooLargeError} when the message exceeds the queue's size limit.
+   * @throws {EnqueueError} when the queue refuses the message.
+   */
+  async publish(queue: string, taskName: string, envelope: Envelope, delaySeconds: number): Promise<void> {
     let sent = envelope;
     if (this.hooks.has('beforePublish')) {
       const headers = { ...envelope.headers };
@@ -408,103 +361,24 @@ export class App implements ResultSource {
     if (this.hooks.has('afterPublish')) await this.hooks.emit('afterPublish', { id: envelope.id, task: taskName, queue });
   }
 
-  private resolveQueue(name: string, options: QueueOptions): ResolvedQueue {
-    if (!QUEUE_NAME.test(name)) throw new ConfigError(`Queue name must be 1–40 letters, digits, '-' or '_', received ${JSON.stringify(name)}`);
-    const visibility = options.visibilityTimeoutSeconds ?? D.VISIBILITY_TO_TIMEOUT_RATIO * this.worker.timeoutSeconds;
-    const minimum = D.VISIBILITY_TO_TIMEOUT_RATIO * this.worker.timeoutSeconds;
-    if (!Number.isInteger(visibility) || visibility < minimum || visibility > D.MAX_VISIBILITY_TIMEOUT_SECONDS) {
-      throw new ConfigError(
-        `queues.${name}.visibilityTimeoutSeconds must be an integer from ${minimum} (${D.VISIBILITY_TO_TIMEOUT_RATIO} × worker.timeoutSeconds, ` +
-          `as AWS advises for Lambda event sources) to ${D.MAX_VISIBILITY_TIMEOUT_SECONDS}, received ${visibility}. Raise it, or lower worker.timeoutSeconds.`,
-      );
-    }
-    const batchSize = positiveInt(options.batchSize ?? D.DEFAULT_BATCH_SIZE, `queues.${name}.batchSize`, 10_000);
-    const window = options.maxBatchingWindowSeconds ?? 0;
-    if (!Number.isInteger(window) || window < 0 || window > 300) {
-      throw new ConfigError(`queues.${name}.maxBatchingWindowSeconds must be an integer 0–300, received ${window}`);
-    }
-    if (batchSize > 10 && window === 0) {
-      throw new ConfigError(`queues.${name}.batchSize above 10 needs maxBatchingWindowSeconds ≥ 1 (an SQS event source rule)`);
-    }
-    const maxConcurrency = options.maxConcurrency;
-    if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000)) {
-      throw new ConfigError(`queues.${name}.maxConcurrency must be an integer 2–1000 (the SQS event source's range), received ${maxConcurrency}`);
-    }
-    return {
-      name,
-      queueName: `${this.name}-${name}`,
-      deadLetterQueueName: `${this.name}-${name}-dlq`,
-      visibilityTimeoutSeconds: visibility,
-      batchSize,
-      maxBatchingWindowSeconds: window,
-      maxConcurrency,
-      maxReceiveCount: positiveInt(options.maxReceiveCount ?? D.DEFAULT_MAX_RECEIVE_COUNT, `queues.${name}.maxReceiveCount`, 1000),
-    };
-  }
-
-  private resolveTaskOptions(name: string, options: TaskOptions): ResolvedTaskOptions {
-    const app = this.config;
-    const queue = options.queue ?? routeTask(this.routes, name) ?? this.defaultQueue;
-    this.assertQueue(queue);
-    const maxRetries = nonNegativeInt(options.maxRetries ?? app.maxRetries ?? D.DEFAULT_MAX_RETRIES, `${name}: maxRetries`);
-    const { maxReceiveCount } = this.queue(queue);
-    if (maxRetries + 1 >= maxReceiveCount) {
-      throw new ConfigError(
-        `Task "${name}" allows ${maxRetries} retries but queue "${queue}" moves a message to its DLQ after ${maxReceiveCount} deliveries: ` +
-          `raise queues.${queue}.maxReceiveCount above ${maxRetries + 1} or lower maxRetries.`,
-      );
-    }
-    return {
-      queue,
-      retry: {
-        maxRetries,
-        retryBackoff: options.retryBackoff ?? app.retryBackoff ?? false,
-        retryBackoffMaxSeconds: options.retryBackoffMaxSeconds ?? app.retryBackoffMaxSeconds ?? D.DEFAULT_RETRY_BACKOFF_MAX_SECONDS,
-        retryJitter: options.retryJitter ?? app.retryJitter ?? true,
-        defaultRetryDelaySeconds: options.defaultRetryDelaySeconds ?? app.defaultRetryDelaySeconds ?? D.DEFAULT_RETRY_DELAY_SECONDS,
-      },
-      resultExpiresSeconds: positiveInt(
-        options.resultExpiresSeconds ?? app.resultExpiresSeconds ?? D.DEFAULT_RESULT_EXPIRES_SECONDS,
-        `${name}: resultExpiresSeconds`,
-        Number.MAX_SAFE_INTEGER,
-      ),
-      ignoreResult: options.ignoreResult ?? app.ignoreResult ?? false,
-      duplicateProtection: options.duplicateProtection ?? app.duplicateProtection ?? true,
-      listed: options.listed ?? app.listed ?? true,
-      argsSchema: options.argsSchema,
-      autoretryFor: options.autoretryFor,
-      storeErrorsEvenIfIgnored: options.storeErrorsEvenIfIgnored ?? app.storeErrorsEvenIfIgnored ?? true,
-      rateLimit: options.rateLimit === undefined ? undefined : parseRateLimit(options.rateLimit, `${name}: rateLimit`),
-      softTimeLimitSeconds: optionalSeconds(options.softTimeLimitSeconds, `${name}: softTimeLimitSeconds`, this.worker.timeoutSeconds),
-      timeLimitSeconds: optionalSeconds(options.timeLimitSeconds, `${name}: timeLimitSeconds`, this.worker.timeoutSeconds),
-      redact: options.redact ?? false,
-    };
+  /**
+   * Publishes an envelope at `at`, beyond the broker's delay limit, through a one-time schedule (a
+   * far countdown). Tasks call it.
+   * @throws {ConfigError} when the transport has no scheduler.
+   */
+  publishLater(queue: string, envelope: Envelope, at: Date): Promise<void> {
+    return this.schedules.scheduleCountdown(envelope.id, envelope.task, this.queue(queue).queueName, encodeEnvelope(envelope), at);
   }
 }
 
 /**
  * Creates an app from its configuration, with the transport given in `config` (this is the pure
- * core's constructor; `createApp` from `celeriac` adds the AWS transport).
+ * core's constructor; `createApp` from `celeriac` adds the AWS transport). The queue names are
+ * inferred from `queues` (`'default'` without it).
  * @throws {ConfigError} when an option is invalid.
+ * @example
+ * const app = createCoreApp({ name: 'shop', queues: { default: {}, exports: {} }, transport });
  */
-export function createCoreApp(config: AppConfig): App {
-  return new App(config);
-}
-
-function positiveInt(value: number, field: string, max: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new ConfigError(`${field} must be an integer 1–${max}, received ${value}`);
-  return value;
-}
-
-function optionalSeconds(value: number | undefined, field: string, workerTimeoutSeconds: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isFinite(value) || value <= 0 || value > workerTimeoutSeconds) {
-    throw new ConfigError(`${field} must be > 0 and at most the worker's timeoutSeconds (${workerTimeoutSeconds}), received ${value}`);
-  }
-  return value;
-}
-
-function nonNegativeInt(value: number, field: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${field} must be an integer ≥ 0, received ${value}`);
-  return value;
+export function createCoreApp<const Q extends string = typeof D.DEFAULT_QUEUE>(config: AppConfig<Q>): App<Q> {
+  return new App<Q>(config);
 }

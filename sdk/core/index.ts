@@ -61,4 +61,5 @@ export { RemoteTask, type RemoteApplyOptions, type RemoteTaskOptions } from './r
 export { retryDelaySeconds, type RetryPolicy } from './retry.js';
 export { Ignore, Reject, Retry } from './signals.js';
 export { CUSTOM_STATE, isReadyState, READY_STATES, TaskState, type AnyState } from './states.js';
+export type { JsonParameters, KwargsOf, NotJsonArgs, PositionalOf } from './task-args.js';
 export { Task, type AnyTask, type WorkflowFields } from './task.js';

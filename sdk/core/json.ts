@@ -33,9 +33,11 @@ export type Jsonify<T> = T extends { toJSON(): infer J }
  * The value `AsyncResult.get()` resolves to for a task returning `T`: its JSON form, and `null` where
  * the task returns nothing (the worker stores `undefined` as `null`).
  */
-export type TaskReturn<T> = [Awaited<T>] extends [void | undefined]
-  ? null
-  : Jsonify<Exclude<Awaited<T>, void | undefined>> | (undefined extends Awaited<T> ? null : never);
+export type TaskReturn<T> = 0 extends 1 & T
+  ? unknown // a task of any type (`AnyTask`): its result is not known
+  : [Awaited<T>] extends [void | undefined]
+    ? null
+    : Jsonify<Exclude<Awaited<T>, void | undefined>> | (undefined extends Awaited<T> ? null : never);
 
 /** Byte length of a string once UTF-8 encoded. */
 export function utf8Length(text: string): number {

@@ -67,7 +67,7 @@ export interface WorkerSettings {
 /** Retry and result settings shared by the app (defaults) and each task. */
 export interface TaskDefaults {
   /**
-   * Retries before FAILURE (Celery: `max_retries`).
+   * Retries before FAILURE (Celery: `max_retries`), a whole number below the queue's `maxReceiveCount` − 1.
    * @default 3
    */
   readonly maxRetries?: number;
@@ -78,7 +78,7 @@ export interface TaskDefaults {
    */
   readonly retryBackoff?: boolean | number;
   /**
-   * Upper bound of the backoff, in seconds (Celery: `retry_backoff_max`).
+   * Upper bound of the backoff, in seconds, 0–43,200 (Celery: `retry_backoff_max`; SQS holds a retry 12 hours at most).
    * @default 600
    */
   readonly retryBackoffMaxSeconds?: number;
@@ -88,7 +88,7 @@ export interface TaskDefaults {
    */
   readonly retryJitter?: boolean;
   /**
-   * Delay before a retry when there is no backoff, in seconds (Celery: `default_retry_delay`).
+   * Delay before a retry when there is no backoff, in seconds, 0–43,200 (Celery: `default_retry_delay`).
    * @default 180
    */
   readonly defaultRetryDelaySeconds?: number;
@@ -130,13 +130,13 @@ export interface TaskDefaults {
   readonly listed?: boolean;
 }
 
-/** Options of one task. */
-export interface TaskOptions<A extends readonly unknown[] = readonly unknown[]> extends TaskDefaults {
+/** Options of one task; `Q` is the app's queue names. */
+export interface TaskOptions<A extends readonly unknown[] = readonly unknown[], Q extends string = string> extends TaskDefaults {
   /**
-   * Queue the task goes to.
-   * @default - the app's `defaultQueue`
+   * Queue the task goes to: one declared in `createApp({ queues })` (a typo is a compile error).
+   * @default - the queue of the first matching `taskRoutes` pattern, else the app's `defaultQueue`
    */
-  readonly queue?: string;
+  readonly queue?: Q;
   /**
    * Standard Schema (zod, valibot, arktype…) for the argument list, checked at enqueue and again in
    * the worker, e.g. `z.tuple([z.email(), z.string()])`.
@@ -177,8 +177,11 @@ export interface TaskOptions<A extends readonly unknown[] = readonly unknown[]> 
   readonly redact?: boolean | ((args: A) => unknown);
 }
 
-/** Configuration of an app. */
-export interface AppConfig extends TaskDefaults {
+/**
+ * Configuration of an app. `Q` is its queue names, inferred from `queues` by `createApp`, so a task
+ * or a call naming an undeclared queue does not compile.
+ */
+export interface AppConfig<Q extends string = string> extends TaskDefaults {
   /**
    * Name of the app; prefixes every AWS resource (`<name>-default`, `<name>-results`).
    * Lowercase letters, digits and dashes, 1–40 characters.
@@ -197,12 +200,12 @@ export interface AppConfig extends TaskDefaults {
    * The app's queues and their settings.
    * @default - one queue, `default`
    */
-  readonly queues?: Readonly<Record<string, QueueOptions>>;
+  readonly queues?: Readonly<Record<Q, QueueOptions>>;
   /**
    * Queue of tasks that do not name one.
-   * @default 'default'
+   * @default - 'default' when declared, else the first queue declared
    */
-  readonly defaultQueue?: string;
+  readonly defaultQueue?: NoInfer<Q>;
   /**
    * Worker function settings.
    * @default - 30 s timeout, 512 MiB
@@ -219,7 +222,8 @@ export interface AppConfig extends TaskDefaults {
    */
   readonly errorTypes?: readonly ErrorClass[];
   /**
-   * How long an enqueue waits for company before its batch is sent, in milliseconds.
+   * How long an enqueue waits for company before its batch is sent, in milliseconds (0–1,000; 0
+   * sends each message at once).
    * @default 2
    */
   readonly publishLingerMs?: number;
@@ -234,7 +238,7 @@ export interface AppConfig extends TaskDefaults {
    * `queue` option and a call's `queue` take precedence.
    * @default - every task on its own `queue` or the `defaultQueue`
    */
-  readonly taskRoutes?: Readonly<Record<string, string>>;
+  readonly taskRoutes?: Readonly<Record<string, NoInfer<Q>>>;
   /**
    * Time zone of schedules that do not name one (Celery: `timezone`), an IANA name.
    * @default 'UTC'
@@ -242,8 +246,8 @@ export interface AppConfig extends TaskDefaults {
   readonly timezone?: string;
 }
 
-/** Options of one call to `applyAsync()`. */
-export interface ApplyOptions {
+/** Options of one call to `applyAsync()`; `Q` is the app's queue names. */
+export interface ApplyOptions<Q extends string = string> {
   /**
    * Seconds to wait before the task may run. Up to 900 s (15 min) the message waits in SQS
    * (`DelaySeconds`; precision: seconds). Beyond, it waits in a one-time EventBridge Scheduler
@@ -272,10 +276,10 @@ export interface ApplyOptions {
    */
   readonly taskId?: string;
   /**
-   * Queue for this call.
+   * Queue for this call: one declared in `createApp({ queues })`.
    * @default - the task's queue
    */
-  readonly queue?: string;
+  readonly queue?: Q;
   /**
    * Store no SUCCESS record for this call.
    * @default - the task's `ignoreResult`

@@ -43,6 +43,7 @@ describe('createCoreApp', () => {
   });
 
   it('rejects a defaultQueue that is not declared, listing the declared ones', () => {
+    // @ts-expect-error an undeclared defaultQueue does not compile either; this checks the run-time guard
     const error = thrown(() => createCoreApp({ name: 'shop', queues: { fast: {} }, defaultQueue: 'slow' }));
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('"slow"');

@@ -20,6 +20,7 @@ describe('taskRoutes', () => {
   });
 
   it('refuses a route to an undeclared queue', () => {
+    // @ts-expect-error an undeclared queue does not compile either; this checks the run-time guard (plain JavaScript callers)
     expect(() => createCoreApp({ name: 'routes', taskRoutes: { 'a.*': 'nowhere' } })).toThrow(ConfigError);
   });
 });

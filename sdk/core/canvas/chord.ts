@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AsyncResult } from '../async-result.js';
 import { Group, type ResultsOf } from './group.js';
 import { sendSignatureData } from './send.js';
-import type { AnyCanvas, Canvas } from './signature.js';
+import { canvasHost, type AnyCanvas, type Canvas } from './signature.js';
 
 /**
  * A group whose results, once every member succeeded, are sent as a list to a callback (Celery:
@@ -25,7 +25,7 @@ export class Chord<S extends readonly Canvas<[], any>[], Out> {
    */
   async applyAsync(): Promise<AsyncResult<Out>> {
     const callback = (this.callback as AnyCanvas).compile({});
-    const host = (this.callback as AnyCanvas).host;
+    const host = canvasHost(this.callback as AnyCanvas);
     if (this.header.members.length === 0) {
       await sendSignatureData(host, callback.head, { value: [] });
       return host.asyncResult<Out>(callback.resultId);
@@ -56,9 +56,6 @@ export class Chord<S extends readonly Canvas<[], any>[], Out> {
  * chord([add.s(1, 1), add.s(2, 2)], sum.s()) // sum([2, 4])
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function chord<const S extends readonly Canvas<[], any>[], Out>(
-  header: S | Group<S>,
-  callback: Canvas<[ResultsOf<S>], Out>,
-): Chord<S, Out> {
+export function chord<const S extends readonly Canvas<[], any>[], Out>(header: S | Group<S>, callback: Canvas<[ResultsOf<S>], Out>): Chord<S, Out> {
   return new Chord(header instanceof Group ? header : new Group(header), callback);
 }

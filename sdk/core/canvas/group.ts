@@ -5,9 +5,9 @@ import { OptionsError, ResultTimeoutError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { RevokeOutcome } from '../ports/result-backend.js';
 import { isReadyState, TaskState } from '../states.js';
-import type { TaskHost } from '../task.js';
+import type { TaskHost } from '../task-send.js';
 import { sendSignatureData } from './send.js';
-import type { Canvas, AnyCanvas } from './signature.js';
+import { canvasHost, type AnyCanvas, type Canvas } from './signature.js';
 
 /** Results of a list of canvas elements, in order. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,7 +98,7 @@ export class Group<S extends readonly Canvas<[], any>[]> {
    * @throws {OptionsError} for an empty group.
    */
   async applyAsync(): Promise<GroupResult<ResultsOf<S>>> {
-    const host = this.host();
+    const host = groupHost(this.members);
     const id = randomUUID();
     const compiled = this.members.map((member: AnyCanvas) => member.compile({ groupId: id }));
     await Promise.all(compiled.map((c) => sendSignatureData(host, c.head)));
@@ -109,13 +109,13 @@ export class Group<S extends readonly Canvas<[], any>[]> {
   delay(): Promise<GroupResult<ResultsOf<S>>> {
     return this.applyAsync();
   }
+}
 
-  /** @internal */
-  host(): TaskHost {
-    const first = this.members[0] as AnyCanvas | undefined;
-    if (!first) throw new OptionsError('group() needs at least one signature');
-    return first.host;
-  }
+/** The app a group sends through: its first member's. @throws {OptionsError} for an empty group. */
+function groupHost(members: readonly AnyCanvas[]): TaskHost {
+  const first = members[0];
+  if (!first) throw new OptionsError('group() needs at least one signature');
+  return canvasHost(first);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AsyncResult } from '../async-result.js';
 import type { JsonValue } from '../json.js';
-import type { TaskHost } from '../task.js';
+import { sendTask, type TaskHost } from '../task-send.js';
 import type { SignatureData } from './signature-data.js';
 
 /** A canvas element frozen for sending: the signature to send first, and the id whose result is the element's. */
@@ -48,13 +48,18 @@ export function chainNodes(head: SignatureData): SignatureData[] {
 export function sendSignatureData(host: Pick<TaskHost, 'getTask'>, data: SignatureData, input?: Input, lineage?: Lineage): Promise<AsyncResult<unknown>> {
   const task = host.getTask(data.task);
   const args: unknown[] = input === undefined || data.immutable ? [...data.args] : [input.value, ...data.args];
-  return task.send(args, { ...data.options, taskId: data.id }, {
-    ...(data.links?.length ? { links: data.links } : {}),
-    ...(data.errbacks?.length ? { errbacks: data.errbacks } : {}),
-    ...(data.groupId !== undefined ? { groupId: data.groupId } : {}),
-    ...(data.chord !== undefined ? { chord: data.chord } : {}),
-    ...(lineage ?? {}),
-  });
+  return sendTask(
+    task,
+    args,
+    { ...data.options, taskId: data.id },
+    {
+      ...(data.links?.length ? { links: data.links } : {}),
+      ...(data.errbacks?.length ? { errbacks: data.errbacks } : {}),
+      ...(data.groupId !== undefined ? { groupId: data.groupId } : {}),
+      ...(data.chord !== undefined ? { chord: data.chord } : {}),
+      ...(lineage ?? {}),
+    },
+  );
 }
 
 /** Converts partial arguments to their JSON form for the wire (as `JSON.stringify` would). */

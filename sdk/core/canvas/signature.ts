@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AsyncResult } from '../async-result.js';
 import { OptionsError } from '../errors.js';
 import type { ApplyOptions } from '../options.js';
-import type { AnyTask, TaskHost } from '../task.js';
+import { taskHost, type SendableTask, type TaskHost } from '../task-send.js';
 import { chainNodes, sendSignatureData, toJsonArgs, updateNode, type Compiled, type Placement } from './send.js';
 import type { SignatureData, SignatureOptionsData, TaskFailure } from './signature-data.js';
 
@@ -22,9 +22,6 @@ export abstract class Canvas<in P extends readonly unknown[], out Out> {
   declare readonly acceptsInput?: (input: P) => void;
   /** @internal Type only: the element's result. */
   declare readonly producesResult?: Out;
-  /** @internal */
-  abstract readonly host: TaskHost;
-
   /** @internal Freezes the element with fresh task ids. */
   abstract compile(placement: Placement): Compiled;
 
@@ -33,9 +30,10 @@ export abstract class Canvas<in P extends readonly unknown[], out Out> {
    * @throws what `applyAsync()` throws for its first task.
    */
   async applyAsync(...input: P): Promise<AsyncResult<Out>> {
+    const host = canvasHost(this);
     const compiled = this.compile({});
-    await sendSignatureData(this.host, compiled.head, input.length ? { value: input[0] } : undefined);
-    return this.host.asyncResult<Out>(compiled.resultId);
+    await sendSignatureData(host, compiled.head, input.length ? { value: input[0] } : undefined);
+    return host.asyncResult<Out>(compiled.resultId);
   }
 
   /** Same as `applyAsync()` (Celery: `sig.delay()`). */
@@ -59,7 +57,7 @@ export type AnyCanvas = Canvas<any, any>;
 export class Signature<in P extends readonly unknown[], out Out> extends Canvas<P, Out> {
   constructor(
     /** The task. */
-    readonly task: AnyTask,
+    readonly task: SendableTask,
     /** Its partial arguments. */
     readonly args: readonly unknown[],
     /** True: the parent's result is not passed (Celery: `si()`). */
@@ -70,11 +68,6 @@ export class Signature<in P extends readonly unknown[], out Out> extends Canvas<
     readonly errbacks: readonly AnyCanvas[] = [],
   ) {
     super();
-  }
-
-  /** @internal */
-  get host(): TaskHost {
-    return this.task.host;
   }
 
   /** A copy with these options merged in (Celery: `sig.set()`). */
@@ -137,11 +130,6 @@ export class Chain<in P extends readonly unknown[], out Out> extends Canvas<P, O
     if (steps.length === 0) throw new OptionsError('chain() needs at least one signature');
   }
 
-  /** @internal */
-  get host(): TaskHost {
-    return this.steps[0]!.host;
-  }
-
   /** A copy whose every task sends `errback` when it fails (Celery: `chain.on_error()`). */
   linkError(errback: Canvas<[TaskFailure], unknown>): Chain<P, Out> {
     return new Chain(this.steps, [...this.errbacks, errback]);
@@ -170,6 +158,13 @@ export class Chain<in P extends readonly unknown[], out Out> extends Canvas<P, O
     }
     return { head, resultId };
   }
+}
+
+/** The app a canvas element sends through: its (first) task's. */
+export function canvasHost(canvas: AnyCanvas): TaskHost {
+  if (canvas instanceof Signature) return taskHost(canvas.task);
+  if (canvas instanceof Chain) return canvasHost(canvas.steps[0]!);
+  throw new TypeError('Not a celeriac signature or chain: make one with task.s(), task.si() or chain().');
 }
 
 /** Sets the chord on a node; a chord member's result is always stored (the callback reads it). */

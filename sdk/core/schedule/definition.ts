@@ -5,15 +5,19 @@ import type { ScheduleSpec } from '../ports/scheduler.js';
 import { decodeEnvelope } from '../protocol/envelope.js';
 import { ScheduleHeader, SchedulerPlaceholder } from '../protocol/schedule-headers.js';
 import { validateArgsNow } from '../schema.js';
+import type { KwargsOf, PositionalOf } from '../task-args.js';
 import { assertTimeZone, crontabToExpression, everyToExpression, parseEvery, parseScheduleExpression } from './expression.js';
 
-/** How often and with what a periodic task runs (Celery: a `beat_schedule` entry). */
-export type ScheduleOptions<A extends readonly unknown[] = readonly unknown[]> = ScheduleTiming & {
-  /**
-   * Keyword arguments, passed as one extra, last argument (as for a hand-written message's `kwargs`).
-   * @default - none
-   */
-  readonly kwargs?: Readonly<Record<string, JsonValue>>;
+/**
+ * How often and with what a periodic task runs (Celery: a `beat_schedule` entry). `A` is the task's
+ * parameters, `Q` the app's queue names.
+ */
+export type ScheduleOptions<A extends readonly unknown[] = readonly unknown[], Q extends string = string> = ScheduleTiming &
+  ScheduleSettings<Q> &
+  ScheduleArgs<A>;
+
+/** A schedule's settings besides its timing and arguments. */
+export interface ScheduleSettings<Q extends string = string> {
   /**
    * IANA time zone a `cron` is read in (Celery: `timezone`).
    * @default - the app's `timezone`, else 'UTC'
@@ -33,15 +37,34 @@ export type ScheduleOptions<A extends readonly unknown[] = readonly unknown[]> =
   /** Shown in the AWS console and the CLI. */
   readonly description?: string;
   /**
-   * Queue the runs go to.
+   * Queue the runs go to: one declared in `createApp({ queues })`.
    * @default - the task's queue
    */
-  readonly queue?: string;
+  readonly queue?: Q;
   /** No run before this time. */
   readonly start?: Date;
   /** No run at or after this time. */
   readonly end?: Date;
-} & ([] extends A ? { /** Positional arguments of each run. */ readonly args?: A } : { /** Positional arguments of each run. */ readonly args: A });
+}
+
+/**
+ * A schedule's arguments: the task's parameters as `args`; or, for a task whose last parameter is
+ * an object, the ones before it as `args` and that object as `kwargs` (the worker passes non-empty
+ * `kwargs` as one last argument). A task whose parameters are not a fixed list takes any `kwargs`.
+ */
+export type ScheduleArgs<A extends readonly unknown[]> =
+  | ([] extends A
+      ? { /** Positional arguments of each run. */ readonly args?: A; readonly kwargs?: ExtraKwargs<A> }
+      : { /** Positional arguments of each run. */ readonly args: A; readonly kwargs?: ExtraKwargs<A> })
+  | ([KwargsOf<A>] extends [never]
+      ? never
+      : ([] extends PositionalOf<A> ? { readonly args?: PositionalOf<A> } : { readonly args: PositionalOf<A> }) & {
+          /** Keyword arguments of each run: the task's last parameter. */
+          readonly kwargs: KwargsOf<A>;
+        });
+
+/** Keyword arguments beside a full `args` list: any for a task taking a variable list, none otherwise. */
+type ExtraKwargs<A extends readonly unknown[]> = number extends A['length'] ? Readonly<Record<string, JsonValue>> : undefined;
 
 /** When a schedule runs: exactly one of `every` and `cron`. */
 export type ScheduleTiming =

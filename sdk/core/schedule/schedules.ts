@@ -75,7 +75,7 @@ export class Schedules {
    * Creates a schedule in the app's group.
    * @throws {ScheduleError} when it is invalid (the message says why) or the name is taken (`SCHEDULE_EXISTS`).
    */
-  async create<A extends readonly unknown[]>(name: string, task: TaskRef & { readonly fn?: (...args: A) => unknown }, options: ScheduleOptions<A>): Promise<ScheduleInfo> {
+  async create<A extends readonly unknown[]>(name: string, task: TaskRef & { readonly fn?: (...args: A) => unknown }, options: NoInfer<ScheduleOptions<A>>): Promise<ScheduleInfo> {
     const built = buildSchedule(this.host, name, taskName(task), options as ScheduleOptions);
     await built.checked;
     return this.info(await this.host.scheduler().create(built.spec));
