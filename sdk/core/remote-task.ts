@@ -79,7 +79,9 @@ export class RemoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknow
   ) {
     if (options.protocol !== 'celery') throw new ConfigError(`remoteTask("${name}"): protocol must be 'celery', received ${JSON.stringify(options.protocol)}.`);
     if (typeof options.queue !== 'string' || !/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(options.queue)) {
-      throw new ConfigError(`remoteTask("${name}"): queue must be an SQS queue name (1–80 letters, digits, '-' or '_'), received ${JSON.stringify(options.queue)}.`);
+      throw new ConfigError(
+        `remoteTask("${name}"): queue must be an SQS queue name (1–80 letters, digits, '-' or '_'), received ${JSON.stringify(options.queue)}.`,
+      );
     }
     if (!host.app.celeryCompat) {
       throw new ConfigError(

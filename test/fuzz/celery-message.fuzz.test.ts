@@ -34,7 +34,7 @@ function decodeChecked(body: string): Envelope | CeleriacError {
 
 const anyValue = fc.oneof(fc.anything(), fc.jsonValue(), fc.string(), fc.integer(), fc.constant(null));
 /** Mostly the well-formed value, sometimes anything: every field malformed alone, and whole messages that decode. */
-const mostly = <T,>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown> = anyValue) => fc.oneof({ arbitrary: good, weight: 12 }, { arbitrary: bad, weight: 1 });
+const mostly = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown> = anyValue) => fc.oneof({ arbitrary: good, weight: 12 }, { arbitrary: bad, weight: 1 });
 const iso = fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(4e12) }).map((d) => d.toISOString().replace('Z', '+00:00'));
 const signature = fc.record(
   {
@@ -92,7 +92,10 @@ const celeryLike = fc
     } catch {
       inner = 'null';
     }
-    const props = innerBase64 && (properties === undefined || (typeof properties === 'object' && properties && !Array.isArray(properties))) ? { ...(properties as object), body_encoding: 'base64' } : properties;
+    const props =
+      innerBase64 && (properties === undefined || (typeof properties === 'object' && properties && !Array.isArray(properties)))
+        ? { ...(properties as object), body_encoding: 'base64' }
+        : properties;
     let envelope: string;
     try {
       envelope = JSON.stringify({ body: innerBase64 ? Buffer.from(inner).toString('base64') : inner, 'content-type': contentType, headers, properties: props });
@@ -117,14 +120,22 @@ describe('message decoder (celeriac and Celery formats) under generated input', 
   it('never crashes on a captured Celery message with one character flipped, cut or inserted, in either base64 form', { timeout: FUZZ_TIMEOUT_MS }, () => {
     const captured = capturedMessages().filter((m) => m.taskBody[2]?.chord == null);
     fc.assert(
-      fc.property(fc.nat(captured.length - 1), fc.boolean(), fc.nat(4000), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'cut', 'insert'), (which, plain, at, byte, how) => {
-        const message = captured[which]!;
-        const valid = plain ? Buffer.from(message.body, 'base64').toString('utf8') : message.body;
-        const i = at % valid.length;
-        const char = String.fromCharCode(byte);
-        const body = how === 'flip' ? valid.slice(0, i) + char + valid.slice(i + 1) : how === 'cut' ? valid.slice(0, i) : valid.slice(0, i) + char + valid.slice(i);
-        decodeChecked(body);
-      }),
+      fc.property(
+        fc.nat(captured.length - 1),
+        fc.boolean(),
+        fc.nat(4000),
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom('flip', 'cut', 'insert'),
+        (which, plain, at, byte, how) => {
+          const message = captured[which]!;
+          const valid = plain ? Buffer.from(message.body, 'base64').toString('utf8') : message.body;
+          const i = at % valid.length;
+          const char = String.fromCharCode(byte);
+          const body =
+            how === 'flip' ? valid.slice(0, i) + char + valid.slice(i + 1) : how === 'cut' ? valid.slice(0, i) : valid.slice(0, i) + char + valid.slice(i);
+          decodeChecked(body);
+        },
+      ),
       { numRuns: FUZZ_RUNS },
     );
   });

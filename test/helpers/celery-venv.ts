@@ -58,7 +58,12 @@ export function celeryEnv(endpoint: string, extra: Record<string, string> = {}):
 export async function runCeleryScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   const python = await ensureCeleryInstalled();
   try {
-    const { stdout } = await run(python, [join(ROOT, 'test', 'celery', script), ...args], { env, timeout: timeoutMs, cwd: join(ROOT, 'test', 'celery'), maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(python, [join(ROOT, 'test', 'celery', script), ...args], {
+      env,
+      timeout: timeoutMs,
+      cwd: join(ROOT, 'test', 'celery'),
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
@@ -67,14 +72,22 @@ export async function runCeleryScript(script: string, args: readonly string[], e
 }
 
 /** Starts `celery -A <module> worker -P solo` in `test/celery/`; stop it with the returned function. */
-export async function startCeleryWorker(module: string, queue: string, env: NodeJS.ProcessEnv): Promise<{ process: ChildProcess; output: string[]; stop(): Promise<void> }> {
+export async function startCeleryWorker(
+  module: string,
+  queue: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ process: ChildProcess; output: string[]; stop(): Promise<void> }> {
   const python = await ensureCeleryInstalled();
   const output: string[] = [];
-  const child = spawn(python, ['-m', 'celery', '-A', module, 'worker', '-P', 'solo', '-Q', queue, '--loglevel', 'INFO', '--without-heartbeat', '--without-gossip', '--without-mingle'], {
-    cwd: join(ROOT, 'test', 'celery'),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    python,
+    ['-m', 'celery', '-A', module, 'worker', '-P', 'solo', '-Q', queue, '--loglevel', 'INFO', '--without-heartbeat', '--without-gossip', '--without-mingle'],
+    {
+      cwd: join(ROOT, 'test', 'celery'),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   return {

@@ -101,7 +101,10 @@ describe('a Python Celery client on a celeriac worker', () => {
     const at = Date.parse(`${far!.expression.slice(3, -1)}Z`);
     expect(Math.abs(at - (Date.now() + 3600_000))).toBeLessThan(120_000);
     const { Attributes } = await h.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: h.queue('default').url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: h.queue('default').url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
     expect(Number(Attributes?.ApproximateNumberOfMessages) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible)).toBe(0);
   });

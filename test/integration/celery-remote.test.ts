@@ -11,7 +11,11 @@ const endpoint = useEmulatorEnv();
 
 const app = createApp({ name: uniqueAppName('celery-out'), queues: { default: {} }, celeryCompat: true });
 const celeryQueue = `${app.name}-celery-reports`;
-const render = app.remoteTask<[string], { report: string; pages: number }>('reports.render', { protocol: 'celery', queue: celeryQueue, celeryQueue: 'reports' });
+const render = app.remoteTask<[string], { report: string; pages: number }>('reports.render', {
+  protocol: 'celery',
+  queue: celeryQueue,
+  celeryQueue: 'reports',
+});
 const lookup = app.remoteTask<[string], never>('reports.lookup', { protocol: 'celery', queue: celeryQueue, celeryQueue: 'reports' });
 
 let h: Harness;
@@ -22,7 +26,11 @@ beforeAll(async () => {
   h = await createHarness(app);
   // The Celery side's queue, as its own deployment would create it (kombu never creates a predefined queue).
   celeryQueueUrl = (await h.sqs.send(new CreateQueueCommand({ QueueName: celeryQueue, Attributes: { VisibilityTimeout: '60' } }))).QueueUrl!;
-  worker = await startCeleryWorker('remote_worker', 'reports', celeryEnv(endpoint, { CELERY_QUEUE: 'reports', CELERY_QUEUE_URL: celeryQueueUrl, CELERY_RESULT_TABLE: app.resultsTableName }));
+  worker = await startCeleryWorker(
+    'remote_worker',
+    'reports',
+    celeryEnv(endpoint, { CELERY_QUEUE: 'reports', CELERY_QUEUE_URL: celeryQueueUrl, CELERY_RESULT_TABLE: app.resultsTableName }),
+  );
 }, 150_000);
 
 afterAll(async () => {

@@ -135,9 +135,11 @@ describe('decodeCeleryMessage refuses what celeriac does not do', () => {
   });
 
   it('refuses an eta that is not ISO 8601', () => {
-    expect(rejection(JSON.stringify({ body: '[[], {}, {}]', 'content-type': 'application/json', headers: { task: 't', id: 'i', eta: 'garbage 2026' }, properties: {} })).message).toMatch(
-      /"eta" must be an ISO 8601/,
-    );
+    expect(
+      rejection(
+        JSON.stringify({ body: '[[], {}, {}]', 'content-type': 'application/json', headers: { task: 't', id: 'i', eta: 'garbage 2026' }, properties: {} }),
+      ).message,
+    ).toMatch(/"eta" must be an ISO 8601/);
   });
 
   it('gives signatures without options.task_id the same id on every decode', () => {

@@ -11,7 +11,10 @@ function capturedTaskItems(): { file: string; key: string; meta: Record<string, 
   const out: { file: string; key: string; meta: Record<string, unknown>; timestamp: string }[] = [];
   const seen = new Set<string>();
   const walk = (node: unknown, file: string): void => {
-    if (Array.isArray(node)) return node.forEach((child) => walk(child, file));
+    if (Array.isArray(node)) {
+      for (const child of node) walk(child, file);
+      return;
+    }
     if (typeof node !== 'object' || node === null) return;
     const item = node as Record<string, { S?: string; B?: string; N?: string }>;
     const key = item.id?.S;
@@ -65,7 +68,12 @@ describe('the Celery layout of a celeriac record', () => {
 
   it('reads back as the same record', () => {
     expect(decodeResultItem(encodeResultItem(success, 'celery'))).toEqual(decodeResultItem(encodeResultItem(success)));
-    const failure: TaskRecord = { ...success, state: 'FAILURE', result: { 'celeriac:truncated': true }, error: { type: 'ResultTooLargeError', code: 'RESULT_TOO_LARGE', message: 'big' } };
+    const failure: TaskRecord = {
+      ...success,
+      state: 'FAILURE',
+      result: { 'celeriac:truncated': true },
+      error: { type: 'ResultTooLargeError', code: 'RESULT_TOO_LARGE', message: 'big' },
+    };
     expect(decodeResultItem(encodeResultItem(failure, 'celery'))).toEqual(decodeResultItem(encodeResultItem(failure)));
   });
 
@@ -78,17 +86,27 @@ describe('the Celery layout of a celeriac record', () => {
     expect(toCeleryException({ type: 'ValueError', message: 'm' }).exc_module).toBe('builtins');
     expect(toCeleryException({ type: 'TypeError', message: 'm' })).toMatchObject({ exc_type: 'TypeError', exc_module: 'builtins' });
     expect(toCeleryException({ type: 'Error', message: 'm' })).toMatchObject({ exc_type: 'Exception', exc_module: 'builtins' });
-    expect(toCeleryException({ type: 'UnknownTaskError', code: 'UNKNOWN_TASK', message: 'm' })).toMatchObject({ exc_type: 'NotRegistered', exc_module: 'celery.exceptions' });
-    expect(toCeleryException({ type: 'TaskExpired', code: 'TASK_REVOKED', message: 'm' })).toMatchObject({ exc_type: 'TaskRevokedError', exc_module: 'celery.exceptions' });
+    expect(toCeleryException({ type: 'UnknownTaskError', code: 'UNKNOWN_TASK', message: 'm' })).toMatchObject({
+      exc_type: 'NotRegistered',
+      exc_module: 'celery.exceptions',
+    });
+    expect(toCeleryException({ type: 'TaskExpired', code: 'TASK_REVOKED', message: 'm' })).toMatchObject({
+      exc_type: 'TaskRevokedError',
+      exc_module: 'celery.exceptions',
+    });
     expect(toCeleryException({ type: 'PaymentDeclined', message: 'm' })).toMatchObject({ exc_type: 'PaymentDeclined', exc_module: 'celeriac.errors' });
   });
 });
 
 describe('records a Celery worker wrote into the app table (remote tasks)', () => {
   const wire = (file: string) =>
-    JSON.parse(readFileSync(new URL(`../fixtures/celery/dynamodb/${file}`, import.meta.url), 'utf8')) as { item_written_wire: Record<string, { S?: string; B?: string; N?: string }> };
+    JSON.parse(readFileSync(new URL(`../fixtures/celery/dynamodb/${file}`, import.meta.url), 'utf8')) as {
+      item_written_wire: Record<string, { S?: string; B?: string; N?: string }>;
+    };
   const toItem = (raw: Record<string, { S?: string; B?: string; N?: string }>) =>
-    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.B !== undefined ? { B: new Uint8Array(Buffer.from(v.B, 'base64')) } : v])) as Parameters<typeof decodeResultItem>[0];
+    Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v.B !== undefined ? { B: new Uint8Array(Buffer.from(v.B, 'base64')) } : v])) as Parameters<
+      typeof decodeResultItem
+    >[0];
 
   for (const { file, key, meta } of items) {
     it(`reads Celery's own ${String(meta.status)} item of ${file} (${key.slice(19, 27)}) as a record`, () => {

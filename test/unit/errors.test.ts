@@ -36,8 +36,8 @@ const examples: Record<ErrorCode, () => CeleriacError> = {
   RESULT_TOO_LARGE: () => new core.ResultTooLargeError('id-1', 500_000, 400_000),
   SOFT_TIME_LIMIT_EXCEEDED: () => new core.SoftTimeLimitExceededError('soft limit'),
   CHORD_FAILED: () => new core.ChordError('member-1', 'a member failed'),
-  CELERY_MESSAGE_INVALID: () => new core.CeleryMessageError(ErrorCode.CELERY_MESSAGE_INVALID, 'bad Celery message'),
-  CELERY_NOT_SUPPORTED: () => new core.CeleryMessageError(ErrorCode.CELERY_NOT_SUPPORTED, 'a chord header'),
+  CELERY_MESSAGE_INVALID: () => new core.CeleryMessageError(ErrorCode.CELERY_MESSAGE_INVALID, 'bad Celery message', 'id-1', 'math.add'),
+  CELERY_NOT_SUPPORTED: () => new core.CeleryMessageError(ErrorCode.CELERY_NOT_SUPPORTED, 'a chord header', 'id-1', 'math.add'),
   // The dev layer's own (celeriac/dev), never in a production bundle.
   ENDPOINT_UNUSABLE: () => new EndpointError('AWS_ENDPOINT_URL does not answer'),
   EMULATOR_FAILED: () => new EmulatorError('the emulator did not start'),

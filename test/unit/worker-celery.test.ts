@@ -56,7 +56,8 @@ describe('Worker: Celery messages', () => {
       expect(delivered?.disposition).toBe('ack');
       expect(h.deadLetters()).toHaveLength(1);
       expect(h.deadLetters()[0]?.reason?.code).toBe(ErrorCode.CELERY_MESSAGE_INVALID);
-      if (row.taskId && name !== 'missing_id_header') expect(await h.backend.get(row.taskId)).toMatchObject({ state: 'FAILURE', error: { code: ErrorCode.CELERY_MESSAGE_INVALID } });
+      if (row.taskId && name !== 'missing_id_header')
+        expect(await h.backend.get(row.taskId)).toMatchObject({ state: 'FAILURE', error: { code: ErrorCode.CELERY_MESSAGE_INVALID } });
     });
   }
 

@@ -135,5 +135,10 @@ export function invalid(field: string, expected: string, received: unknown, task
   } catch {
     shown = typeof received;
   }
-  return new CeleryMessageError(ErrorCode.CELERY_MESSAGE_INVALID, `Invalid Celery message: "${field}" must be ${expected}, received ${shown}.`, taskId, taskName);
+  return new CeleryMessageError(
+    ErrorCode.CELERY_MESSAGE_INVALID,
+    `Invalid Celery message: "${field}" must be ${expected}, received ${shown}.`,
+    taskId,
+    taskName,
+  );
 }

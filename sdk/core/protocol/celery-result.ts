@@ -19,9 +19,26 @@ export interface CeleryException {
 
 /** Python built-in exceptions a client can catch by name, stored under `builtins`. */
 const PYTHON_BUILTINS = new Set([
-  'Exception', 'ArithmeticError', 'AssertionError', 'AttributeError', 'ConnectionError', 'FileNotFoundError', 'IndexError', 'KeyError',
-  'LookupError', 'NameError', 'NotImplementedError', 'OSError', 'OverflowError', 'PermissionError', 'RuntimeError', 'TimeoutError',
-  'TypeError', 'UnicodeError', 'ValueError', 'ZeroDivisionError',
+  'Exception',
+  'ArithmeticError',
+  'AssertionError',
+  'AttributeError',
+  'ConnectionError',
+  'FileNotFoundError',
+  'IndexError',
+  'KeyError',
+  'LookupError',
+  'NameError',
+  'NotImplementedError',
+  'OSError',
+  'OverflowError',
+  'PermissionError',
+  'RuntimeError',
+  'TimeoutError',
+  'TypeError',
+  'UnicodeError',
+  'ValueError',
+  'ZeroDivisionError',
 ]);
 
 /** JavaScript's built-in errors, as the Python exception that means the same. */

@@ -24,8 +24,25 @@ export const CELERY_ORIGIN_HEADER = 'celery-origin';
 
 /** Headers Celery always writes (a.2 of the wire notes); any other header is the sender's own. */
 const STANDARD_HEADERS = new Set([
-  'lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit', 'root_id', 'parent_id',
-  'argsrepr', 'kwargsrepr', 'origin', 'ignore_result', 'replaced_task_nesting', 'stamped_headers', 'stamps',
+  'lang',
+  'task',
+  'id',
+  'shadow',
+  'eta',
+  'expires',
+  'group',
+  'group_index',
+  'retries',
+  'timelimit',
+  'root_id',
+  'parent_id',
+  'argsrepr',
+  'kwargsrepr',
+  'origin',
+  'ignore_result',
+  'replaced_task_nesting',
+  'stamped_headers',
+  'stamps',
 ]);
 
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -114,16 +131,17 @@ export function decodeCeleryMessage(body: string, source: CelerySource = {}): En
     throw fail('body', 'JSON text (a base64 body needs properties.body_encoding = "base64")', text.slice(0, 80));
   }
   if (typeof rawHeaders.task !== 'string' && isObject(parsed)) return decodeV1(parsed, source, rawHeaders);
-  return decodeV2(parsed, rawHeaders, properties, source, fail);
+  return decodeV2(parsed, rawHeaders, properties, fail);
 }
 
 type Fail = (field: string, expected: string, received: unknown) => CeleryMessageError;
 
-function decodeV2(parsed: unknown, headers: Record<string, unknown>, properties: Record<string, unknown>, source: CelerySource, fail: Fail): Envelope {
+function decodeV2(parsed: unknown, headers: Record<string, unknown>, properties: Record<string, unknown>, fail: Fail): Envelope {
   const task = headers.task;
   if (typeof task !== 'string' || task.length === 0 || task.length > 200) throw fail('headers.task', 'a task name of 1–200 characters', task);
   const id = headers.id ?? properties.correlation_id;
-  if (typeof id !== 'string' || id.length === 0 || id.length > 255) throw fail('headers.id', 'a task id of 1–255 characters (without it a Celery worker crashes)', id);
+  if (typeof id !== 'string' || id.length === 0 || id.length > 255)
+    throw fail('headers.id', 'a task id of 1–255 characters (without it a Celery worker crashes)', id);
   if (!Array.isArray(parsed) || parsed.length !== 3) {
     throw fail('body', 'a JSON array [args, kwargs, embed] of 3 elements (a Celery worker crashes on any other length)', parsed);
   }
@@ -212,7 +230,8 @@ function buildEnvelope(p: Parts): Envelope {
   const timelimit = timeLimits(p.timelimit, p.fail);
   if (timelimit) headers[CELERY_TIMELIMIT_HEADER] = timelimit;
   if (typeof p.origin === 'string') headers[CELERY_ORIGIN_HEADER] = p.origin;
-  if (p.ignoreResult !== null && p.ignoreResult !== undefined && typeof p.ignoreResult !== 'boolean') throw p.fail('ignore_result', 'a boolean or null', p.ignoreResult);
+  if (p.ignoreResult !== null && p.ignoreResult !== undefined && typeof p.ignoreResult !== 'boolean')
+    throw p.fail('ignore_result', 'a boolean or null', p.ignoreResult);
   if (JSON.stringify(p.args).length + JSON.stringify(p.kwargs).length > CELERY_LIMITS.maxBodyChars) throw p.fail('body', 'at most 1 MiB', '…');
   return {
     v: 1,
