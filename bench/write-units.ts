@@ -24,6 +24,7 @@ applyLocalAwsEnv(emulator.endpoint);
 function valueSize(value: AttributeValue): number {
   if (value.S !== undefined) return Buffer.byteLength(value.S);
   if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|^0+/g, '').length / 2) + 1;
+  if (value.B !== undefined) return value.B.byteLength;
   return Buffer.byteLength(JSON.stringify(value));
 }
 const size = (item: Item | undefined) => (item ? Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + valueSize(v), 0) : 0);
@@ -52,7 +53,7 @@ interface Write {
 }
 
 const rows = ['| task | writes (requests) | table WCU | index WCU | total WCU | largest item |', '|---|---|---|---|---|---|'];
-const scenarios: { label: string; run: (app: ReturnType<typeof createApp>) => Promise<{ id: string; ready(): Promise<boolean> }> }[] = [
+const scenarios: { label: string; config?: { celeryCompat: boolean }; run: (app: ReturnType<typeof createApp>) => Promise<{ id: string; ready(): Promise<boolean> }> }[] = [
   { label: '`math.add(4, 4)`', run: (app) => app.task('math.add', async (x: number, y: number) => x + y).delay(4, 4) },
   {
     label: 'e-mail (3 short string args, ~200-byte result)',
@@ -64,11 +65,16 @@ const scenarios: { label: string; run: (app: ReturnType<typeof createApp>) => Pr
   { label: 'retried once, then SUCCESS', run: (app) => app.task('flaky', async () => (currentTask().retries === 0 ? currentTask().retry({ countdownSeconds: 0 }) : 'ok')).delay() },
   { label: '`ignoreResult`', run: (app) => app.task('fire', async (x: number) => x, { ignoreResult: true }).delay(1) },
   { label: '`math.add(4, 4)` with `listed: false`', run: (app) => app.task('math.add', async (x: number, y: number) => x + y, { listed: false }).delay(4, 4) },
+  {
+    label: '`math.add(4, 4)` with `celeryCompat` (readable by Celery clients)',
+    config: { celeryCompat: true },
+    run: (app) => app.task('math.add', async (x: number, y: number) => x + y).delay(4, 4),
+  },
   { label: '5 KB of args (shown capped at 1 KB), 3 KB result', run: (app) => app.task('big', async (s: string) => s.slice(0, 3000)).delay('x'.repeat(5000)) },
 ];
 
 for (const [n, scenario] of scenarios.entries()) {
-  const app = createApp({ name: `wcu-${n}-${process.pid}` });
+  const app = createApp({ name: `wcu-${n}-${process.pid}`, ...scenario.config });
   const sqs = new SQSClient({});
   const dynamodb = new DynamoDBClient({});
   const reader = new DynamoDBClient({});

@@ -11,6 +11,7 @@ import type {
   RevokeRequest,
 } from '../core/ports/result-backend.js';
 import { isReadyState, TaskState } from '../core/states.js';
+import { celeryAttributes, recordKey, type RecordLayout } from './celery-result-item.js';
 import { RESULT_ITEM_VERSION } from './result-item.js';
 
 /**
@@ -26,7 +27,21 @@ export class DynamoDbCoordination {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly layout: RecordLayout = 'celeriac',
   ) {}
+
+  /** The Celery attributes a task record's update also sets in the `celery` layout (none in celeriac's). */
+  private get celery(): { expression: string; names: Record<string, string> } {
+    return this.layout === 'celery'
+      ? { expression: ', #celeryResult = :celeryResult, #celeryTimestamp = :celeryTimestamp', names: { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' } }
+      : { expression: '', names: {} };
+  }
+
+  private celeryValues(record: Parameters<typeof celeryAttributes>[0], now?: Date): Record<string, AttributeValue> {
+    if (this.layout !== 'celery') return {};
+    const attributes = celeryAttributes(record, now);
+    return { ':celeryResult': attributes.result, ':celeryTimestamp': attributes.timestamp };
+  }
 
   /** Sets a custom state on a record that is not final. */
   async updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
@@ -34,11 +49,16 @@ export class DynamoDbCoordination {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: id } },
-          UpdateExpression: 'SET #state = :state, meta = :meta',
+          Key: recordKey(id, this.layout),
+          UpdateExpression: `SET #state = :state, meta = :meta${this.celery.expression}`,
           ConditionExpression: 'attribute_exists(id) AND NOT #state IN (:success, :failure, :revoked)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':state': { S: state }, ':meta': { S: JSON.stringify(meta) }, ...FINAL },
+          ExpressionAttributeNames: { '#state': 'state', ...this.celery.names },
+          ExpressionAttributeValues: {
+            ':state': { S: state },
+            ':meta': { S: JSON.stringify(meta) },
+            ...FINAL,
+            ...this.celeryValues({ id, state, result: meta }),
+          },
         }),
       );
       return true;
@@ -55,14 +75,20 @@ export class DynamoDbCoordination {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: request.id } },
-          UpdateExpression: 'SET #state = :revoked, #error = :error, dateDone = :now, expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)',
+          Key: recordKey(request.id, this.layout),
+          UpdateExpression:
+            'SET #state = :revoked, #error = :error, dateDone = :now, expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
+            this.celery.expression,
           // The claim's condition: the task may be taken over, so nobody is running it.
           ConditionExpression:
             'attribute_not_exists(id) OR #state IN (:pending, :retry) OR (NOT #state IN (:success, :failure, :revoked) AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now))',
-          ExpressionAttributeNames: { '#state': 'state', '#error': 'error' },
+          ExpressionAttributeNames: { '#state': 'state', '#error': 'error', ...this.celery.names },
           ExpressionAttributeValues: {
             ...FINAL,
+            ...this.celeryValues(
+              { id: request.id, state: TaskState.REVOKED, error: { type: 'TaskRevokedError', code: 'TASK_REVOKED', message: request.reason }, dateDone: request.now },
+              request.now,
+            ),
             ':pending': { S: TaskState.PENDING },
             ':retry': { S: TaskState.RETRY },
             ':error': { S: JSON.stringify({ type: 'TaskRevokedError', code: 'TASK_REVOKED', message: `Task ${request.id} was revoked: ${request.reason}` }) },
@@ -85,7 +111,7 @@ export class DynamoDbCoordination {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: request.id } },
+          Key: recordKey(request.id, this.layout),
           UpdateExpression: 'SET terminateRequested = :true',
           ConditionExpression: 'attribute_exists(id) AND NOT #state IN (:success, :failure, :revoked)',
           ExpressionAttributeNames: { '#state': 'state' },

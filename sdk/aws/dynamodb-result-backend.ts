@@ -26,6 +26,7 @@ import type {
 } from '../core/ports/result-backend.js';
 import { TaskState } from '../core/states.js';
 import { DynamoDbCoordination } from './dynamodb-coordination.js';
+import { celeryAttributes, recordKey, type RecordLayout } from './celery-result-item.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
@@ -34,6 +35,13 @@ export interface DynamoDbResultBackendOptions {
   readonly client: DynamoDBClient;
   /** Table with partition key `id` (S) and TTL attribute `expiresAt`. */
   readonly tableName: string;
+  /**
+   * Write and read task records in the layout Celery's DynamoDB result backend also reads
+   * (`b'celery-task-meta-<id>'` keys, Binary `result`, `timestamp`), with no extra write. A table
+   * holds one layout: records written in the other are not found.
+   * @default false
+   */
+  readonly celeryCompat?: boolean;
 }
 
 /**
@@ -44,11 +52,13 @@ export class DynamoDbResultBackend implements ResultBackend {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly coordination: DynamoDbCoordination;
+  private readonly layout: RecordLayout;
 
   constructor(options: DynamoDbResultBackendOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    this.coordination = new DynamoDbCoordination(options.client, options.tableName);
+    this.layout = options.celeryCompat ? 'celery' : 'celeriac';
+    this.coordination = new DynamoDbCoordination(options.client, options.tableName, this.layout);
   }
 
   /**
@@ -76,7 +86,7 @@ export class DynamoDbResultBackend implements ResultBackend {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: encodeResultItem(record),
+          Item: encodeResultItem(record, this.layout),
           ConditionExpression: 'attribute_not_exists(id)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -93,12 +103,12 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   /** Claims a task that has a record: one conditional `UpdateItem` (see {@link claim}). */
   private async reclaim(request: ClaimRequest): Promise<ClaimOutcome> {
-    const monitoring = claimMonitoring(request);
+    const monitoring = claimMonitoring(request, this.layout);
     try {
       const output = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
-          Key: { id: { S: request.id } },
+          Key: recordKey(request.id, this.layout),
           UpdateExpression:
             'SET #state = :started, #task = :task, #queue = :queue, dateStarted = :now, leaseUntil = :lease, ' +
             'expiresAt = :expires, v = :v, retries = if_not_exists(retries, :zero)' +
@@ -142,7 +152,7 @@ export class DynamoDbResultBackend implements ResultBackend {
    * @throws {ResultTooLargeError} before writing, when a record with a result is over DynamoDB's item limit.
    */
   async save(record: TaskRecord): Promise<void> {
-    const item = encodeResultItem(record);
+    const item = encodeResultItem(record, this.layout);
     const size = itemSizeBytes(item);
     if (size > MAX_ITEM_BYTES && record.result !== undefined) throw new ResultTooLargeError(record.id, size, MAX_ITEM_BYTES);
     try {
@@ -154,7 +164,7 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   async get(id: string): Promise<TaskRecord | undefined> {
     try {
-      const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } }, ConsistentRead: true }));
+      const output = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: recordKey(id, this.layout), ConsistentRead: true }));
       // An item holding only its key is a write still in progress: moto creates the item before it
       // applies an UpdateItem's expression, and a concurrent read can see it. Nothing is stored yet.
       if (!output.Item || Object.keys(output.Item).every((key) => key === 'id')) return undefined;
@@ -166,7 +176,7 @@ export class DynamoDbResultBackend implements ResultBackend {
 
   async forget(id: string): Promise<void> {
     try {
-      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { id: { S: id } } }));
+      await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: recordKey(id, this.layout) }));
     } catch (error) {
       throw this.translate(error, 'forget', id);
     }
@@ -229,11 +239,21 @@ export class DynamoDbResultBackend implements ResultBackend {
  * The claim's monitoring fields and task index keys (none for an unlisted task), as an UpdateExpression
  * tail. The index time is set only when absent, so a re-claim (a retry) updates the index entry in place.
  */
-function claimMonitoring(request: ClaimRequest): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
+function claimMonitoring(
+  request: ClaimRequest,
+  layout: RecordLayout,
+): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
   const m = request.monitoring ?? {};
   const sets: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, AttributeValue> = {};
+  if (layout === 'celery') {
+    // What a Celery client reads: STARTED, in the same write.
+    const celery = celeryAttributes({ id: request.id, state: TaskState.STARTED, ...(m.workerId ? { workerId: m.workerId } : {}) }, request.now);
+    sets.push('#celeryResult = :celeryResult', '#celeryTimestamp = :celeryTimestamp');
+    Object.assign(names, { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' });
+    Object.assign(values, { ':celeryResult': celery.result, ':celeryTimestamp': celery.timestamp });
+  }
   if (m.listed !== false) {
     sets.push('#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)');
     Object.assign(names, { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE });

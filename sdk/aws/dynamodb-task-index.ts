@@ -2,6 +2,7 @@ import { BatchGetItemCommand, QueryCommand, type AttributeValue, type DynamoDBCl
 import { BackendError, OptionsError } from '../core/errors.js';
 import type { TaskRecord } from '../core/ports/result-backend.js';
 import { globPrefix, matchesName, type TaskIndex, type TaskPage, type TaskQuery, type TaskSummary } from '../core/ports/inspection.js';
+import { recordKey, taskIdOfKey } from './celery-result-item.js';
 import { decodeResultItem, type Item } from './result-item.js';
 import { TASK_INDEX_NAME, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShards } from '../core/contract/task-index.js';
 
@@ -10,6 +11,11 @@ export interface DynamoDbTaskIndexOptions {
   readonly client: DynamoDBClient;
   /** The results table (with the `byTime` index). */
   readonly tableName: string;
+  /**
+   * The table holds records in the Celery-compatible layout (see `DynamoDbResultBackendOptions.celeryCompat`).
+   * @default false
+   */
+  readonly celeryCompat?: boolean;
 }
 
 interface Cursor {
@@ -96,19 +102,19 @@ export class DynamoDbTaskIndex implements TaskIndex {
     const kept: TaskRecord[] = [];
     for (let i = 0; i < rows.length; i += 100) {
       const chunk = rows.slice(i, i + 100);
-      let keys: Record<string, AttributeValue>[] | undefined = chunk.map((row) => ({ id: { S: row.id } }));
+      let keys: Record<string, AttributeValue>[] | undefined = chunk.map((row) => recordKey(row.id, this.options.celeryCompat ? 'celery' : 'celeriac'));
       const full = new Map<string, Item>();
       while (keys?.length) {
         const output = await this.send('text search', () =>
           this.options.client.send(new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: keys! } } })),
         );
-        for (const item of output.Responses?.[this.options.tableName] ?? []) full.set(item.id!.S!, item);
+        for (const item of output.Responses?.[this.options.tableName] ?? []) full.set(taskIdOfKey(item.id!.S!), item);
         keys = output.UnprocessedKeys?.[this.options.tableName]?.Keys;
       }
       for (const row of chunk) {
         const item = full.get(row.id);
         if (!item) continue;
-        const haystack = [item.argsRepr?.S, item.kwargsRepr?.S, item.result?.S, item.error?.S, row.id].join('\n').toLowerCase();
+        const haystack = [item.argsRepr?.S, item.kwargsRepr?.S, item.result?.S ?? (item.result?.B ? new TextDecoder().decode(item.result.B) : undefined), item.error?.S, row.id].join('\n').toLowerCase();
         if (haystack.includes(needle)) kept.push(row);
       }
     }

@@ -67,7 +67,7 @@ export function awsInspectionPorts(app: App, options: AwsInspectionOptions = {})
     typeof options.workerFunctions === 'string' ? parseWorkerFunctions(options.workerFunctions, [...app.queues.keys()]) : options.workerFunctions;
   const cloudwatch = workerFunctions?.size ? (options.cloudwatch ?? new CloudWatchClient({})) : undefined;
   return {
-    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName }),
+    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat }),
     queues: new SqsQueueAdmin({ app, client: sqs, ...(options.redriveMethod ? { redriveMethod: options.redriveMethod } : {}) }),
     ...(workerFunctions && cloudwatch ? { workerFunctions, workerMetrics: new CloudWatchWorkerMetrics({ client: cloudwatch }) } : {}),
   };

@@ -3,6 +3,7 @@ import { ResultRecordError, type StoredError } from '../core/errors.js';
 import type { JsonValue } from '../core/json.js';
 import type { RetryEntry, TaskRecord } from '../core/ports/result-backend.js';
 import { CUSTOM_STATE, TaskState } from '../core/states.js';
+import { celeryAttributes, decodeCeleryItem, recordKeyOf, resultOfCeleryAttribute, taskIdOfKey, type RecordLayout } from './celery-result-item.js';
 import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
 /** Version of the DynamoDB item layout this library writes. */
@@ -19,10 +20,11 @@ export type Item = Record<string, AttributeValue>;
  * monitoring: `argsRepr` / `kwargsRepr` S,
  * `sentAt` N, `runtimeMs` N, `workerId` S, `retryHistory` S (JSON); the task index keys
  * `idxShard` S and `idxTime` N (see `task-index.ts`), set whenever a time is known.
+ * In the `celery` layout (`celeryCompat`), the key, `result` and `timestamp` are Celery's: see `celery-result-item.ts`.
  */
-export function encodeResultItem(record: TaskRecord): Item {
+export function encodeResultItem(record: TaskRecord, layout: RecordLayout = 'celeriac'): Item {
   const item: Item = {
-    id: { S: record.id },
+    id: { S: recordKeyOf(record.id, layout) },
     v: { N: String(RESULT_ITEM_VERSION) },
     state: { S: record.state },
     retries: { N: String(record.retries) },
@@ -30,7 +32,8 @@ export function encodeResultItem(record: TaskRecord): Item {
   };
   if (record.task !== undefined) item.task = { S: record.task };
   if (record.queue !== undefined) item.queue = { S: record.queue };
-  if (record.result !== undefined) item.result = { S: JSON.stringify(record.result) };
+  if (layout === 'celery') Object.assign(item, celeryAttributes(record));
+  else if (record.result !== undefined) item.result = { S: JSON.stringify(record.result) };
   if (record.error !== undefined) item.error = { S: JSON.stringify(record.error) };
   for (const key of ['dateStarted', 'dateDone', 'leaseUntil', 'retryAt', 'sentAt'] as const) {
     const date = record[key];
@@ -70,6 +73,7 @@ export function itemSizeBytes(item: Item): number {
   for (const [name, value] of Object.entries(item)) {
     size += Buffer.byteLength(name);
     if (value.S !== undefined) size += Buffer.byteLength(value.S);
+    else if (value.B !== undefined) size += value.B.byteLength;
     else if (value.N !== undefined) size += Math.min(21, Math.ceil(value.N.length / 2) + 1);
     else size += Buffer.byteLength(JSON.stringify(value));
   }
@@ -81,8 +85,10 @@ export function itemSizeBytes(item: Item): number {
  * @throws {ResultRecordError} when the item is not a celeriac task record.
  */
 export function decodeResultItem(item: Item): TaskRecord {
-  const id = item.id?.S;
+  const id = item.id?.S === undefined ? undefined : taskIdOfKey(item.id.S);
   const state = item.state?.S;
+  // Written by a Celery worker (a remote task): Celery's three attributes only.
+  if (id && item.state === undefined && item.result?.B !== undefined) return celeryRecord(id, item);
   if (!id || !state || !((Object.values(TaskState) as string[]).includes(state) || CUSTOM_STATE.test(state))) {
     throw new ResultRecordError(`Item ${JSON.stringify(item.id)} is not a celeriac task record (state ${JSON.stringify(state)})`);
   }
@@ -96,6 +102,7 @@ export function decodeResultItem(item: Item): TaskRecord {
     ...(item.task?.S !== undefined ? { task: item.task.S } : {}),
     ...(item.queue?.S !== undefined ? { queue: item.queue.S } : {}),
     ...(item.result?.S !== undefined ? { result: parseJson<JsonValue>(id, 'result', item.result.S) } : {}),
+    ...(item.result?.B !== undefined ? celeryResult(id, item.result.B) : {}),
     ...(item.error?.S !== undefined ? { error: parseJson<StoredError>(id, 'error', item.error.S) } : {}),
     retries: Number(item.retries?.N ?? 0),
     ...dateField(item, 'dateStarted'),
@@ -132,6 +139,24 @@ export function decodeRetryHistoryOf(item: Item | undefined): RetryEntry[] | und
  */
 export function isBareKey(item: Item): boolean {
   return Object.keys(item).length === 1 && item.id !== undefined;
+}
+
+function celeryRecord(id: string, item: Item): TaskRecord {
+  try {
+    return decodeCeleryItem(id, item);
+  } catch (cause) {
+    throw new ResultRecordError(`Item ${JSON.stringify(item.id?.S)} is a Celery result whose meta is not JSON`, { cause });
+  }
+}
+
+function celeryResult(id: string, value: Uint8Array): { result?: JsonValue } {
+  let result: JsonValue | undefined;
+  try {
+    result = resultOfCeleryAttribute(value);
+  } catch (cause) {
+    throw new ResultRecordError(`Task record ${id} has a Celery result that is not JSON`, { cause });
+  }
+  return result === undefined ? {} : { result };
 }
 
 function decodeRetryHistory(id: string, text: string): RetryEntry[] {

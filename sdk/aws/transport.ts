@@ -44,14 +44,14 @@ export interface AwsTransportOptions {
  * @example
  * app.useTransport(awsTransport(app, { sqs: new SQSClient({ region: 'eu-west-1' }) }));
  */
-export function awsTransport(app: Pick<App, 'resultsTableName' | 'name'>, options: AwsTransportOptions = {}): Transport {
+export function awsTransport(app: Pick<App, 'resultsTableName' | 'name'> & Partial<Pick<App, 'celeryCompat'>>, options: AwsTransportOptions = {}): Transport {
   const sqs = options.sqs ?? new SQSClient({});
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   const broker = new SqsBroker({ client: sqs, ...(options.queueUrls ? { queueUrls: options.queueUrls } : {}) });
   const roleArn = options.schedulerRoleArn ?? process.env[SCHEDULER_ROLE_ARN_ENV];
   return {
     broker,
-    backend: new DynamoDbResultBackend({ client: dynamodb, tableName: app.resultsTableName }),
+    backend: new DynamoDbResultBackend({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat ?? false }),
     scheduler: new EventBridgeScheduler({
       ...(options.scheduler ? { client: options.scheduler } : {}),
       appName: app.name,

@@ -15,6 +15,8 @@ import { chooseDefaultQueue, compileTaskRoutes, routeTask, type TaskRoutes } fro
 import { buildSchedule, type BuiltSchedule, type ScheduleOptions } from './schedule/definition.js';
 import { assertTimeZone } from './schedule/expression.js';
 import { Schedules, type SchedulesHost } from './schedule/schedules.js';
+import type { JsonValue } from './json.js';
+import { RemoteTask, type RemoteTaskOptions } from './remote-task.js';
 import type { JsonParameters } from './task-args.js';
 import type { TaskHost } from './task-send.js';
 import { Task, type AnyTask } from './task.js';
@@ -46,6 +48,8 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
   readonly worker: ResolvedWorker;
   /** Name of the DynamoDB table holding task records. */
   readonly resultsTableName: string;
+  /** Task records are also readable by Celery's DynamoDB result backend (see `AppConfig.celeryCompat`). */
+  readonly celeryCompat: boolean;
   /** Typed hooks for logging and tracing (Celery: signals). */
   readonly hooks = new Hooks();
   /** Default time a task record is kept, in seconds. */
@@ -102,6 +106,7 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
     this.assertQueue(this.defaultQueue);
     for (const route of this.routes) this.assertQueue(route.queue);
     this.resultsTableName = `${this.name}-results`;
+    this.celeryCompat = config.celeryCompat ?? false;
     this.resultExpiresSeconds = pickOption(D.DEFAULT_RESULT_EXPIRES_SECONDS, config.resultExpiresSeconds);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));
     this.timezone = config.timezone ?? 'UTC';
@@ -148,6 +153,16 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
     const task = new Task<A, R, Q>(name, fn, resolved, this);
     this.registry.set(name, task);
     return task;
+  }
+
+  /**
+   * Declares a task Celery workers run, typed here: sent in Celery's format (see {@link RemoteTask}).
+   * @throws {ConfigError} without `celeryCompat: true`, or for a queue name SQS refuses.
+   * @example
+   * const render = app.remoteTask<[string], string>('reports.render', { protocol: 'celery', queue: 'reports-celery' });
+   */
+  remoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknown>(name: string, options: RemoteTaskOptions): RemoteTask<A, R> {
+    return new RemoteTask<A, R>(name, options, { app: this, send: (queue, task, message) => this.publisher.publish(queue, task, message).then(() => undefined) });
   }
 
   /** The clock. */

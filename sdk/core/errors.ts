@@ -36,6 +36,10 @@ export const ErrorCode = {
   RESULT_TOO_LARGE: 'RESULT_TOO_LARGE',
   SOFT_TIME_LIMIT_EXCEEDED: 'SOFT_TIME_LIMIT_EXCEEDED',
   CHORD_FAILED: 'CHORD_FAILED',
+  /** A Celery message is malformed (a layer, a header or the body is not what Celery writes). */
+  CELERY_MESSAGE_INVALID: 'CELERY_MESSAGE_INVALID',
+  /** A Celery message asks for something celeriac does not do (a chord header, a non-JSON serializer). */
+  CELERY_NOT_SUPPORTED: 'CELERY_NOT_SUPPORTED',
 } as const;
 
 /** One of the stable error codes. */
@@ -392,6 +396,24 @@ export class TaskError extends CeleriacError {
     super(ErrorCode.TASK_FAILED, message);
     this.name = type;
     if (remoteStack) this.stack = remoteStack;
+  }
+}
+
+/**
+ * A Celery message celeriac cannot run: malformed (`CELERY_MESSAGE_INVALID`) or asking for what
+ * celeriac does not do (`CELERY_NOT_SUPPORTED`). Carries the task id and name when they could be read,
+ * so the rejection is recorded under the id the Celery client polls.
+ */
+export class CeleryMessageError extends CeleriacError {
+  override name = 'CeleryMessageError';
+  constructor(
+    code: typeof ErrorCode.CELERY_MESSAGE_INVALID | typeof ErrorCode.CELERY_NOT_SUPPORTED,
+    message: string,
+    readonly taskId?: string,
+    readonly taskName?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
   }
 }
 

@@ -9,6 +9,7 @@ export {
   ArgsValidationError,
   BackendError,
   CeleriacError,
+  CeleryMessageError,
   ChordError,
   ConfigError,
   EnqueueError,
@@ -53,6 +54,10 @@ export type {
 } from './ports/result-backend.js';
 export { systemClock } from './ports/index.js';
 export { decodeEnvelope, encodeEnvelope, type Envelope } from './protocol/envelope.js';
+export { decodeCeleryMessage, isCeleryMessage } from './protocol/celery.js';
+export { encodeCeleryMessage, type CeleryMessageSpec } from './protocol/celery-encode.js';
+export { decodeMessageBody } from './protocol/message.js';
+export { RemoteTask, type RemoteApplyOptions, type RemoteTaskOptions } from './remote-task.js';
 export { retryDelaySeconds, type RetryPolicy } from './retry.js';
 export { Ignore, Reject, Retry } from './signals.js';
 export { CUSTOM_STATE, isReadyState, READY_STATES, TaskState, type AnyState } from './states.js';

@@ -188,6 +188,15 @@ export interface AppConfig<Q extends string = string> extends TaskDefaults {
    */
   readonly name: string;
   /**
+   * Store task records so Celery clients read them too: `AsyncResult(id).get()` with Celery's DynamoDB
+   * result backend pointed at the app's table returns results, raises mapped exceptions and reports
+   * STARTED/RETRY/REVOKED. Same writes; the records are keyed `b'celery-task-meta-<id>'`. Choose it
+   * when the table is new: records written before the switch are not found after it.
+   * See the README's "Celery interop".
+   * @default false
+   */
+  readonly celeryCompat?: boolean;
+  /**
    * The app's queues and their settings.
    * @default - one queue, `default`
    */

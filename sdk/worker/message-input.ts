@@ -4,7 +4,8 @@
  */
 import type { App, ResolvedQueue } from '../core/app.js';
 import type { ClaimOutcome } from '../core/ports/result-backend.js';
-import { decodeEnvelope, type Envelope } from '../core/protocol/envelope.js';
+import type { Envelope } from '../core/protocol/envelope.js';
+import { decodeMessageBody } from '../core/protocol/message.js';
 import { validateArgs } from '../core/schema.js';
 import type { AnyTask } from '../core/task.js';
 import type { QueueRecord } from './worker-types.js';
@@ -21,10 +22,10 @@ export class Poison extends Error {
   }
 }
 
-/** The message's envelope. @throws {Poison} when the body is not an envelope. */
+/** The message's envelope (celeriac's, or a Celery message read into one). @throws {Poison} when the body is neither. */
 export function decodeMessage(record: QueueRecord): Envelope {
   try {
-    return decodeEnvelope(record.body, record);
+    return decodeMessageBody(record.body, record);
   } catch (error) {
     throw new Poison(error);
   }

@@ -11,6 +11,7 @@ import { Ignore, Reject, Retry } from '../core/signals.js';
 import { assertCustomState, TaskState, type AnyState } from '../core/states.js';
 import type { AnyTask } from '../core/task.js';
 import { argsRepr } from './args-repr.js';
+import { refusedCeleryIds, scheduleFarEta, timeLimitsOf } from './celery-input.js';
 import type { WorkerEvent } from './events.js';
 import { jsonLog } from './json-log.js';
 import { decodeMessage, lookupTask, parseQueueName, Poison, queueOf, receiveCount, sentTime, unclaimed, validateMessageArgs } from './message-input.js';
@@ -99,6 +100,7 @@ export class Worker {
     const expiresAt = Math.ceil(now / 1000) + task.options.resultExpiresSeconds;
 
     if (envelope.eta && Date.parse(envelope.eta) - now > 1000) {
+      if (await scheduleFarEta(this.app, parseQueueName(record.eventSourceARN), envelope, now)) return 'ack';
       const seconds = Math.ceil((Date.parse(envelope.eta) - now) / 1000);
       return this.defer(record, envelope, seconds, 'eta');
     }
@@ -179,8 +181,7 @@ export class Worker {
     const backend = this.app.backend();
     const guard = new RunGuard({
       label,
-      softTimeLimitSeconds: task.options.softTimeLimitSeconds,
-      timeLimitSeconds: task.options.timeLimitSeconds,
+      ...timeLimitsOf(task, envelope),
       deadlineMs: options.deadlineMs,
       safetyMarginMs: this.safetyMarginMs,
       revokeCheck: {
@@ -392,8 +393,9 @@ export class Worker {
     const original = toStoredError(poison.original);
     // A bad hand edit of a schedule: say which schedule, where people will look.
     const stored = run ? { ...original, message: `${describeScheduleRun(run)}: ${original.message}` } : original;
-    const id = envelope?.id ?? salvageTaskId(record.body, record);
-    const taskName = envelope?.task ?? salvageTaskName(record.body);
+    const refused = refusedCeleryIds(poison.original);
+    const id = envelope?.id ?? refused.id ?? salvageTaskId(record.body, record);
+    const taskName = envelope?.task ?? refused.task ?? salvageTaskName(record.body);
     const now = this.app.clock.now();
     if (id) {
       const queue = queueOf(this.app, record, envelope);

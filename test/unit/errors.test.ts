@@ -35,6 +35,8 @@ const examples: Record<ErrorCode, () => CeleriacError> = {
   RESULT_TOO_LARGE: () => new core.ResultTooLargeError('id-1', 500_000, 400_000),
   SOFT_TIME_LIMIT_EXCEEDED: () => new core.SoftTimeLimitExceededError('soft limit'),
   CHORD_FAILED: () => new core.ChordError('member-1', 'a member failed'),
+  CELERY_MESSAGE_INVALID: () => new core.CeleryMessageError(ErrorCode.CELERY_MESSAGE_INVALID, 'bad Celery message'),
+  CELERY_NOT_SUPPORTED: () => new core.CeleryMessageError(ErrorCode.CELERY_NOT_SUPPORTED, 'a chord header'),
 };
 
 const sdkDir = fileURLToPath(new URL('../../sdk', import.meta.url));
