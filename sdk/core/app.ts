@@ -163,7 +163,10 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
    * const render = app.remoteTask<[string], string>('reports.render', { protocol: 'celery', queue: 'reports-celery' });
    */
   remoteTask<A extends readonly JsonValue[] = JsonValue[], R = unknown>(name: string, options: RemoteTaskOptions): RemoteTask<A, R> {
-    return new RemoteTask<A, R>(name, options, { app: this, send: (queue, task, message) => this.publisher.publish(queue, task, message).then(() => undefined) });
+    return new RemoteTask<A, R>(name, options, {
+      app: this,
+      send: (queue, task, message) => this.publisher.publish(queue, task, message).then(() => undefined),
+    });
   }
 
   /** The clock. */
