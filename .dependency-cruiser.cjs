@@ -14,7 +14,9 @@ module.exports = {
       severity: 'error',
       comment: 'sdk/core (tasks, options, envelope, ports, contract) imports nothing else of the SDK and no AWS, Lambda, CDK or HTTP library.',
       from: { path: '^sdk/core/' },
-      to: { path: ['^sdk/(?!core/)', '^(infra|functions|examples|bench|test)/', '^node_modules/(@aws-sdk|aws-lambda|aws-cdk-lib|constructs|hono|@hono|@middy)/'] },
+      to: {
+        path: ['^sdk/(?!core/)', '^(infra|functions|examples|bench|test)/', '^node_modules/(@aws-sdk|aws-lambda|aws-cdk-lib|constructs|hono|@hono|@middy)/'],
+      },
     },
     {
       name: 'worker-over-core',

@@ -67,10 +67,16 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'lean: `ignoreResult` + `duplicateProtection: false`', options: { ignoreResult: true, duplicateProtection: false } },
   { name: 'retried once, then result', options: {}, retryOnce: true },
   { name: 'with result + caller awaits `get()` (500 ms polls)', options: {}, poll: true },
-  { name: 'chord member (chords of 10, the callback\'s share included)', options: {}, chordSize: 10 },
+  { name: "chord member (chords of 10, the callback's share included)", options: {}, chordSize: 10 },
 ];
 
-async function runScenario(ctx: BenchContext, scenario: Scenario, index: number, n: number, admin: { sqs: SQSClient; dynamodb: DynamoDBClient }): Promise<CallsPerTask> {
+async function runScenario(
+  ctx: BenchContext,
+  scenario: Scenario,
+  index: number,
+  n: number,
+  admin: { sqs: SQSClient; dynamodb: DynamoDBClient },
+): Promise<CallsPerTask> {
   const name = `${ctx.prefix}-calls-${index}`;
   const define = () => {
     const app = createApp({ name });
@@ -122,7 +128,14 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, index: number,
   const size = scenario.chordSize;
   const expected = size ? n + n / size : n;
   const results = size
-    ? await Promise.all(Array.from({ length: n / size }, () => chord(Array.from({ length: size }, () => producer.task.s()), producer.join.s()).delay()))
+    ? await Promise.all(
+        Array.from({ length: n / size }, () =>
+          chord(
+            Array.from({ length: size }, () => producer.task.s()),
+            producer.join.s(),
+          ).delay(),
+        ),
+      )
     : await Promise.all(Array.from({ length: n }, () => producer.task.delay()));
   // One poller: batches are as full as the queue allows, as with Lambda's event source at low concurrency.
   const runtime = new LocalRuntime({ app: worker.app, sqs: clients.workerSqs, handler: timed, queues, concurrency: 1, waitTimeSeconds: 1, log: ctx.log });
@@ -226,10 +239,26 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
   };
   await deadline(run(), options.timeoutMs, 'bench aws-calls');
 
-  const ops = (w: Record<string, number>) => Object.entries(w).map(([op, c]) => `${op} ${fmt(c, 2)}`).join(', ') || '0';
+  const ops = (w: Record<string, number>) =>
+    Object.entries(w)
+      .map(([op, c]) => `${op} ${fmt(c, 2)}`)
+      .join(', ') || '0';
   const calls: BenchTable = {
     title: `3. AWS calls a task (${fmt(options.n)} tasks a scenario, counted in the SDK)`,
-    header: ['scenario', 'SQS: producer', 'SQS: event source (receive + delete)', 'SQS: worker', 'SQS billed', 'DynamoDB writes', 'write units (computed)', 'write units (endpoint reported)', 'item bytes', 'reads (`get()`)', 'Lambda invocations', 'handler ms / invocation'],
+    header: [
+      'scenario',
+      'SQS: producer',
+      'SQS: event source (receive + delete)',
+      'SQS: worker',
+      'SQS billed',
+      'DynamoDB writes',
+      'write units (computed)',
+      'write units (endpoint reported)',
+      'item bytes',
+      'reads (`get()`)',
+      'Lambda invocations',
+      'handler ms / invocation',
+    ],
     rows: figures.map((f) => [
       f.scenario,
       fmt(f.producerSqs, 2),
@@ -245,10 +274,10 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
       fmt(f.handlerMs, 1),
     ]),
     notes: [
-      'per task, averaged; the event source\'s receives are the non-empty `ReceiveMessage` calls (on AWS, Lambda\'s pollers make them, and bill them, plus empty long polls while the queue is idle, not counted here)',
+      "per task, averaged; the event source's receives are the non-empty `ReceiveMessage` calls (on AWS, Lambda's pollers make them, and bill them, plus empty long polls while the queue is idle, not counted here)",
       'write units (computed, used for cost) = writes × ⌈item bytes / 1 KB⌉ × (1 + global secondary indexes whose keys the item has), each item read back after the run and sized by DynamoDB\'s rules (the table has one index, `byTime`, on task records); "endpoint reported" = `ConsumedCapacity` summed per operation (asked with `ReturnConsumedCapacity: INDEXES`): moto reports fixed figures, not AWS\'s',
-      'unlisted: the task\'s `listed: false` option keeps its records out of the `byTime` index (no listing on the dashboard or `celeriac inspect tasks`; still found by id), so no index write',
-      `chord member: ${'chords of 10 no-op members and a no-op callback; per member, the callback\'s writes and the chord\'s join item (written once when the chord is sent, then once per member) included'}`,
+      "unlisted: the task's `listed: false` option keeps its records out of the `byTime` index (no listing on the dashboard or `celeriac inspect tasks`; still found by id), so no index write",
+      `chord member: ${"chords of 10 no-op members and a no-op callback; per member, the callback's writes and the chord's join item (written once when the chord is sent, then once per member) included"}`,
       'targets (task with result): ≤ 0.25 SQS requests, ≤ 2 DynamoDB writes (≤ 1 with `ignoreResult`)',
     ],
   };
@@ -264,15 +293,27 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
     `$${(f.dollarsPerMillion * 100).toFixed(0)}`,
   ]);
   for (const peer of ['Celery (Redis broker + results)', 'BullMQ (Redis)']) {
-    costRows.push([`${peer}: 1 × EC2 t4g.small worker + 1 × ElastiCache cache.t3.micro, always on`, `${usd(alwaysOn)} a month, whatever the volume`, `${usd(alwaysOn)} at 1 M tasks/month, ${usd(alwaysOn / 10)} at 10 M`, '—', usd(alwaysOn)]);
+    costRows.push([
+      `${peer}: 1 × EC2 t4g.small worker + 1 × ElastiCache cache.t3.micro, always on`,
+      `${usd(alwaysOn)} a month, whatever the volume`,
+      `${usd(alwaysOn)} at 1 M tasks/month, ${usd(alwaysOn / 10)} at 10 M`,
+      '—',
+      usd(alwaysOn),
+    ]);
   }
   const cost: BenchTable = {
     title: `3b. $ per million tasks (AWS list prices, us-east-1, read ${PRICES_READ_ON})`,
-    header: ['deployment', 'SQS + DynamoDB + Lambda per 1 M tasks', '$ per 1 M tasks (measured handler time)', `$ per 1 M tasks (handler ≤ ${ASSUMED_AWS_BATCH_MS} ms a batch, assumed for AWS)`, '$ a month at 100 M tasks/month'],
+    header: [
+      'deployment',
+      'SQS + DynamoDB + Lambda per 1 M tasks',
+      '$ per 1 M tasks (measured handler time)',
+      `$ per 1 M tasks (handler ≤ ${ASSUMED_AWS_BATCH_MS} ms a batch, assumed for AWS)`,
+      '$ a month at 100 M tasks/month',
+    ],
     rows: costRows,
     notes: [
       `prices: SQS $${PRICES.sqsPerMillionRequests}/M requests (64 KB chunks); DynamoDB on demand $${PRICES.dynamoDbPerMillionWriteUnits}/M write units, $${PRICES.dynamoDbPerMillionReadUnits}/M read units; Lambda $${PRICES.lambdaPerMillionRequests}/M requests + $${PRICES.lambdaArmPerGbSecond}/GB-s (Arm); EC2 t4g.small $${PRICES.ec2T4gSmallPerHour}/h; ElastiCache cache.t3.micro $${PRICES.elastiCacheT3MicroPerHour}/h; free tiers left out`,
-      `Lambda duration: the handler time measured here per invocation, billed per ms at the worker\'s 512 MB; moto answers far slower than DynamoDB does, so this overstates it: the next column caps it at ${ASSUMED_AWS_BATCH_MS} ms a batch of 10 (an assumption, stated, not measured)`,
+      `Lambda duration: the handler time measured here per invocation, billed per ms at the worker's 512 MB; moto answers far slower than DynamoDB does, so this overstates it: the next column caps it at ${ASSUMED_AWS_BATCH_MS} ms a batch of 10 (an assumption, stated, not measured)`,
       'celeriac costs scale with tasks; the always-on deployments cost the same whatever the volume (no high availability, storage, IPv4 address or load balancer counted), so their $ per million falls as volume grows',
       'targets: ≤ $1.50 per million tasks with results and duplicate protection; ≤ $0.25 in the lean mode',
     ],

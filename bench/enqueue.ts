@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, DeleteQueueCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { awsTransport } from '../sdk/aws/index.js';
 import { provisionLocalResources } from '../sdk/dev/index.js';
 import { createApp } from '../sdk/index.js';
@@ -37,7 +37,13 @@ function body(i: number): string {
 }
 
 /** The three ways on one SQS endpoint. */
-async function enqueueOn(ctx: BenchContext, target: SqsTarget, n: number, concurrency: number, roundCount: number): Promise<(Way & { fastest: number; slowest: number })[]> {
+async function enqueueOn(
+  ctx: BenchContext,
+  target: SqsTarget,
+  n: number,
+  concurrency: number,
+  roundCount: number,
+): Promise<(Way & { fastest: number; slowest: number })[]> {
   const admin = await target.sqs();
   const queueUrl = async (suffix: string) => (await admin.send(new CreateQueueCommand({ QueueName: `${ctx.prefix}-enq-${target.label}-${suffix}` }))).QueueUrl!;
   const naive = async (count: number, url: string): Promise<Way> => {
@@ -121,9 +127,20 @@ export async function benchEnqueue(ctx: BenchContext, options: EnqueueOptions): 
       const [naive, limit, delay] = ways.map((w) => ({ ...w, rate: n / w.seconds }));
       if (!naive || !limit || !delay) throw new Error('enqueue: a way is missing');
       for (const w of [naive, limit, delay]) {
-        rows.push([target.label, fmt(n), w.name, fmt(w.rate), `${fmt(n / w.slowest)}–${fmt(n / w.fastest)}`, ratio(w.rate, limit.rate), ratio(w.rate, naive.rate), w.requests]);
+        rows.push([
+          target.label,
+          fmt(n),
+          w.name,
+          fmt(w.rate),
+          `${fmt(n / w.slowest)}–${fmt(n / w.fastest)}`,
+          ratio(w.rate, limit.rate),
+          ratio(w.rate, naive.rate),
+          w.requests,
+        ]);
       }
-      notes.push(`${target.label}: \`delay()\` ${ratio(delay.rate, limit.rate)} raw batched (target ≥ 0.9×), ${ratio(delay.rate, naive.rate)} naive (target ≥ 5×)`);
+      notes.push(
+        `${target.label}: \`delay()\` ${ratio(delay.rate, limit.rate)} raw batched (target ≥ 0.9×), ${ratio(delay.rate, naive.rate)} naive (target ≥ 5×)`,
+      );
     }
   };
   await deadline(run(), options.timeoutMs, 'bench enqueue');
@@ -134,8 +151,10 @@ export async function benchEnqueue(ctx: BenchContext, options: EnqueueOptions): 
     notes: [
       ...notes,
       `${options.rounds} rounds, the three ways alternating, each on an empty queue of its own, after a warm-up; bodies are the same size (an envelope of a one-argument task); requests counted in the SDK`,
-      'moto\'s per-message cost grows with queue depth and dominates per-request cost, so on moto batching gains little; fauxqs shows the request-bound case',
-      ...(ctx.sqsTargets.some((target) => target.label === 'localstack') ? ['localstack: LocalStack\'s SQS (Python, no Docker) through `AWS_ENDPOINT_URL_SQS`'] : []),
+      "moto's per-message cost grows with queue depth and dominates per-request cost, so on moto batching gains little; fauxqs shows the request-bound case",
+      ...(ctx.sqsTargets.some((target) => target.label === 'localstack')
+        ? ["localstack: LocalStack's SQS (Python, no Docker) through `AWS_ENDPOINT_URL_SQS`"]
+        : []),
     ],
   };
 }

@@ -144,11 +144,15 @@ const fauxqs =
         return undefined;
       });
 const wantsLocalStack = !flags['no-localstack'] && (only.has('enqueue') || only.has('e2e'));
-if (wantsLocalStack && !isLocalStackInstalled()) log('bench: LocalStack is not installed, its rows are skipped (node --import tsx test/helpers/localstack.ts install)');
-const localstack = wantsLocalStack && isLocalStackInstalled() ? await startLocalStack({ services: ['sqs'] }).catch((error: unknown) => {
-  log(`bench: LocalStack did not start, its rows are skipped: ${(error as Error).message.split('\n')[0]}`);
-  return undefined;
-}) : undefined;
+if (wantsLocalStack && !isLocalStackInstalled())
+  log('bench: LocalStack is not installed, its rows are skipped (node --import tsx test/helpers/localstack.ts install)');
+const localstack =
+  wantsLocalStack && isLocalStackInstalled()
+    ? await startLocalStack({ services: ['sqs'] }).catch((error: unknown) => {
+        log(`bench: LocalStack did not start, its rows are skipped: ${(error as Error).message.split('\n')[0]}`);
+        return undefined;
+      })
+    : undefined;
 const ctx: BenchContext = {
   endpoint: emulator.endpoint,
   log,

@@ -85,6 +85,8 @@ export async function benchOverhead(ctx: BenchContext, options: OverheadOptions)
       ['enqueue: `delay()` → envelope → batching publisher → broker port', fmt(m.enqueueCpuUs, 1), fmt(m.enqueueWallUs, 1)],
       ['worker: decode → look up → validate → claim → run → record (batches of 10)', fmt(m.workerCpuUs, 1), fmt(m.workerWallUs, 1)],
     ],
-    notes: ['the broker records messages and the result backend is the in-memory one: the floor of celeriac\'s own code, independent of any emulator; CPU = user + system time of this process'],
+    notes: [
+      "the broker records messages and the result backend is the in-memory one: the floor of celeriac's own code, independent of any emulator; CPU = user + system time of this process",
+    ],
   };
 }

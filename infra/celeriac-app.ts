@@ -8,7 +8,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { App, ResolvedQueue } from '../sdk/core/app.js';
+import type { App } from '../sdk/core/app.js';
 import { CeleriacDashboard, type CeleriacDashboardOptions } from './celeriac-dashboard.js';
 import {
   APP_ENV,

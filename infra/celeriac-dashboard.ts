@@ -8,7 +8,15 @@ import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { APP_ENV, DASHBOARD_AUTH_ENV, DASHBOARD_PASSWORD_SECRET_ENV, SCHEDULER_ROLE_ARN_ENV, TASK_INDEX_NAME, WORKER_FUNCTIONS_ENV, type DashboardAuth } from '../sdk/core/contract/index.js';
+import {
+  APP_ENV,
+  DASHBOARD_AUTH_ENV,
+  DASHBOARD_PASSWORD_SECRET_ENV,
+  SCHEDULER_ROLE_ARN_ENV,
+  TASK_INDEX_NAME,
+  WORKER_FUNCTIONS_ENV,
+  type DashboardAuth,
+} from '../sdk/core/contract/index.js';
 import type { LambdaEntryKind, TasksProject } from './lambda-entry.js';
 
 /** Options of the deployed dashboard (`CeleriacApp`'s `dashboard` prop). */
@@ -126,8 +134,14 @@ export class CeleriacDashboard extends Construct {
       },
       logGroup,
       role,
-      bundling: { format: OutputFormat.ESM, mainFields: ['module', 'main'], minify: true, sourceMap: true, target: 'node22',
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      bundling: {
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
     });
     this.function = fn;
     this.url = fn.addFunctionUrl({ authType: this.auth === 'iam' ? lambda.FunctionUrlAuthType.AWS_IAM : lambda.FunctionUrlAuthType.NONE });
@@ -146,9 +160,7 @@ export class CeleriacDashboard extends Construct {
     }
 
     const tableArn = celeriac.table.tableArn;
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [tableArn] }),
-    );
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [tableArn] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${TASK_INDEX_NAME}`] }));
     const queues = [...celeriac.queues.values()];
     const deadLetters = [...celeriac.deadLetterQueues.values()];
@@ -170,7 +182,14 @@ export class CeleriacDashboard extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-        resources: [Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${schedules.group.scheduleGroupName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'scheduler',
+            resource: 'schedule',
+            resourceName: `${schedules.group.scheduleGroupName}/*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     schedules.role.grantPassRole(fn.grantPrincipal);
@@ -180,7 +199,8 @@ export class CeleriacDashboard extends Construct {
 
     new CfnOutput(this, 'Url', {
       value: this.url.url,
-      description: this.auth === 'iam' ? 'Dashboard URL (IAM auth: sign requests with SigV4)' : 'Dashboard URL (basic auth: user celeriac, password in PasswordSecretArn)',
+      description:
+        this.auth === 'iam' ? 'Dashboard URL (IAM auth: sign requests with SigV4)' : 'Dashboard URL (basic auth: user celeriac, password in PasswordSecretArn)',
     });
     if (this.passwordSecret) {
       new CfnOutput(this, 'PasswordSecretArn', {
@@ -200,13 +220,15 @@ export class CeleriacDashboard extends Construct {
       },
       {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${schedules.group.scheduleGroupName}/*]`,
-        reason: 'The Schedules page reads, pauses and resumes the app’s schedules, declared or created at run time; the wildcard covers only the app’s own schedule group.',
+        reason:
+          'The Schedules page reads, pauses and resumes the app’s schedules, declared or created at run time; the wildcard covers only the app’s own schedule group.',
       },
     );
     if (this.passwordSecret && !props.passwordSecret) {
       Validations.of(this.passwordSecret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'A generated dashboard password, rotated by hand (put a new value: the function reads it again within a minute); a rotation Lambda would be more to run than it protects.',
+        reason:
+          'A generated dashboard password, rotated by hand (put a new value: the function reads it again within a minute); a rotation Lambda would be more to run than it protects.',
       });
     }
   }

@@ -100,12 +100,11 @@ export class CeleriacSchedules extends Construct {
    * `scheduler:ListSchedules` has no resource-level permission: it is granted on `*`.
    */
   grantManage(grantee: iam.IGrantable): iam.Grant {
-    const grant = this.grantOn(grantee, [this.group, this.countdownGroup], [
-      'scheduler:CreateSchedule',
-      'scheduler:UpdateSchedule',
-      'scheduler:GetSchedule',
-      'scheduler:DeleteSchedule',
-    ]);
+    const grant = this.grantOn(
+      grantee,
+      [this.group, this.countdownGroup],
+      ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
+    );
     return grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['scheduler:ListSchedules'], resourceArns: ['*'] }));
   }
 
@@ -114,7 +113,12 @@ export class CeleriacSchedules extends Construct {
       grantee,
       actions,
       resourceArns: groups.map((group) =>
-        Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group.scheduleGroupName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+        Stack.of(this).formatArn({
+          service: 'scheduler',
+          resource: 'schedule',
+          resourceName: `${group.scheduleGroupName}/*`,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
       ),
     });
     // The adapter checks that a group exists before creating in it.

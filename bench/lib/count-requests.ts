@@ -84,7 +84,11 @@ export function countRequests(client: SQSClient | DynamoDBClient, counter = new 
       const output = await next(args);
       if (isDynamo) {
         const consumed = (output.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-        const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as { CapacityUnits?: number; WriteCapacityUnits?: number; ReadCapacityUnits?: number }[];
+        const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as {
+          CapacityUnits?: number;
+          WriteCapacityUnits?: number;
+          ReadCapacityUnits?: number;
+        }[];
         const units = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
         if (DYNAMODB_WRITES.has(operation)) {
           if (list.length === 0) counter.unreportedWrites += 1;

@@ -19,7 +19,12 @@ export interface BenchProcess {
 const started = new Set<BenchProcess>();
 
 /** Starts `command` with its own process group (so its children stop with it), stdout+stderr kept in a tail and passed to `onLine`. */
-export function startProcess(name: string, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {}): BenchProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine?: (line: string) => void } = {},
+): BenchProcess {
   const child: ChildProcess = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
   const pid = child.pid;
@@ -50,12 +55,21 @@ export function startProcess(name: string, command: string, args: readonly strin
       return new Promise((resolve, reject) => {
         const found = tail.lines.map((l) => l.match(pattern)).find(Boolean);
         if (found) return resolve(found);
-        const timer = setTimeout(() => reject(new Error(`${name}: no line matching ${pattern} within ${timeoutMs} ms; last output:\n${tail.lines.slice(-20).join('\n')}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${name}: no line matching ${pattern} within ${timeoutMs} ms; last output:\n${tail.lines.slice(-20).join('\n')}`)),
+          timeoutMs,
+        );
         void exited.then((code) => {
           clearTimeout(timer);
           reject(new Error(`${name} exited (code ${code}) before printing ${pattern}; last output:\n${tail.lines.slice(-20).join('\n')}`));
         });
-        waiters.push({ pattern, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+        waiters.push({
+          pattern,
+          resolve: (m) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+        });
       });
     },
     async stop(graceMs = 5_000) {

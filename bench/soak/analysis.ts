@@ -154,7 +154,15 @@ export interface Ledger {
 
 /** Reads an append-only ledger incrementally (complete lines only). */
 export class LedgerReader {
-  readonly ledger: Ledger = { runs: new Map(), runByPid: new Map(), doneByPid: new Map(), done: new Set(), duplicates: 0, errors: new Map(), unrecorded: new Map() };
+  readonly ledger: Ledger = {
+    runs: new Map(),
+    runByPid: new Map(),
+    doneByPid: new Map(),
+    done: new Set(),
+    duplicates: 0,
+    errors: new Map(),
+    unrecorded: new Map(),
+  };
   private offset = 0;
   private rest = '';
 
@@ -184,7 +192,10 @@ export class LedgerReader {
     const l = this.ledger;
     const add = (map: Map<number, Set<string>>) => {
       let set = map.get(pid);
-      if (!set) map.set(pid, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        map.set(pid, set);
+      }
       set.add(id);
     };
     if (kind === 'run') {

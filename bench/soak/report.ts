@@ -16,7 +16,10 @@ export function formatSoakReport(report: SoakReport, command: string): string {
     `## Soak: ${n(total)} tasks under faults`,
     '',
     ...(report.stoppedEarly
-      ? [`**Stopped early**: ${n(o.tasks)} tasks were asked for; the producer stopped at its deadline after ${n(total)}, and the run drained and counted those.`, '']
+      ? [
+          `**Stopped early**: ${n(o.tasks)} tasks were asked for; the producer stopped at its deadline after ${n(total)}, and the run drained and counted those.`,
+          '',
+        ]
       : []),
     `Measured ${report.startedAt} with \`${command}\` on the embedded moto emulator (2-core shared machine): ` +
       `${o.workers} local-runtime worker processes × ${o.concurrency} pollers, every AWS call through the fault proxy ` +

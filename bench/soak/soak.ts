@@ -27,7 +27,6 @@ export type { RunViolation, SoakOptions, SoakReport } from './analysis.js';
 
 const SOAK_APP_MODULE = fileURLToPath(new URL('./soak-app.ts', import.meta.url));
 
-
 /** Defaults of the full run. */
 export const FULL_SOAK: Omit<SoakOptions, 'dir'> = {
   tasks: 100_000,
@@ -182,7 +181,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       latencyFraction: options.latencyFraction,
       latencyMs: options.latencyMs,
     });
-    log(`${runId}: ${options.tasks} tasks, ${options.workers} worker processes × ${options.concurrency} pollers, emulator ${endpoint}, proxy ${proxy.endpoint}`);
+    log(
+      `${runId}: ${options.tasks} tasks, ${options.workers} worker processes × ${options.concurrency} pollers, emulator ${endpoint}, proxy ${proxy.endpoint}`,
+    );
 
     // Faults: kills and cuts on their own timers while the producer runs.
     const faultLoops: Promise<void>[] = [];
@@ -355,7 +356,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 async function readDeadLetters(sqs: SQSClient, url: string): Promise<Map<string, string[]>> {
   const byReason = new Map<string, string[]>();
   for (let empty = 0; empty < 3; ) {
-    const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 3600, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+    const page = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 3600, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }),
+    );
     const messages = page.Messages ?? [];
     empty = messages.length ? 0 : empty + 1;
     for (const message of messages) {

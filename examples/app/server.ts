@@ -104,17 +104,35 @@ export function createServer(): Hono {
 
   server.get('/', (c) => {
     const base = new URL(c.req.url).origin;
-    const post = (path: string, body: unknown): string =>
-      `curl -s -X POST ${base}${path} -H 'content-type: application/json' -d '${JSON.stringify(body)}'`;
+    const post = (path: string, body: unknown): string => `curl -s -X POST ${base}${path} -H 'content-type: application/json' -d '${JSON.stringify(body)}'`;
     return c.json({
       service: 'celeriac example shop',
       routes: [
-        { method: 'POST', path: '/emails', task: sendEmail.name, body: '{ subject, content, to }', example: post('/emails', { subject: 'Welcome', content: 'Hello!', to: 'ada@example.com' }) },
-        { method: 'POST', path: '/exports', task: exportUsers.name, body: '{ email }', runs: `in ${EXPORT_COUNTDOWN_SECONDS} s on the exports queue`, example: post('/exports', { email: 'ops@example.com' }) },
+        {
+          method: 'POST',
+          path: '/emails',
+          task: sendEmail.name,
+          body: '{ subject, content, to }',
+          example: post('/emails', { subject: 'Welcome', content: 'Hello!', to: 'ada@example.com' }),
+        },
+        {
+          method: 'POST',
+          path: '/exports',
+          task: exportUsers.name,
+          body: '{ email }',
+          runs: `in ${EXPORT_COUNTDOWN_SECONDS} s on the exports queue`,
+          example: post('/exports', { email: 'ops@example.com' }),
+        },
         { method: 'POST', path: '/sms-codes', task: sendSmsCode.name, body: '{ phone }', example: post('/sms-codes', { phone: '+4915112345678' }) },
         { method: 'POST', path: '/add', task: add.name, body: '{ x, y }', example: post('/add', { x: 4, y: 4 }) },
         { method: 'GET', path: '/tasks/:id', description: "a task's state, result or error", example: `curl -s ${base}/tasks/<taskId>` },
-        { method: 'POST', path: '/schedules', task: weeklySummary.name, body: '{ name, email, every | cron }', example: post('/schedules', { name: 'summary-hourly', email: 'ops@example.com', every: '1h' }) },
+        {
+          method: 'POST',
+          path: '/schedules',
+          task: weeklySummary.name,
+          body: '{ name, email, every | cron }',
+          example: post('/schedules', { name: 'summary-hourly', email: 'ops@example.com', every: '1h' }),
+        },
         { method: 'GET', path: '/schedules', description: "the app's schedules with their next runs", example: `curl -s ${base}/schedules` },
         { method: 'DELETE', path: '/schedules/:name', description: 'removes a schedule', example: `curl -s -X DELETE ${base}/schedules/summary-hourly` },
       ],
@@ -237,7 +255,7 @@ export function startServer(options: StartServerOptions = {}): Promise<RunningSe
   const { port = 3000, hostname = '127.0.0.1' } = options;
   const app = createServer();
   return new Promise((resolve, reject) => {
-    let server: ServerType | undefined = undefined;
+    let server: ServerType | undefined;
     const onError = (error: Error): void => reject(error);
     server = serve({ fetch: app.fetch, port, hostname }, (info) => {
       server?.off('error', onError);

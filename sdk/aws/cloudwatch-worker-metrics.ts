@@ -46,7 +46,11 @@ export class CloudWatchWorkerMetrics implements WorkerMetrics {
     const queries: MetricDataQuery[] = names.flatMap((name, f) =>
       QUERIES.map(([id, metric, stat]) => ({
         Id: `${id}${f}`,
-        MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: name }] }, Period: period, Stat: stat },
+        MetricStat: {
+          Metric: { Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: name }] },
+          Period: period,
+          Stat: stat,
+        },
         ReturnData: true,
       })),
     );
@@ -67,7 +71,11 @@ export class CloudWatchWorkerMetrics implements WorkerMetrics {
     const metrics = new Map<string, FunctionMetrics>();
     names.forEach((functionName, f) => {
       const values = new Map<Stat, number[]>();
-      for (const [id] of QUERIES) values.set(id, results.filter((r) => r.Id === `${id}${f}`).flatMap((r) => r.Values ?? []));
+      for (const [id] of QUERIES)
+        values.set(
+          id,
+          results.filter((r) => r.Id === `${id}${f}`).flatMap((r) => r.Values ?? []),
+        );
       const all = (stat: Stat) => values.get(stat)!;
       if (QUERIES.every(([id]) => all(id).length === 0)) return;
       const sum = (stat: Stat) => all(stat).reduce((a, b) => a + b, 0);

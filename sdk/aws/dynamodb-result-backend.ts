@@ -184,7 +184,6 @@ export class DynamoDbResultBackend implements ResultBackend {
     }
   }
 
-
   /** Sets a custom state on a record that is not final: one conditional `UpdateItem` that keeps the lease. */
   async updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
     try {
@@ -228,7 +227,12 @@ export class DynamoDbResultBackend implements ResultBackend {
           ExpressionAttributeValues: {
             ...claimableValues(request.now),
             ...this.celeryValues(
-              { id: request.id, state: TaskState.REVOKED, error: { type: 'TaskRevokedError', code: 'TASK_REVOKED', message: request.reason }, dateDone: request.now },
+              {
+                id: request.id,
+                state: TaskState.REVOKED,
+                error: { type: 'TaskRevokedError', code: 'TASK_REVOKED', message: request.reason },
+                dateDone: request.now,
+              },
               request.now,
             ),
             ':error': { S: JSON.stringify({ type: 'TaskRevokedError', code: 'TASK_REVOKED', message: `Task ${request.id} was revoked: ${request.reason}` }) },
@@ -268,7 +272,10 @@ export class DynamoDbResultBackend implements ResultBackend {
   /** The Celery attributes a task record's update also sets in the `celery` layout (none in celeriac's). */
   private get celery(): { expression: string; names: Record<string, string> } {
     return this.layout === 'celery'
-      ? { expression: ', #celeryResult = :celeryResult, #celeryTimestamp = :celeryTimestamp', names: { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' } }
+      ? {
+          expression: ', #celeryResult = :celeryResult, #celeryTimestamp = :celeryTimestamp',
+          names: { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' },
+        }
       : { expression: '', names: {} };
   }
 
@@ -290,7 +297,6 @@ export class DynamoDbResultBackend implements ResultBackend {
 export function tableMissingHint(tableName: string): string {
   return `Table "${tableName}" does not exist: deploy the stack (cdk deploy) or run \`npm run dev\` to create it locally.`;
 }
-
 
 /**
  * The claim's monitoring fields and task index keys (none for an unlisted task), as an UpdateExpression
@@ -329,4 +335,3 @@ function claimMonitoring(
   }
   return { expression: sets.length ? `, ${sets.join(', ')}` : '', names, values };
 }
-

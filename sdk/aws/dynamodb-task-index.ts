@@ -68,7 +68,7 @@ export class DynamoDbTaskIndex implements TaskIndex {
     if (query.states?.length) {
       names['#state'] = 'state';
       filters.push(`#state IN (${query.states.map((_, i) => `:st${i}`).join(', ')})`);
-      query.states.forEach((state, i) => (values[`:st${i}`] = { S: state }));
+      for (const [i, state] of query.states.entries()) values[`:st${i}`] = { S: state };
     }
     if (query.periodic === false) {
       names['#id'] = 'id';
@@ -130,7 +130,15 @@ export class DynamoDbTaskIndex implements TaskIndex {
       for (const row of chunk) {
         const item = full.get(row.id);
         if (!item) continue;
-        const haystack = [item.argsRepr?.S, item.kwargsRepr?.S, item.result?.S ?? (item.result?.B ? new TextDecoder().decode(item.result.B) : undefined), item.error?.S, row.id].join('\n').toLowerCase();
+        const haystack = [
+          item.argsRepr?.S,
+          item.kwargsRepr?.S,
+          item.result?.S ?? (item.result?.B ? new TextDecoder().decode(item.result.B) : undefined),
+          item.error?.S,
+          row.id,
+        ]
+          .join('\n')
+          .toLowerCase();
         if (haystack.includes(needle)) kept.push(row);
       }
     }

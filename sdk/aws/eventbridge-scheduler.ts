@@ -15,7 +15,8 @@ let schedulerSdk: Promise<SchedulerSdk> | undefined;
  * never do) does not pay for loading it at cold start.
  */
 function loadSchedulerSdk(): Promise<SchedulerSdk> {
-  return (schedulerSdk ??= import('@aws-sdk/client-scheduler'));
+  schedulerSdk ??= import('@aws-sdk/client-scheduler');
+  return schedulerSdk;
 }
 
 /** Options of {@link EventBridgeScheduler}. */
@@ -48,7 +49,8 @@ export class EventBridgeScheduler implements Scheduler {
 
   /** The client module and the client, loaded and created on first use. */
   private connect(): Promise<{ sdk: SchedulerSdk; client: SchedulerClient }> {
-    return (this.connection ??= loadSchedulerSdk().then((sdk) => ({ sdk, client: this.options.client ?? new sdk.SchedulerClient({}) })));
+    this.connection ??= loadSchedulerSdk().then((sdk) => ({ sdk, client: this.options.client ?? new sdk.SchedulerClient({}) }));
+    return this.connection;
   }
 
   async create(spec: ScheduleSpec): Promise<StoredSchedule> {

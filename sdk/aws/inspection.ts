@@ -68,7 +68,12 @@ export function awsInspectionPorts(app: App, options: AwsInspectionOptions = {})
     typeof options.workerFunctions === 'string' ? parseWorkerFunctions(options.workerFunctions, [...app.queues.keys()]) : options.workerFunctions;
   const cloudwatch = workerFunctions?.size ? (options.cloudwatch ?? new CloudWatchClient({})) : undefined;
   return {
-    tasks: new DynamoDbTaskIndex({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat, scheduleRunPrefix: `${scheduleGroupOf(app.name)}.` }),
+    tasks: new DynamoDbTaskIndex({
+      client: dynamodb,
+      tableName: app.resultsTableName,
+      celeryCompat: app.celeryCompat,
+      scheduleRunPrefix: `${scheduleGroupOf(app.name)}.`,
+    }),
     queues: new SqsQueueAdmin({ app, client: sqs, ...(options.redriveMethod ? { redriveMethod: options.redriveMethod } : {}) }),
     ...(workerFunctions && cloudwatch ? { workerFunctions, workerMetrics: new CloudWatchWorkerMetrics({ client: cloudwatch }) } : {}),
   };

@@ -134,9 +134,7 @@ export class SqsBroker implements Broker {
     let url = this.deadLetterUrls.get(source);
     if (!url) {
       url = (async () => {
-        const output = await this.client.send(
-          new GetQueueAttributesCommand({ QueueUrl: await this.queueUrlOf(source), AttributeNames: ['RedrivePolicy'] }),
-        );
+        const output = await this.client.send(new GetQueueAttributesCommand({ QueueUrl: await this.queueUrlOf(source), AttributeNames: ['RedrivePolicy'] }));
         const policy = output.Attributes?.RedrivePolicy;
         const target = policy ? (JSON.parse(policy) as { deadLetterTargetArn?: string }).deadLetterTargetArn : undefined;
         if (!target) {

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { App } from '../core/app.js';
 import { createAwsInspector } from '../aws-inspector.js';
 import type { Inspector } from '../inspect/inspector.js';
@@ -35,7 +35,9 @@ export function withAppOptions(command: Command): Command {
  */
 export function withWorkerFunctions(command: Command): Command {
   return command.addOption(
-    new Option('--worker-functions <spec>', 'the worker Lambda function (or queue=function pairs): worker activity from its CloudWatch metrics').env(WORKER_FUNCTIONS_ENV),
+    new Option('--worker-functions <spec>', 'the worker Lambda function (or queue=function pairs): worker activity from its CloudWatch metrics').env(
+      WORKER_FUNCTIONS_ENV,
+    ),
   );
 }
 
@@ -61,6 +63,7 @@ export function output(options: { json?: boolean }, value: unknown, text: () => 
 }
 
 /** Runs a command body, turning errors into a message on stderr and an exit code. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a command body returns an exit code, or nothing for success
 export function action<A extends unknown[]>(body: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     let code: number;
@@ -75,7 +78,6 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
     process.exit(code);
   };
 }
-
 
 /** A one-line progress bar on stderr (only on a terminal). */
 export function progressBar(label: string): (done: number, total: number | undefined) => void {

@@ -35,7 +35,9 @@ function port(value: string): number {
 
 /** `celeriac dashboard`: serves the dashboard against any endpoint (AWS, LocalStack, `celeriac dev`'s). */
 export function registerDashboardCommand(program: Command): void {
-  withWorkerFunctions(withAppOptions(program.command('dashboard').description('serve the dashboard on 127.0.0.1 against the app’s queues and results (AWS, or --endpoint)')))
+  withWorkerFunctions(
+    withAppOptions(program.command('dashboard').description('serve the dashboard on 127.0.0.1 against the app’s queues and results (AWS, or --endpoint)')),
+  )
     .option('--port <port>', 'port (0 = any free port)', port, DEFAULT_DASHBOARD_PORT)
     .action(async (options: AppCommandOptions & { port: number }) => {
       const { app } = await openApp(options);

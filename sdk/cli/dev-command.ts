@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EMULATOR_PORT_ENV } from '../dev/emulator/background.js';
 import { APP_OPTION_HELP } from './cli-context.js';
 import { DEFAULT_DASHBOARD_PORT } from './dashboard-command.js';
@@ -38,7 +38,11 @@ export function registerDevCommand(program: Command): void {
     .option('--concurrency <n>', 'worker invocations in parallel per queue', nonNegativeInt, 2)
     .option('--dashboard-port <port>', 'port of the dashboard on 127.0.0.1 (0 = any free port)', nonNegativeInt, DEFAULT_DASHBOARD_PORT)
     .option('--no-dashboard', 'do not serve the dashboard')
-    .addOption(new Option('--emulator-port <port>', 'port of the background emulator on 127.0.0.1, when it has to be started (default 4599)').env(EMULATOR_PORT_ENV).argParser(nonNegativeInt))
+    .addOption(
+      new Option('--emulator-port <port>', 'port of the background emulator on 127.0.0.1, when it has to be started (default 4599)')
+        .env(EMULATOR_PORT_ENV)
+        .argParser(nonNegativeInt),
+    )
     .option('--log-payloads', 'print task results in the worker’s log lines')
     .option('--watch', 'reload the app when a code file in its folder (or the served module’s) changes; the emulator and its state stay')
     .action(async (options: DevCommandOptions) => {
@@ -50,7 +54,13 @@ export function registerDevCommand(program: Command): void {
         process.exit(0);
       }
       const { dashboard, dashboardPort, watch: _watch, app: _app, serve: _serve, ...rest } = options;
-      const session = await startDev({ ...rest, app, ...(serve ? { serve } : {}), concurrency: Math.max(1, options.concurrency), ...(dashboard ? { dashboardPort } : {}) });
+      const session = await startDev({
+        ...rest,
+        app,
+        ...(serve ? { serve } : {}),
+        concurrency: Math.max(1, options.concurrency),
+        ...(dashboard ? { dashboardPort } : {}),
+      });
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;

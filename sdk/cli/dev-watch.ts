@@ -55,11 +55,14 @@ export async function watchDev(options: WatchDevOptions): Promise<void> {
       process.stdout.write(chunk);
       if (!announced && chunk.toString().includes('celeriac dev')) {
         announced = true;
-        log(`celeriac dev --watch: reloaded ${shown(resolve(options.app))}${options.serve ? ` and ${shown(resolve(options.serve))}` : ''} after changes to ${reason}`);
+        log(
+          `celeriac dev --watch: reloaded ${shown(resolve(options.app))}${options.serve ? ` and ${shown(resolve(options.serve))}` : ''} after changes to ${reason}`,
+        );
       }
     });
     spawned.once('exit', (code, signal) => {
-      if (child === spawned && !stopping) log(`celeriac dev --watch: the dev process exited (${signal ?? `exit ${code}`}); waiting for a change to start it again`);
+      if (child === spawned && !stopping)
+        log(`celeriac dev --watch: the dev process exited (${signal ?? `exit ${code}`}); waiting for a change to start it again`);
     });
     child = spawned;
   };

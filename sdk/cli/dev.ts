@@ -156,9 +156,13 @@ async function devEndpoint(options: DevOptions, log: (line: string) => void): Pr
 export function describeEmulatorStart(started: DevEmulatorStart): string[] {
   const { record } = started;
   if (started.reused) {
-    return [`reusing the emulator at ${record.endpoint} (pid ${record.pid}, up since ${record.startedAt}): queues, messages, records and schedules are as they were.`];
+    return [
+      `reusing the emulator at ${record.endpoint} (pid ${record.pid}, up since ${record.startedAt}): queues, messages, records and schedules are as they were.`,
+    ];
   }
-  const lines = [`started the emulator at ${record.endpoint} (pid ${record.pid}); it keeps running when celeriac dev stops (\`celeriac emulator stop\` stops it).`];
+  const lines = [
+    `started the emulator at ${record.endpoint} (pid ${record.pid}); it keeps running when celeriac dev stops (\`celeriac emulator stop\` stops it).`,
+  ];
   const restored = started.restored;
   if (started.previous) {
     lines.push(
@@ -174,7 +178,8 @@ export function describeEmulatorStart(started: DevEmulatorStart): string[] {
 
 /** One worker log line as `celeriac dev` prints it; results only with `logPayloads`. */
 export function devLogLine(event: WorkerEvent, logPayloads: boolean, at: Date = new Date()): string {
-  const shown = event.type === 'succeeded' && !logPayloads && 'result' in event ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
+  const shown =
+    event.type === 'succeeded' && !logPayloads && 'result' in event ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
   const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO';
   return `[${timestamp(at)}: ${level}/Worker] ${formatWorkerEvent(shown as WorkerEvent)}`;
 }

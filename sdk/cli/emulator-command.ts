@@ -18,6 +18,7 @@ function port(value: string): number {
 }
 
 /** Runs a command body; errors become one line on stderr and exit 1. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a command body returns an exit code, or nothing for success
 function run(body: () => Promise<number | void>): () => Promise<void> {
   return async () => {
     let code = 0;
@@ -56,7 +57,9 @@ export function emulatorCommand(): Command {
       run(async () => {
         const stopped = await stopDevEmulator();
         if (!stopped.stopped) return console.log('No emulator is running in this project.');
-        console.log(`Stopped the emulator (pid ${stopped.record!.pid}); ${stopped.saved ? 'its state is saved for the next start.' : 'its state could not be saved: see .celeriac/emulator.log.'}`);
+        console.log(
+          `Stopped the emulator (pid ${stopped.record!.pid}); ${stopped.saved ? 'its state is saved for the next start.' : 'its state could not be saved: see .celeriac/emulator.log.'}`,
+        );
       })(),
     );
   command
@@ -67,7 +70,8 @@ export function emulatorCommand(): Command {
       run(async () => {
         const status = await devEmulatorStatus();
         if (options.json) console.log(JSON.stringify({ projectRoot: findProjectRoot(), ...status }, null, 2));
-        else if (status.running) console.log(`running at ${status.record.endpoint} (pid ${status.record.pid}, moto ${status.record.moto}, since ${status.record.startedAt})`);
+        else if (status.running)
+          console.log(`running at ${status.record.endpoint} (pid ${status.record.pid}, moto ${status.record.moto}, since ${status.record.startedAt})`);
         else console.log(`not running: ${status.reason}.`);
         return status.running ? 0 : 3;
       })(),
@@ -83,7 +87,11 @@ export function emulatorCommand(): Command {
           return 2;
         }
         const { running } = await resetDevEmulator();
-        console.log(running ? 'The emulator is empty (celeriac dev creates the app’s queues and table again at its next start).' : 'Saved state deleted; no emulator was running.');
+        console.log(
+          running
+            ? 'The emulator is empty (celeriac dev creates the app’s queues and table again at its next start).'
+            : 'Saved state deleted; no emulator was running.',
+        );
       })(),
     );
   return command;

@@ -49,7 +49,8 @@ function ownPackage(): OwnPackage {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<OwnPackage> & { name?: string };
-      if (parsed.name === 'celeriac') return { root: dir, version: parsed.version ?? '0.0.0', dependencies: parsed.dependencies ?? {}, devDependencies: parsed.devDependencies ?? {} };
+      if (parsed.name === 'celeriac')
+        return { root: dir, version: parsed.version ?? '0.0.0', dependencies: parsed.dependencies ?? {}, devDependencies: parsed.devDependencies ?? {} };
     }
   }
   throw new Error('celeriac init: cannot find celeriac’s own package.json; reinstall celeriac.');
@@ -228,16 +229,23 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   }
   const packageFile = join(dir, 'package.json');
   const extendedPackageJson = existsSync(packageFile);
-  const pkg = extendedPackageJson ? (JSON.parse(await readFile(packageFile, 'utf8')) as Record<string, unknown>) : { name: appName, version: '0.1.0', private: true };
+  const pkg = extendedPackageJson
+    ? (JSON.parse(await readFile(packageFile, 'utf8')) as Record<string, unknown>)
+    : { name: appName, version: '0.1.0', private: true };
   // The scaffold is ES modules. A fresh project (`npm init` writes "commonjs") becomes one; a project
   // with CommonJS code of its own keeps its type, and is told.
   const notes: string[] = [];
   if (pkg.type !== 'module') {
     if (!extendedPackageJson || !(await hasOwnScripts(dir))) pkg.type = 'module';
-    else notes.push(`package.json keeps "type": ${JSON.stringify(pkg.type ?? 'commonjs')} (the project has JavaScript files): rename the scaffold's .ts files to .mts, or move the project to ES modules.`);
+    else
+      notes.push(
+        `package.json keeps "type": ${JSON.stringify(pkg.type ?? 'commonjs')} (the project has JavaScript files): rename the scaffold's .ts files to .mts, or move the project to ES modules.`,
+      );
   }
   // The project's own scripts stay, but for npm init's placeholder test ("Error: no test specified").
-  const scripts = Object.entries((pkg.scripts as Record<string, string> | undefined) ?? {}).filter(([name, body]) => !(name === 'test' && /no test specified/.test(body)));
+  const scripts = Object.entries((pkg.scripts as Record<string, string> | undefined) ?? {}).filter(
+    ([name, body]) => !(name === 'test' && /no test specified/.test(body)),
+  );
   pkg.scripts = { ...SCRIPTS, ...Object.fromEntries(scripts) };
   pkg.celeriac = { app: 'src/tasks.ts', ...(pkg.celeriac as Record<string, string> | undefined) };
   const dependencies = { ...(pkg.dependencies as Record<string, string> | undefined) };
@@ -275,7 +283,8 @@ async function hasOwnScripts(dir: string, depth = 0): Promise<boolean> {
   }
   for (const entry of entries) {
     if (entry.isFile() && /\.(c?js|jsx)$/.test(entry.name)) return true;
-    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.') && (await hasOwnScripts(join(dir, entry.name), depth + 1))) return true;
+    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.') && (await hasOwnScripts(join(dir, entry.name), depth + 1)))
+      return true;
   }
   return false;
 }

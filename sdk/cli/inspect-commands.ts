@@ -1,6 +1,18 @@
 import type { Command } from 'commander';
 import { parseStates, parseTaskSearch } from '../inspect/query.js';
-import { action, CliExit, ExitCode, openApp, output, progressBar, table, withAppOptions, withJson, withWorkerFunctions, type AppCommandOptions } from './cli-context.js';
+import {
+  action,
+  CliExit,
+  ExitCode,
+  openApp,
+  output,
+  progressBar,
+  table,
+  withAppOptions,
+  withJson,
+  withWorkerFunctions,
+  type AppCommandOptions,
+} from './cli-context.js';
 
 const iso = (date: Date | undefined) => (date ? date.toISOString().replace('T', ' ').slice(0, 23) : '-');
 
@@ -40,7 +52,10 @@ export function registerInspectCommand(program: Command): void {
       const { inspector } = await openApp(options);
       const stats = await inspector.queueStats();
       output(options, stats, () =>
-        table([['QUEUE', 'WAITING', 'IN FLIGHT', 'DELAYED', 'DEAD LETTERS'], ...stats.map((s) => [s.name, String(s.visible), String(s.inFlight), String(s.delayed), String(s.deadLetters)])]),
+        table([
+          ['QUEUE', 'WAITING', 'IN FLIGHT', 'DELAYED', 'DEAD LETTERS'],
+          ...stats.map((s) => [s.name, String(s.visible), String(s.inFlight), String(s.delayed), String(s.deadLetters)]),
+        ]),
       );
     }),
   );
@@ -62,7 +77,10 @@ export function registerInspectCommand(program: Command): void {
           ? 'This app has no scheduler.'
           : schedules.length === 0
             ? 'No schedules.'
-            : table([['NAME', 'TASK', 'WHEN', 'ENABLED', 'NEXT RUN'], ...schedules.map((s) => [s.name, s.task ?? '-', `${s.expression} ${s.timezone}`, String(s.enabled), iso(s.nextRuns[0])])]),
+            : table([
+                ['NAME', 'TASK', 'WHEN', 'ENABLED', 'NEXT RUN'],
+                ...schedules.map((s) => [s.name, s.task ?? '-', `${s.expression} ${s.timezone}`, String(s.enabled), iso(s.nextRuns[0])]),
+              ]),
       );
     }),
   );
@@ -72,23 +90,26 @@ export function registerInspectCommand(program: Command): void {
       const { inspector } = await openApp(options);
       const workers = await inspector.workers(60);
       const notes = [...new Set(workers.flatMap((w) => (w.sourceNote ? [w.sourceNote] : [])))];
-      output(options, workers, () =>
-        table([
-          ['QUEUE', 'TASKS', 'FAILURES', 'RUNNING', 'AVG', 'SOURCE', 'WORKER'],
-          ...workers.map((w) => [
-            w.queue,
-            String(w.tasks),
-            String(w.failures),
-            String(w.running),
-            w.avgRuntimeMs === undefined ? '-' : `${w.avgRuntimeMs}ms`,
-            w.source,
-            w.lambda
-              ? `${w.lambda.functionName}: ${w.lambda.invocations} invocations, ${w.lambda.errors} errors, avg ${w.lambda.avgDurationMs ?? '-'}ms, max ${w.lambda.maxDurationMs ?? '-'}ms${w.lambda.maxConcurrency !== undefined ? `, peak ${w.lambda.maxConcurrency} concurrent` : ''}`
-              : w.local
-                ? `${w.local.invocations} invocations, ${w.local.errors} errors (local runtime)`
-                : '-',
-          ]),
-        ]) + notes.map((note) => `\n${note}`).join(''),
+      output(
+        options,
+        workers,
+        () =>
+          table([
+            ['QUEUE', 'TASKS', 'FAILURES', 'RUNNING', 'AVG', 'SOURCE', 'WORKER'],
+            ...workers.map((w) => [
+              w.queue,
+              String(w.tasks),
+              String(w.failures),
+              String(w.running),
+              w.avgRuntimeMs === undefined ? '-' : `${w.avgRuntimeMs}ms`,
+              w.source,
+              w.lambda
+                ? `${w.lambda.functionName}: ${w.lambda.invocations} invocations, ${w.lambda.errors} errors, avg ${w.lambda.avgDurationMs ?? '-'}ms, max ${w.lambda.maxDurationMs ?? '-'}ms${w.lambda.maxConcurrency !== undefined ? `, peak ${w.lambda.maxConcurrency} concurrent` : ''}`
+                : w.local
+                  ? `${w.local.invocations} invocations, ${w.local.errors} errors (local runtime)`
+                  : '-',
+            ]),
+          ]) + notes.map((note) => `\n${note}`).join(''),
       );
     }),
   );
@@ -102,7 +123,8 @@ export function registerPurgeCommand(program: Command): void {
     .option('--yes', 'do not ask for confirmation (required when not on a terminal)')
     .action(
       action(async (queue: string, options: AppCommandOptions & { deadLetters?: boolean; yes?: boolean }) => {
-        if (!options.yes) throw new CliExit(ExitCode.USAGE, `Purging deletes every message of ${queue}${options.deadLetters ? ' (dead letters)' : ''}: add --yes to confirm.`);
+        if (!options.yes)
+          throw new CliExit(ExitCode.USAGE, `Purging deletes every message of ${queue}${options.deadLetters ? ' (dead letters)' : ''}: add --yes to confirm.`);
         const { inspector } = await openApp(options);
         const bar = progressBar(`purging ${queue}`);
         bar(0, 1);
@@ -126,7 +148,10 @@ export function registerDlqCommand(program: Command): void {
         output(options, messages, () =>
           messages.length === 0
             ? `The dead-letter queue of ${queue} is empty.`
-            : table([['MESSAGE ID', 'TASK', 'TASK ID', 'REASON'], ...messages.map((m) => [m.messageId, m.task ?? '-', m.taskId ?? '-', `${m.reasonCode}${m.reasonMessage ? `: ${m.reasonMessage}` : ''}`])]),
+            : table([
+                ['MESSAGE ID', 'TASK', 'TASK ID', 'REASON'],
+                ...messages.map((m) => [m.messageId, m.task ?? '-', m.taskId ?? '-', `${m.reasonCode}${m.reasonMessage ? `: ${m.reasonMessage}` : ''}`]),
+              ]),
         );
       }),
     );
@@ -136,8 +161,13 @@ export function registerDlqCommand(program: Command): void {
     .action(
       action(async (queue: string, options: AppCommandOptions & { messageId?: string[] }) => {
         const { inspector } = await openApp(options);
-        const outcome = await inspector.redrive(queue, { ...(options.messageId ? { messageIds: options.messageId } : {}), onProgress: progressBar(`redriving ${queue}`) });
-        output(options, outcome, () => (outcome.method === 'move-task' ? `Redrive started: SQS move task ${outcome.taskHandle ?? ''}` : `Moved ${outcome.moved} message(s) back to ${queue}.`));
+        const outcome = await inspector.redrive(queue, {
+          ...(options.messageId ? { messageIds: options.messageId } : {}),
+          onProgress: progressBar(`redriving ${queue}`),
+        });
+        output(options, outcome, () =>
+          outcome.method === 'move-task' ? `Redrive started: SQS move task ${outcome.taskHandle ?? ''}` : `Moved ${outcome.moved} message(s) back to ${queue}.`,
+        );
       }),
     );
 }

@@ -50,8 +50,7 @@ export function projectSettings(cwd: string = process.cwd()): FoundSettings {
     throw new ConfigError(`${packageJson} is not valid JSON (${(error as Error).message}): fix it, or pass --app <module>.`);
   }
   const field = parsed.celeriac ?? {};
-  const valid =
-    typeof field === 'object' && field !== null && !Array.isArray(field) && Object.values(field).every((value) => typeof value === 'string');
+  const valid = typeof field === 'object' && field !== null && !Array.isArray(field) && Object.values(field).every((value) => typeof value === 'string');
   if (!valid) {
     throw new ConfigError(
       `The "celeriac" field of ${packageJson} must be an object of strings, e.g. { "app": "src/tasks.ts" }, received ${JSON.stringify(field)}.`,

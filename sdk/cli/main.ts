@@ -14,10 +14,7 @@ import { schedulesCommand } from './schedules.js';
 // The AWS SDK's notice that its 2027 releases need Node 22 would print ten lines in every command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const program = new Command()
-  .name('celeriac')
-  .description('Celery-style task queue for TypeScript on AWS (SQS, Lambda, DynamoDB).')
-  .showHelpAfterError();
+const program = new Command().name('celeriac').description('Celery-style task queue for TypeScript on AWS (SQS, Lambda, DynamoDB).').showHelpAfterError();
 
 registerDevCommand(program);
 program.addCommand(emulatorCommand());

@@ -32,7 +32,9 @@ export function schedulesCommand(): Command {
         const all = countdowns ? await app.schedules.listCountdowns() : await app.schedules.list();
         if (json) return print(all.map(toJson));
         if (all.length === 0) {
-          return console.log(countdowns ? 'No pending countdowns.' : `No schedules in group "${app.name}". Add one with app.schedule() in code, or \`celeriac schedules add\`.`);
+          return console.log(
+            countdowns ? 'No pending countdowns.' : `No schedules in group "${app.name}". Add one with app.schedule() in code, or \`celeriac schedules add\`.`,
+          );
         }
         table(
           countdowns ? ['NAME', 'TASK', 'DUE (UTC)', 'ARGS'] : ['NAME', 'TASK', 'WHEN', 'TIME ZONE', 'STATE', 'NEXT RUN', 'ARGS'],
@@ -115,7 +117,9 @@ export function schedulesCommand(): Command {
         } as ScheduleOptions;
         const info = await app.schedules.create(name, task, options);
         if (json) return print(toJson(info));
-        console.log(`Created ${info.group}/${info.name}: ${info.task} ${when(info)}; next run ${info.nextRuns[0] ? localTime(info.nextRuns[0], info.timezone) : '-'}`);
+        console.log(
+          `Created ${info.group}/${info.name}: ${info.task} ${when(info)}; next run ${info.nextRuns[0] ? localTime(info.nextRuns[0], info.timezone) : '-'}`,
+        );
       }),
     );
 
@@ -161,7 +165,6 @@ async function run(options: Common, body: (context: { app: Awaited<ReturnType<ty
     process.exitCode = exitCodeOf(error);
   }
 }
-
 
 function toJson(info: ScheduleInfo) {
   return { ...info, nextRuns: info.nextRuns.map((d) => d.toISOString()) };

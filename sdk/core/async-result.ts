@@ -50,9 +50,17 @@ export interface ResultSource {
 
 /** celeriac's own errors a worker records, re-created as their class (e.g. `ResultTooLargeError`). */
 const CELERIAC_ERRORS: ReadonlyMap<string, ErrorClass> = new Map<string, ErrorClass>(
-  [ResultTooLargeError, TimeLimitExceededError, SoftTimeLimitExceeded, MaxRetriesExceededError, ArgsValidationError, ArgsNotJsonError, UnknownTaskError, EnvelopeError, ChordError].map(
-    (type) => [type.name, type as unknown as ErrorClass],
-  ),
+  [
+    ResultTooLargeError,
+    TimeLimitExceededError,
+    SoftTimeLimitExceeded,
+    MaxRetriesExceededError,
+    ArgsValidationError,
+    ArgsNotJsonError,
+    UnknownTaskError,
+    EnvelopeError,
+    ChordError,
+  ].map((type) => [type.name, type as unknown as ErrorClass]),
 );
 
 const BUILTIN_ERRORS: ReadonlyMap<string, ErrorConstructor> = new Map<string, ErrorConstructor>([

@@ -102,7 +102,11 @@ export function maybeCurrentTask(): TaskContext | undefined {
 }
 
 /** Runs `fn` with `ctx` as the current task context; `onContext` receives the full context first. */
-export function runWithContext<T>(ctx: Omit<TaskContext, 'retry' | 'updateState'> & Partial<Pick<TaskContext, 'updateState'>>, fn: () => T, onContext?: (ctx: TaskContext) => void): T {
+export function runWithContext<T>(
+  ctx: Omit<TaskContext, 'retry' | 'updateState'> & Partial<Pick<TaskContext, 'updateState'>>,
+  fn: () => T,
+  onContext?: (ctx: TaskContext) => void,
+): T {
   const full: TaskContext = {
     updateState: async () => undefined,
     ...ctx,

@@ -97,9 +97,7 @@ export class ArgsValidationError extends CeleriacError {
     super(
       ErrorCode.ARGS_INVALID,
       `Arguments of task "${taskName}" failed validation: ` +
-        issues
-          .map((i) => (i.path?.length ? `args${i.path.map((p) => `[${String(p)}]`).join('')}: ` : '') + i.message)
-          .join('; '),
+        issues.map((i) => (i.path?.length ? `args${i.path.map((p) => `[${String(p)}]`).join('')}: ` : '') + i.message).join('; '),
     );
   }
 }
@@ -349,10 +347,29 @@ export function isTransientError(error: unknown, depth = 0): boolean {
 }
 
 const TRANSIENT_NAMES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED',
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ThrottlingException', 'Throttling', 'ThrottledException',
-  'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded', 'ServiceUnavailable', 'InternalError', 'InternalFailure', 'KMSThrottlingException',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'InternalError',
+  'InternalFailure',
+  'KMSThrottlingException',
 ]);
 
 /**

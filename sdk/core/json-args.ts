@@ -48,13 +48,15 @@ export function assertJsonArgs(taskName: string, args: readonly unknown[]): void
         const proto = Object.getPrototypeOf(value) as object | null;
         if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
           const kind = (value as object).constructor?.name || 'object';
-          const hint = value instanceof Map ? ': send Object.fromEntries(map) or [...map]' : value instanceof Set ? ': send [...set]' : ': send a plain object or array';
+          const hint =
+            value instanceof Map ? ': send Object.fromEntries(map) or [...map]' : value instanceof Set ? ': send [...set]' : ': send a plain object or array';
           issues.push({ path, message: `a ${kind} would arrive as {}${hint}` });
           return;
         }
         ancestors.push(value);
-        if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, index]));
-        else for (const [key, item] of Object.entries(value)) visit(item, [...path, key]);
+        if (Array.isArray(value)) {
+          for (const [index, item] of value.entries()) visit(item, [...path, index]);
+        } else for (const [key, item] of Object.entries(value)) visit(item, [...path, key]);
         ancestors.pop();
         return;
       }
@@ -62,6 +64,6 @@ export function assertJsonArgs(taskName: string, args: readonly unknown[]): void
         return;
     }
   };
-  args.forEach((arg, index) => visit(arg, [index]));
+  for (const [index, arg] of args.entries()) visit(arg, [index]);
   if (issues.length) throw new ArgsNotJsonError(taskName, issues);
 }

@@ -35,9 +35,11 @@ export type Jsonify<T> = T extends { toJSON(): infer J }
  */
 export type TaskReturn<T> = 0 extends 1 & T
   ? unknown // a task of any type (`AnyTask`): its result is not known
-  : [Awaited<T>] extends [void | undefined]
+  : // biome-ignore lint/suspicious/noConfusingVoidType: a task body that returns nothing has the return type void; it must map to null
+    [Awaited<T>] extends [void | undefined]
     ? null
-    : Jsonify<Exclude<Awaited<T>, void | undefined>> | (undefined extends Awaited<T> ? null : never);
+    : // biome-ignore lint/suspicious/noConfusingVoidType: as above, void is what a body that returns nothing has
+      Jsonify<Exclude<Awaited<T>, void | undefined>> | (undefined extends Awaited<T> ? null : never);
 
 /** Byte length of a string once UTF-8 encoded. */
 export function utf8Length(text: string): number {

@@ -7,6 +7,7 @@ import type { Scheduler } from './ports/scheduler.js';
 
 /** An error class, for `autoretryFor` and `errorTypes`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: any error constructor, whatever its parameters (unknown[] would refuse classes with typed parameters)
 export type ErrorClass = abstract new (...args: any[]) => Error;
 
 /** Where messages go and results live. */

@@ -20,7 +20,9 @@ export function parseRateLimit(value: string, field = 'rateLimit'): RateLimit {
   const match = /^\s*(\d+(?:\.\d+)?)\s*\/\s*([smh])\s*$/.exec(value);
   const count = match ? Number(match[1]) : NaN;
   if (!match || !(count > 0)) {
-    throw new ConfigError(`${field} must look like '10/s', '100/m' or '1000/h' (a positive number per second, minute or hour), received ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      `${field} must look like '10/s', '100/m' or '1000/h' (a positive number per second, minute or hour), received ${JSON.stringify(value)}`,
+    );
   }
   const windowMs = UNITS[match[2]!]!;
   return { count, windowMs, intervalMs: windowMs / count };

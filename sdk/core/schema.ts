@@ -6,11 +6,7 @@ import { ArgsValidationError } from './errors.js';
  * schema's output.
  * @throws {ArgsValidationError} listing each issue with its path.
  */
-export async function validateArgs(
-  taskName: string,
-  schema: StandardSchemaV1 | undefined,
-  args: readonly unknown[],
-): Promise<unknown[]> {
+export async function validateArgs(taskName: string, schema: StandardSchemaV1 | undefined, args: readonly unknown[]): Promise<unknown[]> {
   return validateArgsNow(taskName, schema, args);
 }
 
@@ -19,11 +15,7 @@ export async function validateArgs(
  * returns the output or throws; otherwise it returns a promise.
  * @throws {ArgsValidationError} listing each issue with its path.
  */
-export function validateArgsNow(
-  taskName: string,
-  schema: StandardSchemaV1 | undefined,
-  args: readonly unknown[],
-): unknown[] | Promise<unknown[]> {
+export function validateArgsNow(taskName: string, schema: StandardSchemaV1 | undefined, args: readonly unknown[]): unknown[] | Promise<unknown[]> {
   if (!schema) return [...args];
   const outcome = schema['~standard'].validate(args);
   return outcome instanceof Promise ? outcome.then((settled) => outputOf(taskName, settled)) : outputOf(taskName, outcome);

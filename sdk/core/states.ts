@@ -26,11 +26,7 @@ export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 export type AnyState = TaskState | (string & {});
 
 /** States after which a task never changes again (Celery: `READY_STATES`). */
-export const READY_STATES: ReadonlySet<TaskState> = new Set([
-  TaskState.SUCCESS,
-  TaskState.FAILURE,
-  TaskState.REVOKED,
-]);
+export const READY_STATES: ReadonlySet<TaskState> = new Set([TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED]);
 
 /** True when `state` is final (SUCCESS, FAILURE or REVOKED). */
 export function isReadyState(state: AnyState): boolean {

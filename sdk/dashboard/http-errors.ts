@@ -40,6 +40,7 @@ export function jsonError(c: Context, error: unknown): Response {
 export function intParam(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, 'BAD_PARAMETER', `${name} must be an integer ${min}–${max}, received ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new HttpError(400, 'BAD_PARAMETER', `${name} must be an integer ${min}–${max}, received ${JSON.stringify(value)}`);
   return n;
 }

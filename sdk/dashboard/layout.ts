@@ -65,7 +65,13 @@ export interface PageContext {
 }
 
 /** A whole page: header with navigation, optional notice, content. */
-export function layout(ctx: PageContext, page: string, title: string, body: Html, options: { notice?: string; error?: string; refreshSeconds?: number } = {}): Html {
+export function layout(
+  ctx: PageContext,
+  page: string,
+  title: string,
+  body: Html,
+  options: { notice?: string; error?: string; refreshSeconds?: number } = {},
+): Html {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}

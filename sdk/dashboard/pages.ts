@@ -68,14 +68,19 @@ ${problem ? html`<div class="notice err" role="alert">${problem}</div>` : ''}
 <div class="panel">${
       rows.length === 0
         ? filtered
-          ? empty('No task matches this filter', html`<p>Try another state or a shorter search. Search syntax: <code>name:email.*</code> <code>state:FAILURE,RETRY</code> <code>since:15m</code> and free text found in arguments, results and errors.</p>`)
+          ? empty(
+              'No task matches this filter',
+              html`<p>Try another state or a shorter search. Search syntax: <code>name:email.*</code> <code>state:FAILURE,RETRY</code> <code>since:15m</code> and free text found in arguments, results and errors.</p>`,
+            )
           : empty(
               'No tasks recorded yet',
               html`<p>A task shows up here once a worker picks it up (sending writes nothing, as in Celery). Send one, e.g. <code>await add.delay(4, 4)</code>, or <code>celeriac call math.add '[4,4]'</code>.</p>`,
             )
         : html`<table><thead><tr><th>State</th><th>Task</th><th>ID</th><th>Queue</th><th>Sent (UTC)</th><th class="num">Runtime</th><th class="num">Retries</th></tr></thead>
 <tbody>${rows.map(
-            (t) => html`<tr data-task-id="${t.id}"><td>${stateBadge(t.state)}</td><td>${t.task ?? '—'}</td><td class="mono"><a href="${base}/tasks/${encodeURIComponent(t.id)}">${t.id}</a></td>
+            (
+              t,
+            ) => html`<tr data-task-id="${t.id}"><td>${stateBadge(t.state)}</td><td>${t.task ?? '—'}</td><td class="mono"><a href="${base}/tasks/${encodeURIComponent(t.id)}">${t.id}</a></td>
 <td>${t.queue ?? '—'}</td><td>${time(t.sentAt)}</td><td class="num">${duration(t.runtimeMs)}</td><td class="num">${t.retries}</td></tr>`,
           )}</tbody></table>
 <div class="pager"><span class="muted">${rows.length} shown${c.req.query('cursor') ? html` · <a href="${link({ cursor: '' })}">← Newest</a>` : ''}</span>
@@ -89,7 +94,16 @@ ${page?.next ? html`<a class="button" href="${link({ cursor: page.next })}">Olde
     const record = await inspector.getTask(id);
     if (!record) {
       return c.html(
-        layout(ctx, 'tasks', id, empty(`No record of task ${id}`, html`<p>It is unknown, still waiting in its queue (Celery reports that as PENDING: no worker has picked it up yet), or its record has expired.</p>`), notices(c)),
+        layout(
+          ctx,
+          'tasks',
+          id,
+          empty(
+            `No record of task ${id}`,
+            html`<p>It is unknown, still waiting in its queue (Celery reports that as PENDING: no worker has picked it up yet), or its record has expired.</p>`,
+          ),
+          notices(c),
+        ),
         404,
       );
     }
@@ -99,7 +113,12 @@ ${page?.next ? html`<a class="button" href="${link({ cursor: page.next })}">Olde
   pages.post('/tasks/:id/revoke', async (c) => {
     const id = c.req.param('id');
     const outcome = await inspector.revoke(id, 'revoked from the dashboard');
-    return back(c, `/tasks/${encodeURIComponent(id)}`, outcome.revoked ? 'notice' : 'error', outcome.revoked ? 'Task revoked: a worker that receives it will not run it.' : `Not revoked: the task already finished (${outcome.state}).`);
+    return back(
+      c,
+      `/tasks/${encodeURIComponent(id)}`,
+      outcome.revoked ? 'notice' : 'error',
+      outcome.revoked ? 'Task revoked: a worker that receives it will not run it.' : `Not revoked: the task already finished (${outcome.state}).`,
+    );
   });
 
   pages.post('/tasks/:id/retry', async (c) => {
@@ -117,7 +136,9 @@ ${page?.next ? html`<a class="button" href="${link({ cursor: page.next })}">Olde
     const body = html`<h1>Queues</h1><p class="sub">Approximate counts, as SQS reports them. A message goes to the dead-letter queue when it is poison (bad JSON, unknown task, invalid arguments) or was received too many times.</p>
 <div class="panel"><table><thead><tr><th>Queue</th><th>SQS name</th><th class="num">Waiting</th><th class="num">In flight</th><th class="num">Delayed</th><th class="num">Dead letters</th><th></th></tr></thead>
 <tbody>${stats.map(
-      (s) => html`<tr data-queue="${s.name}"><td><b>${s.name}</b></td><td class="mono">${s.queueName}</td><td class="num">${s.visible}</td><td class="num">${s.inFlight}</td><td class="num">${s.delayed}</td>
+      (
+        s,
+      ) => html`<tr data-queue="${s.name}"><td><b>${s.name}</b></td><td class="mono">${s.queueName}</td><td class="num">${s.visible}</td><td class="num">${s.inFlight}</td><td class="num">${s.delayed}</td>
 <td class="num">${s.deadLetters > 0 ? html`<a href="${base}/queues/${s.name}/dead-letters"><b style="color:var(--bad)">${s.deadLetters}</b></a>` : '0'}</td>
 <td><div class="row"><a class="button" href="${base}/queues/${s.name}/dead-letters">Dead letters</a>
 <form method="post" action="${base}/queues/${s.name}/purge" onsubmit="return confirm('Purge queue ${s.name}? Every waiting message is deleted. This cannot be undone.')"><input type="hidden" name="confirm" value="${s.name}"><button class="danger" type="submit">Purge</button></form></div></td></tr>`,
@@ -131,7 +152,12 @@ ${page?.next ? html`<a class="button" href="${link({ cursor: page.next })}">Olde
     if (form.confirm !== queue) return back(c, '/queues', 'error', `Not purged: confirm with the queue name "${queue}".`);
     const deadLetters = form.deadLetters === '1';
     await inspector.purge(queue, { deadLetters });
-    return back(c, deadLetters ? `/queues/${queue}/dead-letters` : '/queues', 'notice', `Purged ${queue}${deadLetters ? ' dead letters' : ''}. SQS takes up to a minute to finish a purge.`);
+    return back(
+      c,
+      deadLetters ? `/queues/${queue}/dead-letters` : '/queues',
+      'notice',
+      `Purged ${queue}${deadLetters ? ' dead letters' : ''}. SQS takes up to a minute to finish a purge.`,
+    );
   });
 
   pages.get('/queues/:queue/dead-letters', async (c) => {
@@ -143,7 +169,9 @@ ${
     ? html`<div class="panel">${empty('The dead-letter queue is empty', html`<p>Messages land here when the worker cannot run them (bad JSON, unknown task, invalid arguments: the reason is kept with the message) or when they were received more than the queue's <code>maxReceiveCount</code> times.</p>`)}</div>`
     : html`<form method="post" action="${base}/queues/${queue}/redrive"><div class="panel"><table><thead><tr><th><input type="checkbox" aria-label="Select all" onclick="for (const b of this.form.querySelectorAll('input[name=messageIds]')) b.checked = this.checked"></th><th>Task</th><th>Task id</th><th>Reason</th><th>Sent (UTC)</th><th>Body</th></tr></thead>
 <tbody>${messages.map(
-        (m) => html`<tr data-message-id="${m.messageId}"><td><input type="checkbox" name="messageIds" value="${m.messageId}" aria-label="Select ${m.taskId ?? m.messageId}"></td><td>${m.task ?? '—'}</td>
+        (
+          m,
+        ) => html`<tr data-message-id="${m.messageId}"><td><input type="checkbox" name="messageIds" value="${m.messageId}" aria-label="Select ${m.taskId ?? m.messageId}"></td><td>${m.task ?? '—'}</td>
 <td class="mono">${m.taskId ? html`<a href="${base}/tasks/${encodeURIComponent(m.taskId)}">${m.taskId}</a>` : '—'}</td>
 <td><span class="badge s-FAILURE">${m.reasonCode}</span>${m.reasonMessage ? html`<div class="muted">${m.reasonMessage}</div>` : ''}</td><td>${time(m.sentAt)}</td><td class="mono">${m.body.length > 160 ? `${m.body.slice(0, 159)}…` : m.body}</td></tr>`,
       )}</tbody></table>
@@ -158,9 +186,13 @@ ${
     const form = await c.req.parseBody({ all: true });
     const raw = form.messageIds;
     const ids = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((v): v is string => typeof v === 'string');
-    if (form.scope !== 'all' && ids.length === 0) return back(c, `/queues/${queue}/dead-letters`, 'error', 'Select the messages to redrive, or use Redrive all.');
+    if (form.scope !== 'all' && ids.length === 0)
+      return back(c, `/queues/${queue}/dead-letters`, 'error', 'Select the messages to redrive, or use Redrive all.');
     const outcome = await inspector.redrive(queue, form.scope === 'all' ? {} : { messageIds: ids });
-    const text = outcome.method === 'move-task' ? `Redrive started (SQS move task ${outcome.taskHandle ?? ''}).` : `Moved ${outcome.moved} message${outcome.moved === 1 ? '' : 's'} back to ${queue}.`;
+    const text =
+      outcome.method === 'move-task'
+        ? `Redrive started (SQS move task ${outcome.taskHandle ?? ''}).`
+        : `Moved ${outcome.moved} message${outcome.moved === 1 ? '' : 's'} back to ${queue}.`;
     return back(c, `/queues/${queue}/dead-letters`, 'notice', text);
   });
 
@@ -168,11 +200,19 @@ ${
     const { available, schedules } = await inspector.schedules();
     const body = html`<h1>Schedules</h1><p class="sub">Periodic tasks (Celery beat) kept in EventBridge Scheduler: those declared with <code>app.schedule()</code> and those made at run time with <code>app.schedules</code>.</p><div class="panel">${
       !available
-        ? empty('No scheduler for this app', html`<p>This app's transport has no scheduler, so it has no schedules. <code>createApp</code> from <code>celeriac</code> uses EventBridge Scheduler.</p>`)
+        ? empty(
+            'No scheduler for this app',
+            html`<p>This app's transport has no scheduler, so it has no schedules. <code>createApp</code> from <code>celeriac</code> uses EventBridge Scheduler.</p>`,
+          )
         : schedules.length === 0
-          ? empty('No schedules yet', html`<p>Declare one in the app, e.g. <code>app.schedule('reports.nightly', exportUsers, { crontab: '0 2 * * *' })</code>, or create one at run time with <code>app.schedules.create()</code>. It appears here with its next runs, and can be paused and resumed.</p>`)
+          ? empty(
+              'No schedules yet',
+              html`<p>Declare one in the app, e.g. <code>app.schedule('reports.nightly', exportUsers, { crontab: '0 2 * * *' })</code>, or create one at run time with <code>app.schedules.create()</code>. It appears here with its next runs, and can be paused and resumed.</p>`,
+            )
           : html`<table><thead><tr><th>Name</th><th>Task</th><th>When</th><th>Arguments</th><th>Next runs (in its time zone)</th><th>Status</th><th></th></tr></thead><tbody>${schedules.map(
-              (s) => html`<tr data-schedule="${s.name}"><td><b>${s.name}</b>${s.declared ? html`<div class="muted">declared in code</div>` : ''}${s.description ? html`<div class="muted">${s.description}</div>` : ''}</td>
+              (
+                s,
+              ) => html`<tr data-schedule="${s.name}"><td><b>${s.name}</b>${s.declared ? html`<div class="muted">declared in code</div>` : ''}${s.description ? html`<div class="muted">${s.description}</div>` : ''}</td>
 <td>${s.task ?? '—'}</td><td class="mono">${describeTiming(s)}<div class="muted">${s.timezone}</div></td>
 <td class="mono">${JSON.stringify(s.args)}${Object.keys(s.kwargs).length ? ` ${JSON.stringify(s.kwargs)}` : ''}</td>
 <td>${s.nextRuns.length ? s.nextRuns.slice(0, 3).map((d) => html`<div><time datetime="${d.toISOString()}" title="${d.toISOString()}">${formatInZone(d, s.timezone)}</time></div>`) : html`<span class="muted">—</span>`}</td>
@@ -196,11 +236,16 @@ ${
 ${ratesChart(rates)}
 <h2>Per queue</h2><div class="panel">${
       !anyActivity
-        ? empty('No worker activity in the last hour', html`<p>Workers are Lambda invocations started by SQS (locally, <code>celeriac dev</code>'s pollers). They show up here as soon as they run a task.</p>`)
+        ? empty(
+            'No worker activity in the last hour',
+            html`<p>Workers are Lambda invocations started by SQS (locally, <code>celeriac dev</code>'s pollers). They show up here as soon as they run a task.</p>`,
+          )
         : ''
     }<table><thead><tr><th>Queue</th><th class="num">Tasks</th><th class="num">Failures</th><th class="num">Running</th><th class="num">Invocations</th><th class="num">Avg</th><th class="num">p95</th><th class="num">Max</th><th>Worker</th></tr></thead>
 <tbody>${workers.map(
-      (w) => html`<tr data-queue="${w.queue}" data-source="${w.source}"><td><b>${w.queue}</b></td><td class="num">${w.tasks}</td><td class="num">${w.failures}</td><td class="num">${w.running}</td><td class="num">${w.invocations}</td>
+      (
+        w,
+      ) => html`<tr data-queue="${w.queue}" data-source="${w.source}"><td><b>${w.queue}</b></td><td class="num">${w.tasks}</td><td class="num">${w.failures}</td><td class="num">${w.running}</td><td class="num">${w.invocations}</td>
 <td class="num">${duration(w.avgRuntimeMs)}</td><td class="num">${duration(w.p95RuntimeMs)}</td><td class="num">${duration(w.maxRuntimeMs)}</td>
 <td>${workerCell(w)}</td></tr>`,
     )}</tbody></table></div>`;
@@ -215,10 +260,16 @@ function taskDetail(base: string, r: TaskRecord): Html {
   const links = workflowLinks(r);
   const events: Html[] = [];
   if (r.sentAt) events.push(html`<li>Sent ${time(r.sentAt)}</li>`);
-  for (const retry of r.retryHistory ?? []) events.push(html`<li class="warn">Retry at ${time(retry.at)}, next attempt in ${retry.countdownSeconds} s <span class="muted">— ${retry.error}</span></li>`);
+  for (const retry of r.retryHistory ?? [])
+    events.push(
+      html`<li class="warn">Retry at ${time(retry.at)}, next attempt in ${retry.countdownSeconds} s <span class="muted">— ${retry.error}</span></li>`,
+    );
   if (r.dateStarted) events.push(html`<li>Started ${time(r.dateStarted)}${r.retries ? html` <span class="muted">(attempt ${r.retries + 1})</span>` : ''}</li>`);
   if (r.state === TaskState.RETRY && r.retryAt) events.push(html`<li class="warn">Next attempt due ${time(r.retryAt)}</li>`);
-  if (r.dateDone) events.push(html`<li class="${r.state === TaskState.SUCCESS ? 'ok' : 'bad'}">${r.state} ${time(r.dateDone)}${r.runtimeMs !== undefined ? html` <span class="muted">after ${duration(r.runtimeMs)}</span>` : ''}</li>`);
+  if (r.dateDone)
+    events.push(
+      html`<li class="${r.state === TaskState.SUCCESS ? 'ok' : 'bad'}">${r.state} ${time(r.dateDone)}${r.runtimeMs !== undefined ? html` <span class="muted">after ${duration(r.runtimeMs)}</span>` : ''}</li>`,
+    );
   return html`<div class="row"><div><h1>${r.task ?? 'Unknown task'} ${stateBadge(r.state)}</h1><p class="sub mono">${r.id}</p></div><span class="spacer"></span>
 <form method="post" action="${base}/tasks/${encodeURIComponent(r.id)}/retry"><button type="submit" ${ready ? '' : 'disabled'} title="Send again with the same arguments">Retry</button></form>
 <form method="post" action="${base}/tasks/${encodeURIComponent(r.id)}/revoke" onsubmit="return confirm('Revoke this task? A worker that receives it will not run it.')"><button class="danger" type="submit" ${ready ? 'disabled' : ''}>Revoke</button></form></div>
@@ -277,6 +328,7 @@ function workerCell(w: WorkerActivity): Html {
       l.maxConcurrency !== undefined ? ` · peak ${l.maxConcurrency} concurrent` : ''
     }${l.queues.length > 1 ? ` · serves ${l.queues.join(', ')}` : ''}</div>`;
   }
-  if (w.local) return html`${badge}<div class="muted">${w.local.pollers} pollers · ${w.local.invocations} invocations · ${w.local.messages} messages · ${w.local.requeued} put back · ${w.local.errors} errors</div>`;
+  if (w.local)
+    return html`${badge}<div class="muted">${w.local.pollers} pollers · ${w.local.invocations} invocations · ${w.local.messages} messages · ${w.local.requeued} put back · ${w.local.errors} errors</div>`;
   return badge;
 }

@@ -46,7 +46,12 @@ export interface DashboardOptions {
 export function createDashboard(inspector: Inspector, options: DashboardOptions = {}): Hono {
   const base = (options.basePath ?? '').replace(/\/$/, '');
   const root = new Hono();
-  root.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"], scriptSrcAttr: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'] } }));
+  root.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'self'"], styleSrc: ["'unsafe-inline'"], scriptSrcAttr: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'] },
+    }),
+  );
   if (options.credentials) root.use('*', passwordAuth(options.credentials));
   root.use('*', csrf());
   root.route(`${base}/api`, createApiRoutes(inspector));

@@ -29,7 +29,16 @@ export async function checkEndpoint(endpoint: string, setting = 'AWS_ENDPOINT_UR
 
 /** The {@link EndpointError} for an error of a call to `endpoint`, or undefined when it is an answer of AWS's. */
 export function describeEndpointFailure(error: unknown, endpoint: string, setting = 'AWS_ENDPOINT_URL'): EndpointError | undefined {
-  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number }; $fault?: string; Code?: string; __type?: string };
+  const e = error as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { code?: string };
+    $metadata?: { httpStatusCode?: number };
+    $fault?: string;
+    Code?: string;
+    __type?: string;
+  };
   const code = e.code ?? e.cause?.code ?? e.name ?? '';
   const unset = `or unset ${setting} to let \`celeriac dev\` run its own emulator`;
   if (UNREACHABLE.has(code)) {

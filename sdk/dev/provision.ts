@@ -40,10 +40,7 @@ export interface ProvisionedQueue {
  * @example
  * const queues = await provisionLocalResources(app, { sqs, dynamodb });
  */
-export async function provisionLocalResources(
-  app: App,
-  clients: { readonly sqs: SQSClient; readonly dynamodb: DynamoDBClient },
-): Promise<ProvisionedQueue[]> {
+export async function provisionLocalResources(app: App, clients: { readonly sqs: SQSClient; readonly dynamodb: DynamoDBClient }): Promise<ProvisionedQueue[]> {
   const { sqs, dynamodb } = clients;
   const queues = await Promise.all(
     [...app.queues.values()].map(async (queue) => {
@@ -84,10 +81,7 @@ export async function provisionLocalResources(
  * @example
  * await provisionLocalSchedules(app, { sqs, scheduler: app.scheduler() });
  */
-export async function provisionLocalSchedules(
-  app: App,
-  clients: { readonly sqs: SQSClient; readonly scheduler: Scheduler },
-): Promise<StoredSchedule[]> {
+export async function provisionLocalSchedules(app: App, clients: { readonly sqs: SQSClient; readonly scheduler: Scheduler }): Promise<StoredSchedule[]> {
   await clients.sqs.send(
     new CreateQueueCommand({
       QueueName: schedulerDeadLetterQueueName(app.name),
@@ -96,9 +90,7 @@ export async function provisionLocalSchedules(
   );
   const declared = await app.declaredSchedules();
   return Promise.all(
-    declared.map(async ({ spec }) =>
-      (await clients.scheduler.get(spec.group, spec.name)) ? clients.scheduler.update(spec) : clients.scheduler.create(spec),
-    ),
+    declared.map(async ({ spec }) => ((await clients.scheduler.get(spec.group, spec.name)) ? clients.scheduler.update(spec) : clients.scheduler.create(spec))),
   );
 }
 

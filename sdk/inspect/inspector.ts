@@ -250,7 +250,10 @@ export class Inspector {
     return [...this.app.queues.keys()].map((queue) => {
       const mine = rows.filter((r) => r.queue === queue);
       const ended = mine.filter((r) => r.dateDone || r.state === TaskState.RETRY);
-      const runtimes = ended.map((r) => r.runtimeMs).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
+      const runtimes = ended
+        .map((r) => r.runtimeMs)
+        .filter((ms): ms is number => ms !== undefined)
+        .sort((a, b) => a - b);
       const counters = local?.get(queue);
       const functionName = functions.get(queue);
       const metrics = functionName ? lambda.metrics.get(functionName) : undefined;
@@ -258,7 +261,12 @@ export class Inspector {
         ? { source: 'local-runtime', local: { ...counters } }
         : metrics
           ? { source: 'cloudwatch', lambda: { ...metrics, queues: [...functions].filter(([, fn]) => fn === functionName).map(([q]) => q) } }
-          : { source: 'records', ...(functionName && lambda.asked ? { sourceNote: lambda.failure ?? `CloudWatch has no AWS/Lambda data for ${functionName} in the last ${minutes} min.` } : {}) };
+          : {
+              source: 'records',
+              ...(functionName && lambda.asked
+                ? { sourceNote: lambda.failure ?? `CloudWatch has no AWS/Lambda data for ${functionName} in the last ${minutes} min.` }
+                : {}),
+            };
       return {
         queue,
         ...worker,

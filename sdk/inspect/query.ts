@@ -50,7 +50,10 @@ export interface ParseStateOptions {
  * @throws {OptionsError} for a name that is not a state.
  */
 export function parseStates(value: string, options: ParseStateOptions = {}): AnyState[] {
-  const states = value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const states = value
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
   for (const state of states) {
     if (!STATES.includes(state) && !(options.customStates && CUSTOM_STATE.test(state))) {
       throw new OptionsError(`Unknown state "${state}": use one of ${STATES.join(', ')}, or a custom state a task sets (upper case letters, digits and _).`);

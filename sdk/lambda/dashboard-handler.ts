@@ -42,9 +42,7 @@ export function createDeployedDashboard(app: App, env: Readonly<Record<string, s
   const inspector = createAwsInspector(app, workerFunctions ? { workerFunctions } : {});
   return createDashboard(
     inspector,
-    auth === 'password'
-      ? { credentials: { username: DASHBOARD_USERNAME, password: secretsManagerPassword(clients.secretsManager, secretId!) } }
-      : {},
+    auth === 'password' ? { credentials: { username: DASHBOARD_USERNAME, password: secretsManagerPassword(clients.secretsManager, secretId!) } } : {},
   );
 }
 
@@ -58,6 +56,10 @@ export type DashboardHandler = ReturnType<typeof handle>;
  * @example
  * export const handler = createDashboardHandler(app);
  */
-export function createDashboardHandler(app: App, env: Readonly<Record<string, string | undefined>> = process.env, clients: DeployedDashboardClients = {}): DashboardHandler {
+export function createDashboardHandler(
+  app: App,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  clients: DeployedDashboardClients = {},
+): DashboardHandler {
   return handle(createDeployedDashboard(app, env, clients));
 }

@@ -16,6 +16,8 @@ export function createWorkerHandler(app: App, options: WorkerOptions = {}): Work
   const worker = new Worker(app, options);
   const handler = middy<SQSEvent, PromiseSettledResult<void>[], Error, Context>()
     .use(sqsPartialBatchFailure({ logger: undefined }))
-    .handler((event, context) => worker.settleBatch(event.Records, { deadlineMs: Date.now() + context.getRemainingTimeInMillis(), invocationId: context.awsRequestId }));
+    .handler((event, context) =>
+      worker.settleBatch(event.Records, { deadlineMs: Date.now() + context.getRemainingTimeInMillis(), invocationId: context.awsRequestId }),
+    );
   return handler as unknown as WorkerHandler;
 }

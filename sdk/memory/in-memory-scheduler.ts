@@ -9,9 +9,7 @@ import type { ScheduleSpec, Scheduler, StoredSchedule } from '../core/ports/sche
 export class InMemoryScheduler implements Scheduler {
   private readonly schedules = new Map<string, StoredSchedule>();
 
-  constructor(
-    private readonly options: { readonly account?: string; readonly region?: string; readonly now?: () => number } = {},
-  ) {}
+  constructor(private readonly options: { readonly account?: string; readonly region?: string; readonly now?: () => number } = {}) {}
 
   async create(spec: ScheduleSpec): Promise<StoredSchedule> {
     const key = keyOf(spec.group, spec.name);

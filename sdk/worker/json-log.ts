@@ -8,7 +8,8 @@ import { emfFields } from './metrics.js';
 export const jsonLog =
   (appName: string, logPayloads: boolean) =>
   (event: WorkerEvent): void => {
-    const shown: WorkerEvent = event.type === 'succeeded' && !logPayloads ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
+    const shown: WorkerEvent =
+      event.type === 'succeeded' && !logPayloads ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
     const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
     console.log(JSON.stringify({ level, message: formatWorkerEvent(shown), ...shown, ...emfFields(appName, event, Date.now()) }));
   };

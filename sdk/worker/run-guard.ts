@@ -1,9 +1,7 @@
 import { SoftTimeLimitExceededError, TaskRevokedError, TimeLimitExceededError } from '../core/errors.js';
 
 /** Why a guard stopped a task before its function settled. */
-export type StopReason =
-  | { readonly kind: 'time-limit'; readonly error: TimeLimitExceededError }
-  | { readonly kind: 'terminated'; readonly reason: string };
+export type StopReason = { readonly kind: 'time-limit'; readonly error: TimeLimitExceededError } | { readonly kind: 'terminated'; readonly reason: string };
 
 /** Settings of one {@link RunGuard}. */
 export interface RunGuardOptions {

@@ -4,7 +4,9 @@ import { MAX_TRACEBACK_CHARS } from '../core/defaults.js';
 export const MAX_ERROR_MESSAGE_CHARS = 4_000;
 
 function capMessage(message: string): string {
-  return message.length > MAX_ERROR_MESSAGE_CHARS ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… [${message.length - MAX_ERROR_MESSAGE_CHARS} more characters]` : message;
+  return message.length > MAX_ERROR_MESSAGE_CHARS
+    ? `${message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… [${message.length - MAX_ERROR_MESSAGE_CHARS} more characters]`
+    : message;
 }
 import type { StoredError } from '../core/errors.js';
 

@@ -166,10 +166,7 @@ export function describeTaskBehaviours(name: string, environment: () => Behaviou
     it('fails a chord whose member fails: ChordError on the callback, its errback called', async () => {
       const { tasks, wait, runs, until } = environment();
       const k = key();
-      const result = await chord(
-        [tasks.square.s(k, 1), tasks.boom.s(k), tasks.square.s(k, 3)],
-        tasks.sumFirst.s(k).linkError(tasks.onError.s(k)),
-      ).delay();
+      const result = await chord([tasks.square.s(k, 1), tasks.boom.s(k), tasks.square.s(k, 3)], tasks.sumFirst.s(k).linkError(tasks.onError.s(k))).delay();
       const error = await result.get(wait).catch((e: unknown) => e);
       expect((error as Error).name).toBe('ChordError');
       expect((error as Error).message).toContain('b.boom');

@@ -13,8 +13,7 @@ describeBrokerConformance('InMemoryBroker', async () => {
     source: broker.arnOf(QUEUE),
     refusedCode: 'InvalidParameterValue',
     receive: async () => broker.receive(QUEUE),
-    deadLetters: async () =>
-      broker.messages(`${QUEUE}-dlq`).map((m) => ({ body: m.body, reason: m.reason ?? { code: '(none)', message: '(none)' } })),
+    deadLetters: async () => broker.messages(`${QUEUE}-dlq`).map((m) => ({ body: m.body, reason: m.reason ?? { code: '(none)', message: '(none)' } })),
     dispose: async () => {},
   };
 });

@@ -143,9 +143,7 @@ export function describeBrokerConformance(name: string, makeHarness: () => Promi
         });
 
         const letters = await eventually(h.deadLetters, (l) => l.length >= 1);
-        expect(letters).toEqual([
-          { body, reason: { code: 'MESSAGE_NOT_JSON', message: 'Message body is not JSON', taskId: 'sqs-source-message-1' } },
-        ]);
+        expect(letters).toEqual([{ body, reason: { code: 'MESSAGE_NOT_JSON', message: 'Message body is not JSON', taskId: 'sqs-source-message-1' } }]);
         expect(await h.receive()).toEqual([]);
       });
 

@@ -33,7 +33,15 @@ describe('EventBridgeScheduler on an endpoint shared by several processes', () =
     const broker = new SqsBroker({ client: resources.sqs });
     const make = () => new EventBridgeScheduler({ client, appName: resources.app.name, queueArn: (name) => broker.queueArn(name) });
     const group = `shared-${Date.now().toString(36)}`;
-    const spec = { group, expression: 'rate(1 hour)', timezone: 'UTC', enabled: true, deleteAfterCompletion: false, queueName: fixture.queueName, input: '{"task":"x"}' };
+    const spec = {
+      group,
+      expression: 'rate(1 hour)',
+      timezone: 'UTC',
+      enabled: true,
+      deleteAfterCompletion: false,
+      queueName: fixture.queueName,
+      input: '{"task":"x"}',
+    };
     await make().create({ ...spec, name: 'one' });
     await make().create({ ...spec, name: 'two' });
     expect((await make().list(group)).map((s) => s.name).sort()).toEqual(['one', 'two']);

@@ -39,7 +39,11 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
     // Lambda's runtime and the current LTS: Node.js 22, from npm (kept in .celeriac/ between runs).
     node22 = path.join(repo, '.celeriac', 'node22', 'node_modules', 'node', 'bin', 'node');
     if (!existsSync(node22)) {
-      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-save', '--prefix', path.join(repo, '.celeriac', 'node22'), 'node@22'], { cwd: repo, env: userEnv({}), timeoutMs: 180_000 });
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--no-save', '--prefix', path.join(repo, '.celeriac', 'node22'), 'node@22'], {
+        cwd: repo,
+        env: userEnv({}),
+        timeoutMs: 180_000,
+      });
     }
     // What a release does: `npm pack` builds (prepack) and packs.
     const pack = await run('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: repo, env: userEnv({}), timeoutMs: 240_000 });
@@ -63,7 +67,9 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
   it('packs only what runs, under the size budget', () => {
     const offending = packed.files.map((f) => f.path).filter((p) => /^(test|bench|docs|examples|functions|\.ci)\/|\.png$|\.test\.ts$/.test(p));
     expect(offending).toEqual([]);
-    expect(packed.files.map((f) => f.path)).toEqual(expect.arrayContaining(['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/sdk/cli/main.js', 'dist/sdk/lambda/index.js', 'dist/infra/index.js']));
+    expect(packed.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['dist/sdk/index.js', 'dist/sdk/index.d.ts', 'dist/sdk/cli/main.js', 'dist/sdk/lambda/index.js', 'dist/infra/index.js']),
+    );
     expect(packed.size).toBeLessThan(PACKED_BUDGET_BYTES);
   });
 
@@ -112,6 +118,7 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
         "const app = createApp({ name: 'cjs-check' });",
         "const double = app.task('math.double', async (n) => n * 2);",
         'const env = useTestTransport(app);',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the line is JavaScript source written to a file; its template literal is the user's
         'double.delay(21).then(async (r) => { await env.runUntilIdle(); console.log(`double: ${await r.get()}`); });',
       ].join('\n'),
     );
@@ -123,7 +130,11 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
 
   it("runs the user's task under `celeriac dev`, sent by the compiled user code on plain node", async () => {
     await inProject('npx', ['--no-install', 'tsc', '--outDir', 'build'], { timeoutMs: 180_000 });
-    dev = spawn(path.join(project, 'node_modules/.bin/celeriac'), ['dev', '--dashboard-port', '0', '--concurrency', '1'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    dev = spawn(path.join(project, 'node_modules/.bin/celeriac'), ['dev', '--dashboard-port', '0', '--concurrency', '1'], {
+      cwd: project,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const devOutput = waitForOutput(dev);
     await devOutput.until(/Dashboard: http/, 60_000);
     expect(devOutput.text()).toContain(`app:       ${appName}  (2 tasks: math.add, hello.greet)`);
@@ -144,8 +155,14 @@ describe('celeriac installed in a project of its own', { timeout: 300_000 }, () 
     expect(synth.code).toBe(0);
     const out = path.join(project, 'cdk.out');
     const templateFile = readdirSync(out).find((f) => f.endsWith('.template.json'))!;
-    const template = JSON.parse(readFileSync(path.join(out, templateFile), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-    const workers = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.CELERIAC_APP === appName);
+    const template = JSON.parse(readFileSync(path.join(out, templateFile), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const workers = Object.values(template.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.CELERIAC_APP === appName,
+    );
     expect(workers).toHaveLength(1);
     const s3Key = (workers[0]!.Properties.Code as { S3Key: string }).S3Key;
     const bundle = readFileSync(path.join(out, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'), 'utf8');

@@ -46,7 +46,15 @@ describe('celeriac CLI (as a process)', () => {
     await cloudwatch.send(
       new PutMetricDataCommand({
         Namespace: 'AWS/Lambda',
-        MetricData: [{ MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: functionName }], Value: 4, Unit: 'Count', Timestamp: new Date(Date.now() - 60_000) }],
+        MetricData: [
+          {
+            MetricName: 'Invocations',
+            Dimensions: [{ Name: 'FunctionName', Value: functionName }],
+            Value: 4,
+            Unit: 'Count',
+            Timestamp: new Date(Date.now() - 60_000),
+          },
+        ],
       }),
     );
     cloudwatch.destroy();
@@ -120,7 +128,9 @@ describe('celeriac CLI (as a process)', () => {
     expect(JSON.parse(revoked.stdout)).toEqual({ id: 'not-run-yet', revoked: true, state: 'REVOKED' });
 
     await harness.stopWorker();
-    await harness.sqs.send(new SendMessageCommand({ QueueUrl: harness.queue('default').deadLetterUrl, MessageBody: '{"id":"dlq-1","task":"math.add","args":[1,1]}' }));
+    await harness.sqs.send(
+      new SendMessageCommand({ QueueUrl: harness.queue('default').deadLetterUrl, MessageBody: '{"id":"dlq-1","task":"math.add","args":[1,1]}' }),
+    );
     const listed = await celeriac('dlq', 'list', 'default', '--json');
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject([{ taskId: 'dlq-1', task: 'math.add' }]);

@@ -27,7 +27,9 @@ class CardDeclinedError extends Error {
 
 describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromium)', () => {
   const app = createCoreApp({ name: uniqueAppName('dash'), queues: { default: {}, emails: {} }, publishLingerMs: 1 });
-  const sendEmail = app.task('email.send', async (to: string, subject: string) => ({ messageId: `<${to.length}.${subject.length}@shop.example>` }), { queue: 'emails' });
+  const sendEmail = app.task('email.send', async (to: string, subject: string) => ({ messageId: `<${to.length}.${subject.length}@shop.example>` }), {
+    queue: 'emails',
+  });
   const charge = app.task('billing.charge', async (orderId: string, cents: number) => {
     if (cents > 10_000) throw new CardDeclinedError(`Card declined for order ${orderId}: insufficient funds`);
     return { orderId, cents, receipt: `r-${orderId}` };
@@ -72,18 +74,25 @@ describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromiu
     await harness.sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: harness.queue('default').url,
-        Entries: ['inventory.sync', 'inventory.recount', 'legacy.cleanup'].map((task, i) => ({ Id: `p${i}`, MessageBody: JSON.stringify({ id: `poison-${i}-${app.name}`, task, args: [i] }) })),
+        Entries: ['inventory.sync', 'inventory.recount', 'legacy.cleanup'].map((task, i) => ({
+          Id: `p${i}`,
+          MessageBody: JSON.stringify({ id: `poison-${i}-${app.name}`, task, args: [i] }),
+        })),
       }),
     );
     inspector = createAwsInspector(app, { sqs: harness.sqs, dynamodb: harness.dynamodb, redriveMethod: 'copy' });
     await app.schedules.create('reports.nightly', report, { cron: '0 2 * * *', timezone: 'Europe/Paris', args: ['daily'], description: 'Daily sales report' });
     await app.schedules.create('email.digest', sendEmail, { every: '10m', args: ['team@example.com', 'Digest'] });
-    await eventually(async () => {
-      const records = await Promise.all(sent.map((s) => inspector.getTask(s.id)));
-      const settled = records.every((r) => r && (r.state === TaskState.SUCCESS || r.state === TaskState.FAILURE || r.state === TaskState.RETRY));
-      const stats = await inspector.queueStats();
-      return settled && stats.find((s) => s.name === 'default')!.deadLetters === 3 ? true : undefined;
-    }, 60_000, 'every task to be recorded and the poison messages dead-lettered');
+    await eventually(
+      async () => {
+        const records = await Promise.all(sent.map((s) => inspector.getTask(s.id)));
+        const settled = records.every((r) => r && (r.state === TaskState.SUCCESS || r.state === TaskState.FAILURE || r.state === TaskState.RETRY));
+        const stats = await inspector.queueStats();
+        return settled && stats.find((s) => s.name === 'default')!.deadLetters === 3 ? true : undefined;
+      },
+      60_000,
+      'every task to be recorded and the poison messages dead-lettered',
+    );
     await harness.stopWorker();
     served = await serveDashboard(createDashboard(inspector), { port: 0 });
     browser = await chromium.launch({ executablePath: (browserCheck as { path: string }).path, args: CHROMIUM_ARGS });
@@ -140,7 +149,9 @@ describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromiu
 
   it('renders task arguments containing <script> as text', async () => {
     await page.goto(`${served.url}/tasks/${ids.script}`);
-    expect(await page.locator('#args').textContent()).toBe(JSON.stringify(['<script>window.__injected = 1</script><img src=x onerror="window.__injected = 2">']));
+    expect(await page.locator('#args').textContent()).toBe(
+      JSON.stringify(['<script>window.__injected = 1</script><img src=x onerror="window.__injected = 2">']),
+    );
     expect(await page.evaluate(() => (globalThis as { __injected?: number }).__injected)).toBeUndefined();
     expect(await page.locator('main script, main img').count()).toBe(0);
   });

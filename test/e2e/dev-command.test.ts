@@ -15,7 +15,20 @@ let serviceUrl: string;
 beforeAll(async () => {
   child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'sdk/cli/main.ts', 'dev', '--app', 'examples/app/tasks.ts', '--serve', 'examples/app/server.ts', '--port', '0', '--dashboard-port', '0'],
+    [
+      '--import',
+      'tsx',
+      'sdk/cli/main.ts',
+      'dev',
+      '--app',
+      'examples/app/tasks.ts',
+      '--serve',
+      'examples/app/server.ts',
+      '--port',
+      '0',
+      '--dashboard-port',
+      '0',
+    ],
     { env: { ...process.env, AWS_ENDPOINT_URL: endpoint, CELERIAC_EXAMPLE_OUTPUT: outputDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -40,7 +53,11 @@ describe('celeriac dev (the process `npm run dev` starts)', () => {
   it('provisions and fires the declared schedules: the 3-second status report runs, and the Monday crontab is listed', async () => {
     expect(output).toMatch(/beat: +reports\.status-every-3s +every 3s/);
     expect(output).toMatch(/beat: +reports\.weekly-summary +cron\(30 7 \? \* 2 \*\) Asia\/Shanghai/);
-    await eventually(() => (output.match(/Task reports\.status\[celeriac-example\.reports\.status-every-3s@\d{8}T\d{6}Z\] succeeded/g)?.length ?? 0) >= 2 || undefined, 30_000, `two status reports in:\n${output}`);
+    await eventually(
+      () => (output.match(/Task reports\.status\[celeriac-example\.reports\.status-every-3s@\d{8}T\d{6}Z\] succeeded/g)?.length ?? 0) >= 2 || undefined,
+      30_000,
+      `two status reports in:\n${output}`,
+    );
   });
 
   it('answers POST /emails at once with a task id, and the worker takes the task to SUCCESS', async () => {
@@ -51,10 +68,14 @@ describe('celeriac dev (the process `npm run dev` starts)', () => {
     });
     expect(response.status).toBe(202);
     const { taskId } = (await response.json()) as { taskId: string };
-    const done = await eventually(async () => {
-      const task = (await (await fetch(`${serviceUrl}/tasks/${taskId}`)).json()) as { state: string; result: { file: string } };
-      return task.state === 'SUCCESS' ? task : undefined;
-    }, 20_000, 'the e-mail task to succeed');
+    const done = await eventually(
+      async () => {
+        const task = (await (await fetch(`${serviceUrl}/tasks/${taskId}`)).json()) as { state: string; result: { file: string } };
+        return task.state === 'SUCCESS' ? task : undefined;
+      },
+      20_000,
+      'the e-mail task to succeed',
+    );
     expect(existsSync(done.result.file)).toBe(true);
     expect(readFileSync(done.result.file, 'utf8')).toMatch(/^Subject: Welcome$/m);
     expect(output).toMatch(new RegExp(`Task email\\.send\\[${taskId}\\] succeeded in \\d+\\.\\d{3}s`));
@@ -73,10 +94,14 @@ describe('celeriac dev (the process `npm run dev` starts)', () => {
       body: JSON.stringify({ phone: '+8613800138000' }),
     });
     const { taskId } = (await response.json()) as { taskId: string };
-    await eventually(async () => {
-      const task = (await (await fetch(`${serviceUrl}/tasks/${taskId}`)).json()) as { state: string };
-      return task.state === 'SUCCESS' ? task : undefined;
-    }, 20_000, 'the SMS task to succeed');
+    await eventually(
+      async () => {
+        const task = (await (await fetch(`${serviceUrl}/tasks/${taskId}`)).json()) as { state: string };
+        return task.state === 'SUCCESS' ? task : undefined;
+      },
+      20_000,
+      'the SMS task to succeed',
+    );
     expect(readFileSync(join(outputDir, 'sms.log'), 'utf8')).toMatch(/\+8613800138000 Your code is \d{6}/);
   });
 

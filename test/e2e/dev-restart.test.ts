@@ -113,14 +113,18 @@ describe('celeriac dev restarted (the emulator outlives it)', () => {
     await dev.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 6_000)); // a snapshot is taken every 5 s
     process.kill(emulatorPid, 'SIGKILL');
-    await eventually(() => {
-      try {
-        process.kill(emulatorPid, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 10_000, 'the emulator to die');
+    await eventually(
+      () => {
+        try {
+          process.kill(emulatorPid, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      'the emulator to die',
+    );
 
     dev = await startDev();
     expect(dev.output()).toMatch(new RegExp(`the previous emulator \\(pid ${emulatorPid}, started [^)]+\\) had stopped: its state saved at \\S+ is restored`));

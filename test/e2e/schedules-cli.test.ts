@@ -13,9 +13,13 @@ const exec = promisify(execFile);
 /** Runs `celeriac schedules …` as a process; returns its exit code and output. */
 async function celeriac(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', 'sdk/cli/main.ts', 'schedules', '--app', 'test/fixtures/cli-app.ts', '--endpoint', endpoint, ...args], {
-      env: { ...process.env, AWS_ENDPOINT_URL: '' },
-    });
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ['--import', 'tsx', 'sdk/cli/main.ts', 'schedules', '--app', 'test/fixtures/cli-app.ts', '--endpoint', endpoint, ...args],
+      {
+        env: { ...process.env, AWS_ENDPOINT_URL: '' },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -31,7 +35,13 @@ describe('celeriac schedules (run as a process)', () => {
   it('adds, shows, lists, pauses, resumes and removes a schedule, with --json and exit codes scripts can use', async () => {
     const added = await celeriac('add', 'monday', 'reports.daily', '--cron', '30 7 * * 1', '--args', '["ops@shop.example"]', '--json');
     expect(added.code).toBe(0);
-    expect(JSON.parse(added.stdout)).toMatchObject({ name: 'monday', task: 'reports.daily', expression: 'cron(30 7 ? * 2 *)', timezone: 'Asia/Shanghai', enabled: true });
+    expect(JSON.parse(added.stdout)).toMatchObject({
+      name: 'monday',
+      task: 'reports.daily',
+      expression: 'cron(30 7 ? * 2 *)',
+      timezone: 'Asia/Shanghai',
+      enabled: true,
+    });
 
     expect((await celeriac('add', 'monday', 'reports.daily', '--cron', '30 7 * * 1', '--args', '["ops@shop.example"]')).code).toBe(5);
     const invalid = await celeriac('add', 'bad', 'reports.daily', '--every', '7s', '--args', '["ops@shop.example"]');
@@ -48,7 +58,9 @@ describe('celeriac schedules (run as a process)', () => {
 
     const table = await celeriac('list');
     expect(table.stdout).toMatch(/^NAME +TASK +WHEN +TIME ZONE +STATE +NEXT RUN +ARGS$/m);
-    expect(table.stdout).toMatch(/^monday +reports\.daily +cron\(30 7 \? \* 2 \*\) +Asia\/Shanghai +enabled +\d{4}-\d{2}-\d{2} 07:30:00 +\["ops@shop\.example"\]$/m);
+    expect(table.stdout).toMatch(
+      /^monday +reports\.daily +cron\(30 7 \? \* 2 \*\) +Asia\/Shanghai +enabled +\d{4}-\d{2}-\d{2} 07:30:00 +\["ops@shop\.example"\]$/m,
+    );
 
     expect(JSON.parse((await celeriac('pause', 'monday', '--json')).stdout)).toMatchObject({ enabled: false, nextRuns: [] });
     expect(JSON.parse((await celeriac('resume', 'monday', '--json')).stdout)).toMatchObject({ enabled: true });

@@ -27,10 +27,14 @@ async function celeriac(env: Record<string, string>, ...args: string[]): Promise
 
 async function celeriacIn(cwd: string, env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', import.meta.resolve('tsx'), join(repo, 'sdk/cli/main.ts'), 'schedules', '--endpoint', endpoint, ...args], {
-      cwd,
-      env: { ...withoutAppModule(), AWS_ENDPOINT_URL: '', ...env },
-    });
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), join(repo, 'sdk/cli/main.ts'), 'schedules', '--endpoint', endpoint, ...args],
+      {
+        cwd,
+        env: { ...withoutAppModule(), AWS_ENDPOINT_URL: '', ...env },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -49,7 +53,18 @@ function withoutAppModule(): NodeJS.ProcessEnv {
 beforeAll(async () => {
   const sqs = new SQSClient({});
   await provisionLocalResources(app, { sqs, dynamodb: new DynamoDBClient({}) });
-  const added = await celeriac({}, '--app', 'test/fixtures/schedules-edges-app.ts', 'add', 'every-minute', 'reports.daily', '--every', '1m', '--args', '["ops@shop.example"]');
+  const added = await celeriac(
+    {},
+    '--app',
+    'test/fixtures/schedules-edges-app.ts',
+    'add',
+    'every-minute',
+    'reports.daily',
+    '--every',
+    '1m',
+    '--args',
+    '["ops@shop.example"]',
+  );
   expect(added.code, added.stderr).toBe(0);
   const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: app.queue('default').queueName }))).QueueUrl!;
   const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;

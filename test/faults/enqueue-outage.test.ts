@@ -43,7 +43,9 @@ beforeEach(() => proxy.clear());
 async function copiesOnQueue(id: string): Promise<number> {
   const copies = new Set<string>();
   for (let i = 0; i < 5; i++) {
-    const out = await h.sqs.send(new ReceiveMessageCommand({ QueueUrl: h.queue('default').url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 3 }));
+    const out = await h.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: h.queue('default').url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 3 }),
+    );
     for (const m of out.Messages ?? []) if ((JSON.parse(m.Body!) as { id: string }).id === id) copies.add(m.MessageId!);
   }
   return copies.size;

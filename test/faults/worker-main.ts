@@ -60,7 +60,12 @@ const { app } = (await import(pathToFileURL(env.CELERIAC_APP_MODULE).href)) as {
 const queues = JSON.parse(env.CELERIAC_QUEUES) as ProvisionedQueue[];
 const sqs = new SQSClient({});
 const dynamodb = new DynamoDBClient({});
-const queueUrls = Object.fromEntries(queues.flatMap((q) => [[q.queueName, q.url], [`${q.queueName}-dlq`, q.deadLetterUrl]]));
+const queueUrls = Object.fromEntries(
+  queues.flatMap((q) => [
+    [q.queueName, q.url],
+    [`${q.queueName}-dlq`, q.deadLetterUrl],
+  ]),
+);
 app.useTransport(awsTransport(app, { sqs, dynamodb, queueUrls }));
 const handler = createWorkerHandler(app, { log: record });
 const runtime = new LocalRuntime({

@@ -117,4 +117,3 @@ export class WorkerProcess {
     this.stderr?.end();
   }
 }
-

@@ -4,7 +4,26 @@ import { EnvelopeError, ErrorCode } from '../../sdk/core/errors.js';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from '../../sdk/core/protocol/envelope.js';
 import { FUZZ_RUNS, FUZZ_TIMEOUT_MS } from './runs.js';
 
-const FIELDS = ['v', 'id', 'task', 'args', 'kwargs', 'retries', 'eta', 'expires', 'queue', 'parentId', 'rootId', 'groupId', 'links', 'errbacks', 'chord', 'headers', 'ignoreResult', 'sentAt'];
+const FIELDS = [
+  'v',
+  'id',
+  'task',
+  'args',
+  'kwargs',
+  'retries',
+  'eta',
+  'expires',
+  'queue',
+  'parentId',
+  'rootId',
+  'groupId',
+  'links',
+  'errbacks',
+  'chord',
+  'headers',
+  'ignoreResult',
+  'sentAt',
+];
 
 /** True when the message names a field, or a path into one (`"links[0]"`, `"headers.celeriac-every"`). */
 const namesField = (message: string) => FIELDS.some((field) => new RegExp(`"${field}(["\\[.])`).test(message));
@@ -48,8 +67,16 @@ const envelopeLike = fc.record(
     args: fc.oneof(fc.array(fc.jsonValue(), { maxLength: 5 }), anyValue),
     kwargs: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }), anyValue),
     retries: fc.oneof(fc.nat(20), fc.integer({ min: -5, max: 5 }), anyValue),
-    eta: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string(), anyValue),
-    expires: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string(), anyValue),
+    eta: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.string(),
+      anyValue,
+    ),
+    expires: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.string(),
+      anyValue,
+    ),
     queue: fc.oneof(fc.constantFrom('default', 'exports'), anyValue),
     parentId: fc.oneof(fc.uuid(), anyValue),
     rootId: fc.oneof(fc.uuid(), anyValue),
@@ -57,7 +84,10 @@ const envelopeLike = fc.record(
     links: fc.oneof(fc.array(fc.jsonValue(), { maxLength: 2 }), anyValue),
     headers: fc.oneof(fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 }), anyValue),
     ignoreResult: fc.oneof(fc.boolean(), anyValue),
-    sentAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), anyValue),
+    sentAt: fc.oneof(
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      anyValue,
+    ),
   },
   { requiredKeys: [] },
 );
@@ -108,11 +138,21 @@ describe('envelope decoder under generated input', () => {
   });
 
   it('decodes envelopes with one byte flipped, cut or inserted without crashing', { timeout: FUZZ_TIMEOUT_MS }, () => {
-    const valid = JSON.stringify({ v: 1, id: 'a1', task: 'math.add', args: [4, 4], kwargs: { k: 1 }, retries: 2, eta: '2026-11-22T10:00:00.000Z', headers: { h: 'x' } });
+    const valid = JSON.stringify({
+      v: 1,
+      id: 'a1',
+      task: 'math.add',
+      args: [4, 4],
+      kwargs: { k: 1 },
+      retries: 2,
+      eta: '2026-11-22T10:00:00.000Z',
+      headers: { h: 'x' },
+    });
     fc.assert(
       fc.property(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'cut', 'insert'), (at, byte, how) => {
         const char = String.fromCharCode(byte);
-        const body = how === 'flip' ? valid.slice(0, at) + char + valid.slice(at + 1) : how === 'cut' ? valid.slice(0, at) : valid.slice(0, at) + char + valid.slice(at);
+        const body =
+          how === 'flip' ? valid.slice(0, at) + char + valid.slice(at + 1) : how === 'cut' ? valid.slice(0, at) : valid.slice(0, at) + char + valid.slice(at);
         decodeChecked(body);
       }),
       { numRuns: FUZZ_RUNS },

@@ -13,9 +13,7 @@ import { applyLocalAwsEnv } from '../../sdk/dev/emulator/index.js';
 export function useEmulatorEnv(): string {
   const endpoint = inject('awsEndpoint');
   if (!endpoint) {
-    throw new Error(
-      "celeriac: no 'awsEndpoint' was provided; add globalSetup: ['test/global-setup.ts'] to vitest.config.ts",
-    );
+    throw new Error("celeriac: no 'awsEndpoint' was provided; add globalSetup: ['test/global-setup.ts'] to vitest.config.ts");
   }
   applyLocalAwsEnv(endpoint);
   return endpoint;

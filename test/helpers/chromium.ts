@@ -16,7 +16,9 @@ export function ensureChromium(): { path: string } | { missing: string } {
   try {
     execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq chromium'], { stdio: 'ignore', timeout: 300_000 });
   } catch (error) {
-    return { missing: `chromium is not installed at ${CHROMIUM_PATH} and \`apt-get install chromium\` failed (${(error as Error).message.split('\n')[0]}): install it to run the browser tests.` };
+    return {
+      missing: `chromium is not installed at ${CHROMIUM_PATH} and \`apt-get install chromium\` failed (${(error as Error).message.split('\n')[0]}): install it to run the browser tests.`,
+    };
   }
   return existsSync(CHROMIUM_PATH) ? { path: CHROMIUM_PATH } : { missing: `apt-get installed no ${CHROMIUM_PATH}` };
 }

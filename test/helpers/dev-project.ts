@@ -84,7 +84,13 @@ export async function createDevProject(files: Readonly<Record<string, string>>):
         child,
         output: () => text,
         waitFor: (pattern, timeoutMs = 60_000, from = 0) =>
-          eventually(() => pattern.exec(text.slice(from)) ?? (child.exitCode !== null ? Promise.reject(new Error(`exited ${child.exitCode} before ${pattern}:\n${text}`)) : undefined), timeoutMs, `${pattern} in:\n${text}`),
+          eventually(
+            () =>
+              pattern.exec(text.slice(from)) ??
+              (child.exitCode !== null ? Promise.reject(new Error(`exited ${child.exitCode} before ${pattern}:\n${text}`)) : undefined),
+            timeoutMs,
+            `${pattern} in:\n${text}`,
+          ),
         kill: async (signal) => {
           emulator();
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -78,9 +78,7 @@ describe('CeleriacApp', () => {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
     }
@@ -142,9 +140,7 @@ describe('CeleriacApp', () => {
 
   it('maps each queue to the worker with partial batch failures, its batch size and its concurrency cap', () => {
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
-    const byQueue = Object.fromEntries(
-      Object.values(mappings).map((mapping) => [mapping.Properties.EventSourceArn['Fn::GetAtt'][0], mapping.Properties]),
-    );
+    const byQueue = Object.fromEntries(Object.values(mappings).map((mapping) => [mapping.Properties.EventSourceArn['Fn::GetAtt'][0], mapping.Properties]));
     const functionRef = { Ref: logicalId(celeriac.workerFunction) };
     expect(byQueue).toEqual({
       [ids.queue.default!]: {
@@ -171,14 +167,7 @@ describe('CeleriacApp', () => {
       { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logicalId(celeriac.node.findChild('WorkerLogs'))] },
       {
         effect: 'Allow',
-        actions: [
-          'sqs:ChangeMessageVisibility',
-          'sqs:DeleteMessage',
-          'sqs:GetQueueAttributes',
-          'sqs:GetQueueUrl',
-          'sqs:ReceiveMessage',
-          'sqs:SendMessage',
-        ],
+        actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
         resources: queues,
       },
       { effect: 'Allow', actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'], resources: dlqs },

@@ -26,7 +26,9 @@ describe('CeleriacApp dashboard bundle', () => {
     expect(code).toMatch(/export\s*\{[^}]*\bas handler\b|export\s*\{\s*\w+ as handler/);
     expect(code).toContain('Dead letters');
     // The AWS SDK clients come from the Lambda runtime, not the bundle.
-    const imported = ['client-cloudwatch', 'client-secrets-manager', 'client-dynamodb', 'client-sqs'].filter((client) => new RegExp(`from\\s*"@aws-sdk/${client}"`).test(code));
+    const imported = ['client-cloudwatch', 'client-secrets-manager', 'client-dynamodb', 'client-sqs'].filter((client) =>
+      new RegExp(`from\\s*"@aws-sdk/${client}"`).test(code),
+    );
     expect(imported).toEqual(['client-cloudwatch', 'client-secrets-manager', 'client-dynamodb', 'client-sqs']);
   });
 });

@@ -58,7 +58,11 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
       {
         effect: 'Allow',
         actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-        resources: [JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/shop/*']] })],
+        resources: [
+          JSON.stringify({
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule/shop/*']],
+          }),
+        ],
       },
       { effect: 'Allow', actions: ['iam:PassRole'], resources: [logicalId(celeriac.schedules.role)] },
     ]);
@@ -111,7 +115,10 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
 
     it('serves a public function URL (auth type NONE), the function checking the password', () => {
       pwTemplate.resourceCountIs('AWS::Lambda::Url', 1);
-      pwTemplate.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [logicalId(pw.dashboard!.function), 'Arn'] } });
+      pwTemplate.hasResourceProperties('AWS::Lambda::Url', {
+        AuthType: 'NONE',
+        TargetFunctionArn: { 'Fn::GetAtt': [logicalId(pw.dashboard!.function), 'Arn'] },
+      });
       const secret = logicalId(pw.dashboard!.passwordSecret as secretsmanager.Secret);
       expect(dashboardEnvironment(pwTemplate, pw)).toMatchObject({ CELERIAC_DASHBOARD_AUTH: 'password', CELERIAC_DASHBOARD_PASSWORD_SECRET: { Ref: secret } });
     });
@@ -125,10 +132,14 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
       const secret = logicalId(pw.dashboard!.passwordSecret as secretsmanager.Secret);
       const statements = statementsOfRole(pwTemplate, logicalId(pw.dashboard!.function.role!));
       const secretStatements = statements.filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
-      expect(secretStatements).toEqual([{ effect: 'Allow', actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [JSON.stringify({ Ref: secret })] }]);
+      expect(secretStatements).toEqual([
+        { effect: 'Allow', actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [JSON.stringify({ Ref: secret })] },
+      ]);
       // Besides the secret, the same grants as in IAM mode.
       const others = statements.filter((s) => !secretStatements.includes(s));
-      expect(others.map((s) => s.actions.join(','))).toEqual(statementsOfRole(template, logicalId(celeriac.dashboard!.function.role!)).map((s) => s.actions.join(',')));
+      expect(others.map((s) => s.actions.join(','))).toEqual(
+        statementsOfRole(template, logicalId(celeriac.dashboard!.function.role!)).map((s) => s.actions.join(',')),
+      );
     });
 
     it('outputs the URL and the secret’s ARN', () => {
@@ -150,7 +161,9 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
       const withGiven = new CeleriacApp(given, 'Celeriac', { app, tasksModule, dashboard: { auth: 'password', passwordSecret: secret } });
       const t = Template.fromStack(given);
       t.resourceCountIs('AWS::SecretsManager::Secret', 0);
-      const secretStatements = statementsOfRole(t, logicalId(withGiven.dashboard!.function.role!)).filter((s) => s.actions.some((a) => a.startsWith('secretsmanager:')));
+      const secretStatements = statementsOfRole(t, logicalId(withGiven.dashboard!.function.role!)).filter((s) =>
+        s.actions.some((a) => a.startsWith('secretsmanager:')),
+      );
       expect(secretStatements).toHaveLength(1);
       expect(secretStatements[0]!.resources).toHaveLength(1);
       expect(secretStatements[0]!.resources[0]).toContain(':secret:ops/celeriac-dashboard-??????');

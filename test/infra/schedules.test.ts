@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ describe('CeleriacApp schedules', () => {
   let stack: Stack;
   let celeriac: CeleriacApp;
   let template: Template;
+  // biome-ignore lint/suspicious/noExplicitAny: raw CloudFormation properties of many shapes, read by path in assertions
   let schedules: Record<string, Record<string, any>>;
 
   beforeAll(() => {
@@ -46,7 +47,12 @@ describe('CeleriacApp schedules', () => {
   it('provisions each declared schedule in the app group with its expression and time zone', () => {
     expect(Object.keys(schedules).sort()).toEqual(['tick-10m', 'tick-3s', 'weekly']);
     const group = 'shop';
-    expect(schedules['tick-3s']).toMatchObject({ GroupName: group, ScheduleExpression: 'rate(1 minute)', State: 'ENABLED', FlexibleTimeWindow: { Mode: 'OFF' } });
+    expect(schedules['tick-3s']).toMatchObject({
+      GroupName: group,
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
     expect(schedules['tick-3s']!.ScheduleExpressionTimezone).toBe('Etc/UTC'); // rate() ignores it
     expect(schedules['tick-10m']).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'DISABLED' });
     expect(schedules.weekly).toMatchObject({
@@ -80,7 +86,12 @@ describe('CeleriacApp schedules', () => {
       RoleName: { 'Fn::Join': ['', ['shop-sched-', { Ref: 'AWS::Region' }]] },
       AssumeRolePolicyDocument: {
         Statement: [
-          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
         ],
       },
     });
@@ -88,7 +99,11 @@ describe('CeleriacApp schedules', () => {
       {
         effect: 'Allow',
         actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
-        resources: [logicalId(celeriac.queues.get('default')!), logicalId(celeriac.queues.get('reports')!), logicalId(celeriac.schedules.deadLetterQueue)].sort(),
+        resources: [
+          logicalId(celeriac.queues.get('default')!),
+          logicalId(celeriac.queues.get('reports')!),
+          logicalId(celeriac.schedules.deadLetterQueue),
+        ].sort(),
       },
     ]);
   });
@@ -110,8 +125,12 @@ describe('CeleriacApp schedules', () => {
     const weekly = app.task('reports.weekly', async (to: string) => to, { argsSchema: z.tuple([z.email()]) });
     expect(() => app.schedule('bad-cron', weekly, { cron: '0 0 1 * 1', args: ['a@b.example'] })).toThrow(/Split it into two schedules/);
     expect(() => app.schedule('bad-every', weekly, { every: '7s', args: ['a@b.example'] })).toThrow(/must divide 60/);
-    expect(() => app.schedule('bad-zone', weekly, { cron: '0 7 * * *', timezone: 'Asia/Shangai', args: ['a@b.example'] })).toThrow(/Unknown time zone "Asia\/Shangai"/);
-    expect(() => app.schedule('bad-args', weekly, { cron: '0 7 * * *', args: ['not-an-email'] })).toThrow(/Arguments of task "reports.weekly" failed validation/);
+    expect(() => app.schedule('bad-zone', weekly, { cron: '0 7 * * *', timezone: 'Asia/Shangai', args: ['a@b.example'] })).toThrow(
+      /Unknown time zone "Asia\/Shangai"/,
+    );
+    expect(() => app.schedule('bad-args', weekly, { cron: '0 7 * * *', args: ['not-an-email'] })).toThrow(
+      /Arguments of task "reports.weekly" failed validation/,
+    );
     expect(() => app.schedule('bad name!', weekly, { cron: '0 7 * * *', args: ['a@b.example'] })).toThrow(/Schedule name "bad name!" is invalid/);
     const other = createCoreApp({ name: 'other' }).task('reports.weekly', async (to: string) => to);
     expect(() => app.schedule('foreign', other, { cron: '0 7 * * *', args: ['a@b.example'] })).toThrow(/not registered in app "shop"/);

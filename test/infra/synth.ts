@@ -43,8 +43,7 @@ export interface Statement {
 export function statementsOfRole(template: Template, roleId: string): Statement[] {
   const policies = Object.values(template.toJSON().Resources as Record<string, CfnResource>).filter(
     (resource) =>
-      resource.Type === 'AWS::IAM::Policy' &&
-      (resource.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })),
+      resource.Type === 'AWS::IAM::Policy' && (resource.Properties.Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })),
   );
   return policies.flatMap((policy) =>
     (policy.Properties.PolicyDocument as { Statement: RawStatement[] }).Statement.map((statement) => ({

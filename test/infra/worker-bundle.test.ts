@@ -36,11 +36,15 @@ describe('CeleriacApp worker bundle', () => {
 
     // At cold start the bundle checks that its app is the one the function was provisioned for.
     const load = (appName: string) =>
-      spawnSync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`], {
-        encoding: 'utf8',
-        env: { ...process.env, CELERIAC_APP: appName, AWS_REGION: 'us-east-1' },
-        timeout: 30_000,
-      });
+      spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(typeof m.handler);`],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, CELERIAC_APP: appName, AWS_REGION: 'us-east-1' },
+          timeout: 30_000,
+        },
+      );
     const right = load('shop');
     expect(right.stderr).toBe('');
     expect(right.stdout.trim()).toBe('function');
@@ -50,6 +54,8 @@ describe('CeleriacApp worker bundle', () => {
   });
 
   it('refuses to build without tasksModule or entry, saying which prop to set', () => {
-    expect(() => new CeleriacApp(new Stack(testApp(), 'NoTasks'), 'Tasks', { app })).toThrow(/needs `tasksModule`.*new CeleriacApp\(this, 'Tasks', \{ app, tasksModule: 'src\/tasks.ts' \}\)/);
+    expect(() => new CeleriacApp(new Stack(testApp(), 'NoTasks'), 'Tasks', { app })).toThrow(
+      /needs `tasksModule`.*new CeleriacApp\(this, 'Tasks', \{ app, tasksModule: 'src\/tasks.ts' \}\)/,
+    );
   });
 });

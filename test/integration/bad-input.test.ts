@@ -137,7 +137,7 @@ describe('bad input on the wire', () => {
     const record = await app.backend().get(result.id);
     expect(record).toMatchObject({ state: TaskState.FAILURE, error: { code: ErrorCode.RESULT_TOO_LARGE } });
     expect(record?.result).toMatchObject({ 'celeriac:truncated': true, sizeBytes: expect.any(Number) });
-    expect((record?.result as { head: string }).head).toHaveLength(1024);
+    expect((record!.result as { head: string }).head).toHaveLength(1024);
   });
 
   it('stores an error whose message is too large for an item with the message cut, not crashing the worker', async () => {

@@ -25,7 +25,12 @@ beforeAll(async () => {
   h = await createHarness(app);
   await provisionLocalSchedules(app, { sqs: h.sqs, scheduler: app.scheduler() });
   h.startWorker({ concurrency: 2 });
-  beat = new LocalScheduler({ scheduler: app.scheduler(), broker: app.broker(), groups: [scheduleGroupOf(app.name), countdownGroupOf(app.name)], log: () => {} });
+  beat = new LocalScheduler({
+    scheduler: app.scheduler(),
+    broker: app.broker(),
+    groups: [scheduleGroupOf(app.name), countdownGroupOf(app.name)],
+    log: () => {},
+  });
   await beat.start();
 });
 

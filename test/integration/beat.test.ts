@@ -63,9 +63,20 @@ afterAll(async () => {
 
 /** `aws scheduler create-schedule` as typed in a terminal: a rate schedule sending `input` to the queue. */
 async function createWithCli(name: string, input: string): Promise<void> {
-  await aws('scheduler', 'create-schedule', '--name', name, '--group-name', app.name, '--schedule-expression', 'rate(1 hour)',
-    '--flexible-time-window', 'Mode=OFF',
-    '--target', JSON.stringify({ Arn: queueArn, RoleArn: 'arn:aws:iam::123456789012:role/hand-made', Input: input }));
+  await aws(
+    'scheduler',
+    'create-schedule',
+    '--name',
+    name,
+    '--group-name',
+    app.name,
+    '--schedule-expression',
+    'rate(1 hour)',
+    '--flexible-time-window',
+    'Mode=OFF',
+    '--target',
+    JSON.stringify({ Arn: queueArn, RoleArn: 'arn:aws:iam::123456789012:role/hand-made', Input: input }),
+  );
 }
 
 describe('schedules made outside celeriac', () => {
@@ -84,9 +95,20 @@ describe('schedules made outside celeriac', () => {
     await app.schedules.create('hand-edited', daily, { every: '1h', args: ['ops@shop.example'] });
     const good = JSON.parse(await aws('scheduler', 'get-schedule', '--name', 'hand-edited', '--group-name', app.name)) as { Target: { Input: string } };
     const broken = good.Target.Input.replace('"args":', 'args:');
-    await aws('scheduler', 'update-schedule', '--name', 'hand-edited', '--group-name', app.name, '--schedule-expression', 'rate(1 hour)',
-      '--flexible-time-window', 'Mode=OFF',
-      '--target', JSON.stringify({ Arn: queueArn, RoleArn: 'arn:aws:iam::123456789012:role/hand-made', Input: broken }));
+    await aws(
+      'scheduler',
+      'update-schedule',
+      '--name',
+      'hand-edited',
+      '--group-name',
+      app.name,
+      '--schedule-expression',
+      'rate(1 hour)',
+      '--flexible-time-window',
+      'Mode=OFF',
+      '--target',
+      JSON.stringify({ Arn: queueArn, RoleArn: 'arn:aws:iam::123456789012:role/hand-made', Input: broken }),
+    );
     expect((await app.schedules.get('hand-edited'))?.problem).toMatch(/not JSON/);
 
     const [letter] = await h.deadLetters('default', 1, 20);

@@ -17,7 +17,12 @@ describe('bench request counter (on the emulator)', () => {
     dynamodb = new DynamoDBClient({});
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
     await dynamodb.send(
-      new CreateTableCommand({ TableName: name, AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }),
+      new CreateTableCommand({
+        TableName: name,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
     );
   });
 
@@ -29,7 +34,9 @@ describe('bench request counter (on the emulator)', () => {
   it('counts SQS requests by operation and bills each started 64 KB of payload', async () => {
     const counter = countRequests(sqs);
 
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: 'x'.repeat(100) })) }));
+    await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `m${i}`, MessageBody: 'x'.repeat(100) })) }),
+    );
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'y'.repeat(100 * 1024) }));
 
     expect(Object.fromEntries(counter.requests)).toEqual({ SendMessageBatch: 1, SendMessage: 1 });

@@ -106,7 +106,11 @@ describe('control on the emulator', () => {
     // Each duplicate is acknowledged as finished and re-joins the chord, which re-sends the callback
     // under its fixed id: the claim turns every copy away.
     await eventually(() => (h.events.filter((e) => e.type === 'duplicate' && e.task === 'c.member').length >= 50 ? true : undefined), 120_000, 'duplicates');
-    await eventually(() => (h.events.filter((e) => e.type === 'duplicate' && e.task === 'c.total').length >= 1 ? true : undefined), 120_000, 'the callback copy');
+    await eventually(
+      () => (h.events.filter((e) => e.type === 'duplicate' && e.task === 'c.total').length >= 1 ? true : undefined),
+      120_000,
+      'the callback copy',
+    );
     // The copies above come after the originals finished: every one is turned away. moto's own
     // concurrent duplicates may let a member run twice (its claim is not atomic; DynamoDB's is), which
     // is counted, not hidden; the callback runs once either way.

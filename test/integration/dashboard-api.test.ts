@@ -28,17 +28,30 @@ describe('JSON HTTP API (on the emulator)', () => {
     const response = await dashboard.request(path, init);
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  const post = (path: string, body: unknown) => json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   it('GET /api/tasks filters and pages', async () => {
     const { status, body } = await json('/api/tasks?state=FAILURE&limit=3');
     expect(status).toBe(200);
     const tasks = body.tasks as { id: string; state: string }[];
-    expect(tasks.map((t) => t.id)).toEqual(population.filter((r) => r.state === TaskState.FAILURE).slice(0, 3).map((r) => r.id));
+    expect(tasks.map((t) => t.id)).toEqual(
+      population
+        .filter((r) => r.state === TaskState.FAILURE)
+        .slice(0, 3)
+        .map((r) => r.id),
+    );
     const next = await json(`/api/tasks?state=FAILURE&limit=3&cursor=${body.next as string}`);
-    expect((next.body.tasks as { id: string }[]).map((t) => t.id)).toEqual(population.filter((r) => r.state === TaskState.FAILURE).slice(3, 6).map((r) => r.id));
+    expect((next.body.tasks as { id: string }[]).map((t) => t.id)).toEqual(
+      population
+        .filter((r) => r.state === TaskState.FAILURE)
+        .slice(3, 6)
+        .map((r) => r.id),
+    );
     const search = await json(`/api/tasks?q=${encodeURIComponent('name:email.* zebra')}`);
-    expect((search.body.tasks as { id: string }[]).map((t) => t.id)).toEqual(population.filter((r, i) => i % 7 === 0 && r.task!.startsWith('email.')).map((r) => r.id));
+    expect((search.body.tasks as { id: string }[]).map((t) => t.id)).toEqual(
+      population.filter((r, i) => i % 7 === 0 && r.task!.startsWith('email.')).map((r) => r.id),
+    );
   });
 
   it('answers 400 with a JSON error for a bad state, limit, time or cursor', async () => {
@@ -69,20 +82,30 @@ describe('JSON HTTP API (on the emulator)', () => {
   });
 
   it('POST /api/task/retry/:id sends a complete record again and refuses an unknown task name', async () => {
-    await res.app.backend().save({ id: 'api-retry', state: TaskState.FAILURE, task: 'math.add', queue: 'default', retries: 0, argsRepr: '[2,3]', expiresAt: 2_000_000_000 });
+    await res.app
+      .backend()
+      .save({ id: 'api-retry', state: TaskState.FAILURE, task: 'math.add', queue: 'default', retries: 0, argsRepr: '[2,3]', expiresAt: 2_000_000_000 });
     const sent = await post('/api/task/retry/api-retry', {});
     expect(sent.status).toBe(202);
     const received = await res.sqs.send(new ReceiveMessageCommand({ QueueUrl: res.queues.get('default')!.url, WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }));
     const bodies = (received.Messages ?? []).map((m) => JSON.parse(m.Body!) as { id: string; args: unknown[]; headers: Record<string, string> });
     expect(bodies).toContainEqual(expect.objectContaining({ id: sent.body.id, task: 'math.add', args: [2, 3], headers: { retryOf: 'api-retry' } }));
     // email.bounce is not registered in this app; api-0003 is still RETRY.
-    expect(await post('/api/task/retry/api-0001', {})).toMatchObject({ status: 400, body: { error: { code: 'OPTIONS_INVALID', message: expect.stringContaining('does not register') } } });
-    expect(await post('/api/task/retry/api-0003', {})).toMatchObject({ status: 400, body: { error: { message: expect.stringContaining('only a finished task') } } });
+    expect(await post('/api/task/retry/api-0001', {})).toMatchObject({
+      status: 400,
+      body: { error: { code: 'OPTIONS_INVALID', message: expect.stringContaining('does not register') } },
+    });
+    expect(await post('/api/task/retry/api-0003', {})).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringContaining('only a finished task') } },
+    });
   });
 
   it('GET /api/queues, /api/tasks/registered, /api/schedules, /api/workers and /api/rates answer JSON', async () => {
     expect((await json('/api/queues')).body.queues).toHaveLength(2);
-    expect((await json('/api/tasks/registered')).body.tasks).toEqual([{ name: 'math.add', queue: 'default', maxRetries: 3, ignoreResult: false, redacted: false }]);
+    expect((await json('/api/tasks/registered')).body.tasks).toEqual([
+      { name: 'math.add', queue: 'default', maxRetries: 3, ignoreResult: false, redacted: false },
+    ]);
     expect((await json('/api/schedules')).body).toEqual({ available: true, schedules: [] });
     expect((await json('/api/workers?minutes=60')).body.workers).toHaveLength(2);
     expect((await json('/api/rates?minutes=5')).body.rates).toHaveLength(5);
@@ -90,7 +113,10 @@ describe('JSON HTTP API (on the emulator)', () => {
 
   it('POST /api/queues/:queue/purge needs the queue name as confirmation; unknown queues are 400', async () => {
     expect(await post('/api/queues/default/purge', {})).toMatchObject({ status: 400, body: { error: { code: 'CONFIRMATION_REQUIRED' } } });
-    expect(await post('/api/queues/default/purge', { confirm: 'default', deadLetters: true })).toEqual({ status: 200, body: { purged: 'default (dead letters)' } });
+    expect(await post('/api/queues/default/purge', { confirm: 'default', deadLetters: true })).toEqual({
+      status: 200,
+      body: { purged: 'default (dead letters)' },
+    });
     expect(await json('/api/queues/nope/dead-letters')).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
     expect(await post('/api/queues/default/redrive', { messageIds: [] })).toMatchObject({ status: 400, body: { error: { code: 'BAD_PARAMETER' } } });
   });

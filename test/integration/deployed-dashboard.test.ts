@@ -41,7 +41,11 @@ describe('The deployed dashboard function (on the emulator)', () => {
 
     beforeAll(async () => {
       const secretId = await secret(password);
-      const dashboard = createDeployedDashboard(res.app, { CELERIAC_DASHBOARD_AUTH: 'password', CELERIAC_DASHBOARD_PASSWORD_SECRET: secretId }, { secretsManager: secrets });
+      const dashboard = createDeployedDashboard(
+        res.app,
+        { CELERIAC_DASHBOARD_AUTH: 'password', CELERIAC_DASHBOARD_PASSWORD_SECRET: secretId },
+        { secretsManager: secrets },
+      );
       handler = handle(dashboard) as unknown as typeof handler;
     });
 
@@ -53,7 +57,12 @@ describe('The deployed dashboard function (on the emulator)', () => {
     });
 
     it('answers 401 to a wrong password or a wrong user', async () => {
-      for (const headers of [basicAuthHeader('celeriac', 'wrong'), basicAuthHeader('celeriac', `${password}x`), basicAuthHeader('admin', password), { authorization: 'Bearer token' }]) {
+      for (const headers of [
+        basicAuthHeader('celeriac', 'wrong'),
+        basicAuthHeader('celeriac', `${password}x`),
+        basicAuthHeader('admin', password),
+        { authorization: 'Bearer token' },
+      ]) {
         const response = await handler(functionUrlGet('/api/tasks/registered', headers));
         expect(response.statusCode).toBe(401);
         expect(response.body).not.toContain('math.add');
@@ -72,13 +81,21 @@ describe('The deployed dashboard function (on the emulator)', () => {
 
   it('reads the password from a JSON secret’s password field', async () => {
     const secretId = await secret(JSON.stringify({ username: 'celeriac', password: 'json-held' }));
-    const dashboard = createDeployedDashboard(res.app, { CELERIAC_DASHBOARD_AUTH: 'password', CELERIAC_DASHBOARD_PASSWORD_SECRET: secretId }, { secretsManager: secrets });
+    const dashboard = createDeployedDashboard(
+      res.app,
+      { CELERIAC_DASHBOARD_AUTH: 'password', CELERIAC_DASHBOARD_PASSWORD_SECRET: secretId },
+      { secretsManager: secrets },
+    );
     expect((await dashboard.request('/api/tasks/registered', { headers: basicAuthHeader('celeriac', 'json-held') })).status).toBe(200);
     expect((await dashboard.request('/api/tasks/registered', { headers: basicAuthHeader('celeriac', 'wrong') })).status).toBe(401);
   });
 
   it('answers 503, never the dashboard, when the secret cannot be read', async () => {
-    const dashboard = createDeployedDashboard(res.app, { CELERIAC_DASHBOARD_AUTH: 'password', CELERIAC_DASHBOARD_PASSWORD_SECRET: `${res.app.name}-missing` }, { secretsManager: secrets });
+    const dashboard = createDeployedDashboard(
+      res.app,
+      { CELERIAC_DASHBOARD_AUTH: 'password', CELERIAC_DASHBOARD_PASSWORD_SECRET: `${res.app.name}-missing` },
+      { secretsManager: secrets },
+    );
     const response = await dashboard.request('/api/tasks/registered', { headers: basicAuthHeader('celeriac', 'anything') });
     expect(response.status).toBe(503);
     expect(await response.text()).not.toContain('math.add');

@@ -164,7 +164,9 @@ describe('Inspector: dead letters on the emulator', () => {
       const messages = out.Messages ?? [];
       received.push(...messages.map((m) => m.Body!));
       if (messages.length) {
-        await res.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })) }));
+        await res.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: queue.url, Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })) }),
+        );
       }
     }
     expect(received.sort()).toEqual([...bodies].sort());

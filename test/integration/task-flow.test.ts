@@ -95,7 +95,14 @@ describe('delay → worker → result, on the SQS and DynamoDB wire protocols', 
     // Another worker holds the task under a live lease.
     const now = Date.now();
     const backend = app.backend();
-    await backend.claim({ id, task: 'count.run', queue: 'default', now: new Date(now), leaseUntil: new Date(now + 3_000), expiresAt: Math.ceil(now / 1000) + 600 });
+    await backend.claim({
+      id,
+      task: 'count.run',
+      queue: 'default',
+      now: new Date(now),
+      leaseUntil: new Date(now + 3_000),
+      expiresAt: Math.ceil(now / 1000) + 600,
+    });
     await h.sqs.send(new SendMessageCommand({ QueueUrl: h.queue('default').url, MessageBody: JSON.stringify({ id, task: 'count.run', args: [key] }) }));
     const deferred = await eventually(() => h.events.find((e) => e.type === 'deferred' && e.id === id), 15_000, 'a deferral');
     expect(deferred).toMatchObject({ reason: 'running' });
@@ -110,7 +117,14 @@ describe('delay → worker → result, on the SQS and DynamoDB wire protocols', 
     const key = `lapsed-${Date.now()}`;
     const id = `lapsed-task-${Date.now()}`;
     const now = Date.now();
-    await app.backend().claim({ id, task: 'count.run', queue: 'default', now: new Date(now - 60_000), leaseUntil: new Date(now - 1_000), expiresAt: Math.ceil(now / 1000) + 600 });
+    await app.backend().claim({
+      id,
+      task: 'count.run',
+      queue: 'default',
+      now: new Date(now - 60_000),
+      leaseUntil: new Date(now - 1_000),
+      expiresAt: Math.ceil(now / 1000) + 600,
+    });
     await h.sqs.send(new SendMessageCommand({ QueueUrl: h.queue('default').url, MessageBody: JSON.stringify({ id, task: 'count.run', args: [key] }) }));
     expect(await app.asyncResult(id).get({ timeoutMs: 15_000, intervalMs: 100 })).toBe(1);
     expect(runs.get(key)).toBe(1);
@@ -163,7 +177,8 @@ describe('delay → worker → result, on the SQS and DynamoDB wire protocols', 
     const shown = await add.delay(1, 2);
     expect(await hidden.get({ timeoutMs: 15_000, intervalMs: 100 })).toBe(42);
     expect(await shown.get({ timeoutMs: 15_000, intervalMs: 100 })).toBe(3);
-    const item = async (id: string) => (await h.dynamodb.send(new GetItemCommand({ TableName: app.resultsTableName, Key: { id: { S: id } }, ConsistentRead: true }))).Item!;
+    const item = async (id: string) =>
+      (await h.dynamodb.send(new GetItemCommand({ TableName: app.resultsTableName, Key: { id: { S: id } }, ConsistentRead: true }))).Item!;
     expect(Object.keys(await item(hidden.id))).not.toContain(TASK_INDEX_SHARD_ATTRIBUTE);
     expect(Object.keys(await item(hidden.id))).not.toContain(TASK_INDEX_TIME_ATTRIBUTE);
     expect(Object.keys(await item(shown.id))).toEqual(expect.arrayContaining([TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE]));

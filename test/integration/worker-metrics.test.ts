@@ -9,7 +9,12 @@ import { provisionThrowawayApp, type ThrowawayResources } from '../helpers/emula
 import { saveAll, taskPopulation } from '../fixtures/task-population.js';
 
 /** AWS/Lambda data points of one function, as Lambda publishes them (dimension FunctionName). */
-function lambdaDatum(functionName: string, metric: string, minutesAgo: number, datum: Pick<MetricDatum, 'Value' | 'Values' | 'Counts' | 'StatisticValues' | 'Unit'>): MetricDatum {
+function lambdaDatum(
+  functionName: string,
+  metric: string,
+  minutesAgo: number,
+  datum: Pick<MetricDatum, 'Value' | 'Values' | 'Counts' | 'StatisticValues' | 'Unit'>,
+): MetricDatum {
   return { MetricName: metric, Dimensions: [{ Name: 'FunctionName', Value: functionName }], Timestamp: new Date(Date.now() - minutesAgo * 60_000), ...datum };
 }
 
@@ -78,7 +83,10 @@ describe('Worker activity from CloudWatch (on the emulator)', () => {
 
   it('reads only the queues whose function is known, and falls back to the records for the others', async () => {
     const workers = await inspectorWith(`default=${worker}`).workers(60);
-    expect(workers.find((w) => w.queue === 'default')).toMatchObject({ source: 'cloudwatch', lambda: { functionName: worker, invocations: 12, queues: ['default'] } });
+    expect(workers.find((w) => w.queue === 'default')).toMatchObject({
+      source: 'cloudwatch',
+      lambda: { functionName: worker, invocations: 12, queues: ['default'] },
+    });
     const exports = workers.find((w) => w.queue === 'exports')!;
     expect(exports.source).toBe('records');
     expect(exports.lambda).toBeUndefined();

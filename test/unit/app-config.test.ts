@@ -3,14 +3,7 @@ import { type } from 'arktype';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createCoreApp } from '../../sdk/core/app.js';
-import {
-  ArgsValidationError,
-  CeleriacError,
-  ConfigError,
-  ErrorCode,
-  OptionsError,
-  UnknownTaskError,
-} from '../../sdk/core/errors.js';
+import { ArgsValidationError, CeleriacError, ConfigError, ErrorCode, OptionsError, UnknownTaskError } from '../../sdk/core/errors.js';
 import { decodeEnvelope } from '../../sdk/core/protocol/envelope.js';
 import { memoryHarness } from '../helpers/memory-harness.js';
 
@@ -152,7 +145,10 @@ describe('task.applyAsync() options', () => {
     expect(others).toEqual([]);
     expect(countdown).toMatchObject({
       name: `eta-${result.id}`,
-      expression: `at(${clock.date(20 * 60_000).toISOString().slice(0, 19)})`,
+      expression: `at(${clock
+        .date(20 * 60_000)
+        .toISOString()
+        .slice(0, 19)})`,
       timezone: 'UTC',
       deleteAfterCompletion: true,
       queueName: 'unit-default',
@@ -182,7 +178,12 @@ describe('task.applyAsync() options', () => {
   it('sends an eta more than 15 minutes ahead through a one-time schedule', async () => {
     const { add, clock, scheduler } = setup();
     await add.applyAsync([1, 2], { eta: clock.date(16 * 60_000) });
-    expect((await scheduler.list('unit-eta')).map((s) => s.expression)).toEqual([`at(${clock.date(16 * 60_000).toISOString().slice(0, 19)})`]);
+    expect((await scheduler.list('unit-eta')).map((s) => s.expression)).toEqual([
+      `at(${clock
+        .date(16 * 60_000)
+        .toISOString()
+        .slice(0, 19)})`,
+    ]);
   });
 
   it('refuses countdownSeconds together with eta with OptionsError', async () => {

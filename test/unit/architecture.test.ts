@@ -12,10 +12,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const config = createRequire(import.meta.url)('../../.dependency-cruiser.cjs') as { forbidden: unknown[]; options: Record<string, unknown> };
 
 async function violations(baseDir: string, paths: string[]): Promise<IViolation[]> {
-  const { output } = await cruise(
-    paths,
-    { ...config.options, baseDir, ruleSet: { forbidden: config.forbidden } as never, validate: true, tsConfig: { fileName: `${root}/tsconfig.json` } } as never,
-  );
+  const { output } = await cruise(paths, {
+    ...config.options,
+    baseDir,
+    ruleSet: { forbidden: config.forbidden } as never,
+    validate: true,
+    tsConfig: { fileName: `${root}/tsconfig.json` },
+  } as never);
   if (typeof output === 'string') throw new Error(output);
   return output.summary.violations;
 }

@@ -52,10 +52,15 @@ describe('AsyncResult', () => {
 
     it('rethrows a built-in TypeError with its type, message and stack', async () => {
       const { app, backend } = setup();
-      const record = failedRecord({ error: { type: 'TypeError', message: 'x is not a function', stack: 'TypeError: x is not a function\n    at add (tasks.ts:3:9)' } });
+      const record = failedRecord({
+        error: { type: 'TypeError', message: 'x is not a function', stack: 'TypeError: x is not a function\n    at add (tasks.ts:3:9)' },
+      });
       await backend.save(record);
 
-      const error = await app.asyncResult(record.id).get().catch((e: unknown) => e);
+      const error = await app
+        .asyncResult(record.id)
+        .get()
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(TypeError);
       expect(error).toMatchObject({ name: 'TypeError', message: 'x is not a function' });
@@ -69,7 +74,10 @@ describe('AsyncResult', () => {
       });
       await backend.save(record);
 
-      const error = await app.asyncResult(record.id).get().catch((e: unknown) => e);
+      const error = await app
+        .asyncResult(record.id)
+        .get()
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(PaymentDeclinedError);
       expect(error).toBeInstanceOf(Error);
@@ -82,7 +90,10 @@ describe('AsyncResult', () => {
       const record = failedRecord({ error: { type: 'InventoryError', code: 'OUT_OF_STOCK', message: 'no carrots', stack: 'InventoryError: no carrots' } });
       await backend.save(record);
 
-      const error = await app.asyncResult(record.id).get().catch((e: unknown) => e);
+      const error = await app
+        .asyncResult(record.id)
+        .get()
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(TaskError);
       expect(error).toMatchObject({
@@ -120,9 +131,17 @@ describe('AsyncResult', () => {
       const record = failedRecord({ error: { type: 'ResultTooLargeError', code: 'RESULT_TOO_LARGE', message: 'Task x returned a result of 500000 bytes…' } });
       await backend.save(record);
 
-      const error = await app.asyncResult(record.id).get().catch((e: unknown) => e);
+      const error = await app
+        .asyncResult(record.id)
+        .get()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ResultTooLargeError);
-      expect(error).toMatchObject({ code: ErrorCode.RESULT_TOO_LARGE, remoteCode: ErrorCode.RESULT_TOO_LARGE, message: 'Task x returned a result of 500000 bytes…', taskId: record.id });
+      expect(error).toMatchObject({
+        code: ErrorCode.RESULT_TOO_LARGE,
+        remoteCode: ErrorCode.RESULT_TOO_LARGE,
+        message: 'Task x returned a result of 500000 bytes…',
+        taskId: record.id,
+      });
     });
 
     it('throws TaskRevokedError with the reason for a REVOKED record', async () => {
@@ -130,7 +149,10 @@ describe('AsyncResult', () => {
       const record = taskRecord({ state: TaskState.REVOKED, result: undefined, error: { type: 'TaskExpired', message: 'expired at noon' } });
       await backend.save(record);
 
-      const error = await app.asyncResult(record.id).get().catch((e: unknown) => e);
+      const error = await app
+        .asyncResult(record.id)
+        .get()
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(TaskRevokedError);
       expect(error).toMatchObject({ code: ErrorCode.TASK_REVOKED, taskId: record.id });
@@ -143,7 +165,10 @@ describe('AsyncResult', () => {
       await backend.save(record);
       const start = clock.now();
 
-      const error = await app.asyncResult(record.id).get({ timeoutMs: 2_000, intervalMs: 300 }).catch((e: unknown) => e);
+      const error = await app
+        .asyncResult(record.id)
+        .get({ timeoutMs: 2_000, intervalMs: 300 })
+        .catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(ResultTimeoutError);
       expect(error).toMatchObject({ code: ErrorCode.RESULT_TIMEOUT, taskId: record.id, timeoutMs: 2_000, lastState: TaskState.STARTED });

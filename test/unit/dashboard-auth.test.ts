@@ -25,7 +25,15 @@ describe('createDashboard', () => {
 
   it('checks a password read from a store, and answers 503 (never the page) when the store cannot be read', async () => {
     let reads = 0;
-    const stored = createDashboard(inspector, { credentials: { username: 'celeriac', password: async () => (reads++, 'from-store') } });
+    const stored = createDashboard(inspector, {
+      credentials: {
+        username: 'celeriac',
+        password: async () => {
+          reads++;
+          return 'from-store';
+        },
+      },
+    });
     const basic = (user: string, password: string) => ({ headers: { authorization: `Basic ${btoa(`${user}:${password}`)}` } });
     expect((await stored.request('/api/tasks/registered')).status).toBe(401);
     expect((await stored.request('/api/tasks/registered', basic('celeriac', 'nope'))).status).toBe(401);

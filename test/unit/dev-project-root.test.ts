@@ -61,6 +61,8 @@ describe('the dev loop’s small rules', () => {
   });
 
   it('quotes values for eval', () => {
-    expect(formatShellEnv({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4599', X: "it's" })).toBe("export AWS_ENDPOINT_URL='http://127.0.0.1:4599'\nexport X='it'\\''s'");
+    expect(formatShellEnv({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4599', X: "it's" })).toBe(
+      "export AWS_ENDPOINT_URL='http://127.0.0.1:4599'\nexport X='it'\\''s'",
+    );
   });
 });

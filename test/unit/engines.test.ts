@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 // npm's own range semantics (semver is installed with the CDK); no types are needed for one call.
-const semver = createRequire(import.meta.url)('semver') as { satisfies(version: string, range: string): boolean; minVersion(range: string): { version: string } | null };
+const semver = createRequire(import.meta.url)('semver') as {
+  satisfies(version: string, range: string): boolean;
+  minVersion(range: string): { version: string } | null;
+};
 
 interface Lock {
   readonly packages: Record<string, { readonly engines?: { readonly node?: string } | readonly string[]; readonly optional?: boolean }>;

@@ -33,7 +33,13 @@ describe('example server: schedules added at run time', () => {
   it('POST /schedules adds a weekly summary schedule, GET lists it, DELETE removes it', async () => {
     const created = await post('/schedules', { name: 'summary-monday', email: 'ops@example.com', cron: '30 7 * * 1' });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ name: 'summary-monday', task: 'reports.weekly_summary', args: ['ops@example.com'], timezone: 'Asia/Shanghai', expression: 'cron(30 7 ? * 2 *)' });
+    expect(await created.json()).toMatchObject({
+      name: 'summary-monday',
+      task: 'reports.weekly_summary',
+      args: ['ops@example.com'],
+      timezone: 'Asia/Shanghai',
+      expression: 'cron(30 7 ? * 2 *)',
+    });
     const listed = (await (await createServer().request('/schedules')).json()) as { name: string }[];
     expect(listed.map((s) => s.name)).toEqual(['summary-monday']);
     expect((await post('/schedules', { name: 'summary-monday', email: 'ops@example.com', cron: '30 7 * * 1' })).status).toBe(409);
@@ -44,7 +50,10 @@ describe('example server: schedules added at run time', () => {
   it('answers 400 with the reason for a schedule Scheduler could not run, or args the task refuses', async () => {
     const tooOften = await post('/schedules', { name: 'x', email: 'ops@example.com', every: '7s' });
     expect(tooOften.status).toBe(400);
-    expect(((await tooOften.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'SCHEDULE_INVALID', message: expect.stringMatching(/must divide 60/) });
+    expect(((await tooOften.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'SCHEDULE_INVALID',
+      message: expect.stringMatching(/must divide 60/),
+    });
     const badEmail = await post('/schedules', { name: 'x', email: 'nope', every: '1h' });
     expect(badEmail.status).toBe(400);
     expect(((await badEmail.json()) as { error: { code: string } }).error.code).toBe('ARGS_INVALID');

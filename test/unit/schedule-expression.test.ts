@@ -48,22 +48,17 @@ describe('crontab → Scheduler cron', () => {
 
   // The translation runs at exactly the times the crontab runs (time zones without DST, where
   // crontab semantics and Scheduler's agree on every instant).
-  it.each([
-    '30 7 * * 1',
-    '*/7 3-5 * * *',
-    '0 0 1,15 * *',
-    '15 10 * * 0,6',
-    '0 */4 * 2-11 *',
-    '0 8 * * mon-fri',
-    '45 23 28-31 * *',
-  ])('%s runs when the crontab does (UTC and Asia/Shanghai)', (crontab) => {
-    for (const timezone of ['UTC', 'Asia/Shanghai']) {
-      const from = new Date('2026-11-22T00:00:00Z');
-      const unix = new Cron(crontab, { timezone, paused: true }).nextRuns(60, from);
-      const ours = nextRunTimes(parseScheduleExpression(crontabToExpression(crontab)), { timezone }, from, 60);
-      expect(iso(ours)).toEqual(iso(unix));
-    }
-  });
+  it.each(['30 7 * * 1', '*/7 3-5 * * *', '0 0 1,15 * *', '15 10 * * 0,6', '0 */4 * 2-11 *', '0 8 * * mon-fri', '45 23 28-31 * *'])(
+    '%s runs when the crontab does (UTC and Asia/Shanghai)',
+    (crontab) => {
+      for (const timezone of ['UTC', 'Asia/Shanghai']) {
+        const from = new Date('2026-11-22T00:00:00Z');
+        const unix = new Cron(crontab, { timezone, paused: true }).nextRuns(60, from);
+        const ours = nextRunTimes(parseScheduleExpression(crontabToExpression(crontab)), { timezone }, from, 60);
+        expect(iso(ours)).toEqual(iso(unix));
+      }
+    },
+  );
 });
 
 describe('Scheduler expressions are validated as AWS does', () => {
@@ -146,7 +141,12 @@ describe('next run times', () => {
 
   it('runs rate schedules every interval from their start, and stops at their end', () => {
     const start = new Date('2026-11-22T10:00:00Z');
-    const runs = nextRunTimes(parseScheduleExpression('rate(10 minutes)'), { timezone: 'UTC', start, end: new Date('2026-11-22T10:35:00Z') }, new Date('2026-11-22T10:05:00Z'), 5);
+    const runs = nextRunTimes(
+      parseScheduleExpression('rate(10 minutes)'),
+      { timezone: 'UTC', start, end: new Date('2026-11-22T10:35:00Z') },
+      new Date('2026-11-22T10:05:00Z'),
+      5,
+    );
     expect(iso(runs)).toEqual(['2026-11-22T10:10:00.000Z', '2026-11-22T10:20:00.000Z', '2026-11-22T10:30:00.000Z']);
   });
 

@@ -63,7 +63,9 @@ describe('app.schedules (run-time schedules, django-celery-beat style)', () => {
     await expect(app.schedules.create('bad', 'reports.nothing', { cron: '* * * * *' })).rejects.toThrow(/"reports.nothing", which is not registered/);
     expect(await scheduler.list('unit')).toEqual([]);
     await app.schedules.create('ok', report, { cron: '0 9 * * *', args: ['ops@shop.example'] });
-    await expect(app.schedules.create('ok', report, { cron: '0 9 * * *', args: ['ops@shop.example'] })).rejects.toMatchObject({ code: ErrorCode.SCHEDULE_EXISTS });
+    await expect(app.schedules.create('ok', report, { cron: '0 9 * * *', args: ['ops@shop.example'] })).rejects.toMatchObject({
+      code: ErrorCode.SCHEDULE_EXISTS,
+    });
     await expect(app.schedules.update('missing', { every: '1m' })).rejects.toMatchObject({ code: ErrorCode.SCHEDULE_NOT_FOUND });
     await expect(app.schedules.disable('missing')).rejects.toBeInstanceOf(ScheduleError);
   });
@@ -106,7 +108,10 @@ describe('worker: runs sent by schedules', () => {
     });
     const info = await h.app.schedules.create('tick', tick, { every: '3s' });
     const input = (await h.scheduler.get('unit', info.name))!.input!;
-    const scheduled = h.clock.date(0).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const scheduled = h.clock
+      .date(0)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     h.clock.advance(400); // Scheduler fires a little late
     await h.sendRaw(firing(input, arn, scheduled));
     await h.sendRaw(firing(input, arn, scheduled)); // at-least-once: a duplicate firing
@@ -120,7 +125,11 @@ describe('worker: runs sent by schedules', () => {
     expect(delays).toEqual(Array.from({ length: 20 }, (_, k) => k * 3000 + 400));
     const ids = queued.map((m) => decodeEnvelope(m.body).id);
     expect(new Set(ids).size).toBe(20);
-    const idAt = (offset: number) => `unit.tick@${new Date(Date.parse(scheduled) + offset * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')}`;
+    const idAt = (offset: number) =>
+      `unit.tick@${new Date(Date.parse(scheduled) + offset * 1000)
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+        .replace(/[-:]/g, '')}`;
     expect(new Set(ids)).toEqual(new Set(Array.from({ length: 20 }, (_, k) => idAt(k * 3))));
 
     for (let second = 0; second < 60; second++) {
@@ -144,11 +153,14 @@ describe('worker: runs sent by schedules', () => {
     const report = h.app.task('reports.status', async () => 'ran');
     const info = await h.app.schedules.create('status', report, { every: '1m', expires: 30 });
     const input = (await h.scheduler.get('unit', info.name))!.input!;
-    const scheduled = h.clock.date(0).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const scheduled = h.clock
+      .date(0)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     await h.sendRaw(firing(input, 'arn:aws:scheduler:us-east-1:000000000000:schedule/unit/status', scheduled));
     h.clock.advance(31_000);
     await h.deliver();
-    const record = await h.backend.get('unit.status@' + scheduled.replace(/[-:]/g, ''));
+    const record = await h.backend.get(`unit.status@${scheduled.replace(/[-:]/g, '')}`);
     expect(record).toMatchObject({ state: TaskState.REVOKED });
     expect(record?.error?.message).toMatch(/expired/);
   });
@@ -208,7 +220,15 @@ describe('LocalScheduler', () => {
     h.clock.advance(now - h.clock.now());
     await add.applyAsync([2, 3], { countdownSeconds: 1200 });
     await h.app.schedules.create('monday', report, { cron: '30 7 * * 1', timezone: 'Asia/Shanghai' });
-    const beat = new LocalScheduler({ scheduler: h.scheduler, broker: h.broker, groups: ['unit', 'unit-eta'], now: () => now, tickMs: 5, refreshMs: 20, log: () => {} });
+    const beat = new LocalScheduler({
+      scheduler: h.scheduler,
+      broker: h.broker,
+      groups: ['unit', 'unit-eta'],
+      now: () => now,
+      tickMs: 5,
+      refreshMs: 20,
+      log: () => {},
+    });
     await beat.start();
     try {
       const settle = () => new Promise((resolve) => setTimeout(resolve, 60));
@@ -237,7 +257,15 @@ describe('LocalScheduler', () => {
     h.clock.advance(now - h.clock.now());
     const result = await add.applyAsync([1, 1], { countdownSeconds: 1800 });
     // Reads once (refreshMs far away), then the countdown is cancelled behind its back.
-    const beat = new LocalScheduler({ scheduler: h.scheduler, broker: h.broker, groups: ['unit', 'unit-eta'], now: () => now, tickMs: 5, refreshMs: 3_600_000, log: () => {} });
+    const beat = new LocalScheduler({
+      scheduler: h.scheduler,
+      broker: h.broker,
+      groups: ['unit', 'unit-eta'],
+      now: () => now,
+      tickMs: 5,
+      refreshMs: 3_600_000,
+      log: () => {},
+    });
     await beat.start();
     try {
       expect(beat.upcoming().map((u) => u.name)).toEqual([`eta-${result.id}`]);

@@ -32,9 +32,13 @@ describe('Worker: lean mode (duplicateProtection: false)', () => {
     const runs = { lean: 0, guarded: 0 };
     for (const mode of ['lean', 'guarded'] as const) {
       const h = memoryHarness();
-      const noop = h.app.task('noop', async () => {
-        runs[mode] += 1;
-      }, { duplicateProtection: mode === 'guarded' });
+      const _noop = h.app.task(
+        'noop',
+        async () => {
+          runs[mode] += 1;
+        },
+        { duplicateProtection: mode === 'guarded' },
+      );
       const body = JSON.stringify({ id: 'same-id', task: 'noop', args: [] });
       await h.sendRaw(body);
       await h.sendRaw(body);
@@ -48,10 +52,14 @@ describe('Worker: lean mode (duplicateProtection: false)', () => {
   it('counts retries from the message receive count and records the failure once retries run out', async () => {
     const h = memoryHarness();
     const seen: number[] = [];
-    const flaky = h.app.task('flaky', async () => {
-      seen.push(currentTask().retries);
-      currentTask().retry({ countdownSeconds: 1 });
-    }, { duplicateProtection: false, maxRetries: 2 });
+    const flaky = h.app.task(
+      'flaky',
+      async () => {
+        seen.push(currentTask().retries);
+        currentTask().retry({ countdownSeconds: 1 });
+      },
+      { duplicateProtection: false, maxRetries: 2 },
+    );
     const sent = await flaky.delay();
 
     for (let round = 0; round < 3; round++) {

@@ -58,9 +58,7 @@ describe('Worker: poison messages', () => {
   it('records FAILURE with the failing paths and dead-letters args that fail the schema, without running the task', async () => {
     const body = vi.fn(async (email: string, seats: number) => `${email}:${seats}`);
     const raw = JSON.stringify({ id: 's-1', task: 'users.invite', args: ['not-an-email', 3] });
-    const { h, delivery } = await deliverPoison(raw, (h) =>
-      h.app.task('users.invite', body, { argsSchema: z.tuple([z.email(), z.number()]) }),
-    );
+    const { h, delivery } = await deliverPoison(raw, (h) => h.app.task('users.invite', body, { argsSchema: z.tuple([z.email(), z.number()]) }));
 
     expect(delivery.disposition).toBe('ack');
     expect(body).not.toHaveBeenCalled();

@@ -81,9 +81,13 @@ describe('Worker: retries', () => {
 
   it('does not retry an error outside autoretryFor', async () => {
     const h = memoryHarness();
-    const task = h.app.task('auto', async () => {
-      throw new TypeError('bug');
-    }, { autoretryFor: [GatewayBusyError] });
+    const task = h.app.task(
+      'auto',
+      async () => {
+        throw new TypeError('bug');
+      },
+      { autoretryFor: [GatewayBusyError] },
+    );
     const sent = await task.delay();
 
     const [delivery] = await h.deliver();
@@ -94,9 +98,13 @@ describe('Worker: retries', () => {
 
   it('retries when an autoretryFor predicate says so, and fails when it does not', async () => {
     const h = memoryHarness();
-    const task = h.app.task('pred', async (status: number) => {
-      throw Object.assign(new Error(`HTTP ${status}`), { status });
-    }, { autoretryFor: (error) => (error as { status?: number }).status === 503, defaultRetryDelaySeconds: 1 });
+    const task = h.app.task(
+      'pred',
+      async (status: number) => {
+        throw Object.assign(new Error(`HTTP ${status}`), { status });
+      },
+      { autoretryFor: (error) => (error as { status?: number }).status === 503, defaultRetryDelaySeconds: 1 },
+    );
     const unavailable = await task.delay(503);
     const notFound = await task.delay(404);
 

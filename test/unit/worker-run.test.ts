@@ -94,9 +94,13 @@ describe('Worker: running a task', () => {
 
   it('still records the failure of a task with ignoreResult', async () => {
     const h = memoryHarness();
-    const fail = h.app.task('fail', async () => {
-      throw new Error('nope');
-    }, { ignoreResult: true });
+    const fail = h.app.task(
+      'fail',
+      async () => {
+        throw new Error('nope');
+      },
+      { ignoreResult: true },
+    );
     const sent = await fail.delay();
 
     await h.deliver();
@@ -178,7 +182,11 @@ describe('Worker: running a task', () => {
 
     expect(abortedAt).toBe(h.clock.now() + 4_000);
     expect(delivery?.disposition).toBe('requeue');
-    expect(await h.backend.get(sent.id)).toMatchObject({ state: TaskState.RETRY, retries: 1, error: { type: 'TimeLimitExceededError', code: ErrorCode.TIME_LIMIT_EXCEEDED } });
+    expect(await h.backend.get(sent.id)).toMatchObject({
+      state: TaskState.RETRY,
+      retries: 1,
+      error: { type: 'TimeLimitExceededError', code: ErrorCode.TIME_LIMIT_EXCEEDED },
+    });
   });
 
   it('reports requeued messages as batchItemFailures and acknowledged ones not at all', async () => {

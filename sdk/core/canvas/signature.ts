@@ -44,6 +44,7 @@ export abstract class Canvas<in P extends readonly unknown[], out Out> {
 
 /** A signature of any shape. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: any canvas, whatever its arguments and result (parameters are contravariant: unknown would not accept them)
 export type AnyCanvas = Canvas<any, any>;
 
 /**
@@ -217,6 +218,7 @@ export function chain<P extends readonly unknown[], O1, O2, O3, O4, O5, O6>(
   e: Canvas<[O4], O5>,
   f: Canvas<[O5], O6>,
 ): Chain<P, O6>;
+// biome-ignore lint/suspicious/noExplicitAny: an untyped chain's first arguments are not known
 export function chain(...steps: AnyCanvas[]): Chain<any, unknown> {
   return new Chain(steps);
 }

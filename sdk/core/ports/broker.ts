@@ -9,9 +9,7 @@ export interface OutgoingMessage {
 }
 
 /** Outcome of one message of a batch, in the order the messages were given. */
-export type SendOutcome =
-  | { readonly ok: true; readonly messageId: string }
-  | { readonly ok: false; readonly code: string; readonly message: string };
+export type SendOutcome = { readonly ok: true; readonly messageId: string } | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** A message the worker gives up on, to keep in the dead-letter queue. */
 export interface DeadLetter {

@@ -48,10 +48,7 @@ export interface TaskQuery {
 }
 
 /** A row of a task listing: the record's listing columns (no arguments, result or error). */
-export type TaskSummary = Pick<
-  TaskRecord,
-  'id' | 'state' | 'task' | 'queue' | 'retries' | 'sentAt' | 'dateStarted' | 'dateDone' | 'runtimeMs' | 'workerId'
->;
+export type TaskSummary = Pick<TaskRecord, 'id' | 'state' | 'task' | 'queue' | 'retries' | 'sentAt' | 'dateStarted' | 'dateDone' | 'runtimeMs' | 'workerId'>;
 
 /** One page of tasks, newest sent first. */
 export interface TaskPage {
@@ -194,7 +191,12 @@ export interface RatePoint {
 export function matchesName(pattern: string, name: string | undefined): boolean {
   if (name === undefined) return false;
   if (!pattern.includes('*')) return pattern === name;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(name);
 }
 

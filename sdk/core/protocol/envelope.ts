@@ -214,6 +214,6 @@ function optionalTime(raw: Record<string, unknown>, key: string): string | null 
 }
 
 function invalid(field: string, expected: string, received: unknown): EnvelopeError {
-  const shown = received === undefined ? 'nothing' : JSON.stringify(received)?.slice(0, 80) ?? String(received);
+  const shown = received === undefined ? 'nothing' : (JSON.stringify(received)?.slice(0, 80) ?? String(received));
   return new EnvelopeError(ErrorCode.ENVELOPE_INVALID, `Invalid envelope: "${field}" must be ${expected}, received ${shown}.`);
 }

@@ -66,7 +66,10 @@ export function salvageScheduleRun(body: string): ScheduleRun | undefined {
  */
 export function scheduleRunTaskId(run: ScheduleRun, at: string | undefined = run.scheduledTime): string | undefined {
   if (at === undefined) return undefined;
-  const compact = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  const compact = new Date(at)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
   return `${run.group}.${run.name}@${compact}`;
 }
 

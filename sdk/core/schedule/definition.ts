@@ -91,7 +91,11 @@ export interface ScheduleHost {
   readonly name: string;
   readonly timezone: string;
   queue(name: string): { readonly queueName: string; readonly name: string };
-  findTask(name: string): { readonly name: string; readonly options: { readonly queue: string; readonly ignoreResult: boolean; readonly argsSchema: StandardSchemaV1 | undefined } } | undefined;
+  findTask(
+    name: string,
+  ):
+    | { readonly name: string; readonly options: { readonly queue: string; readonly ignoreResult: boolean; readonly argsSchema: StandardSchemaV1 | undefined } }
+    | undefined;
 }
 
 /** A schedule, checked and in the form Scheduler stores. */

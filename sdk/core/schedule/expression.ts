@@ -68,9 +68,7 @@ export function parseScheduleExpression(expression: string): ScheduleExpression 
     }
     return { kind: 'at', expression: text, local };
   }
-  throw new ScheduleError(
-    `Invalid schedule expression ${JSON.stringify(expression)}: EventBridge Scheduler accepts rate(…), cron(…) or at(…).`,
-  );
+  throw new ScheduleError(`Invalid schedule expression ${JSON.stringify(expression)}: EventBridge Scheduler accepts rate(…), cron(…) or at(…).`);
 }
 
 const AWS_FIELD_CHARS = [
@@ -86,7 +84,9 @@ function checkAwsCronFields(expression: string, fields: readonly string[]): void
   fields.forEach((field, i) => {
     const rule = AWS_FIELD_CHARS[i]!;
     if (!rule.chars.test(field)) {
-      throw new ScheduleError(`Invalid cron expression ${JSON.stringify(expression)}: the ${rule.name} field ${JSON.stringify(field)} has characters AWS does not accept there.`);
+      throw new ScheduleError(
+        `Invalid cron expression ${JSON.stringify(expression)}: the ${rule.name} field ${JSON.stringify(field)} has characters AWS does not accept there.`,
+      );
     }
   });
   const [, , dom, , dow] = fields;
@@ -235,8 +235,7 @@ export function crontabToExpression(crontab: string): string {
 }
 
 function expandUnixField(crontab: string, part: string, field: UnixField): Set<number> {
-  const fail = (why: string) =>
-    new ScheduleError(`Crontab ${JSON.stringify(crontab)}: the ${field.name} field ${JSON.stringify(part)} ${why}.`);
+  const fail = (why: string) => new ScheduleError(`Crontab ${JSON.stringify(crontab)}: the ${field.name} field ${JSON.stringify(part)} ${why}.`);
   const value = (token: string): number => {
     const named = field.names?.indexOf(token.toUpperCase()) ?? -1;
     const n = named >= 0 ? named + (field.name === 'month' ? 1 : 0) : /^\d+$/.test(token) ? Number(token) : NaN;

@@ -3,14 +3,7 @@ import { ErrorCode, PayloadTooLargeError, ScheduleError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ScheduleSpec, Scheduler, StoredSchedule } from '../ports/scheduler.js';
 import { atExpression, nextRunTimes, parseScheduleExpression } from './expression.js';
-import {
-  buildSchedule,
-  countdownGroupOf,
-  readScheduleInput,
-  scheduleGroupOf,
-  type ScheduleHost,
-  type ScheduleOptions,
-} from './definition.js';
+import { buildSchedule, countdownGroupOf, readScheduleInput, scheduleGroupOf, type ScheduleHost, type ScheduleOptions } from './definition.js';
 
 /** A schedule as the CLI, the dashboard and `app.schedules` show it. */
 export interface ScheduleInfo {
@@ -75,7 +68,11 @@ export class Schedules {
    * Creates a schedule in the app's group.
    * @throws {ScheduleError} when it is invalid (the message says why) or the name is taken (`SCHEDULE_EXISTS`).
    */
-  async create<A extends readonly unknown[]>(name: string, task: TaskRef & { readonly fn?: (...args: A) => unknown }, options: NoInfer<ScheduleOptions<A>>): Promise<ScheduleInfo> {
+  async create<A extends readonly unknown[]>(
+    name: string,
+    task: TaskRef & { readonly fn?: (...args: A) => unknown },
+    options: NoInfer<ScheduleOptions<A>>,
+  ): Promise<ScheduleInfo> {
     const built = buildSchedule(this.host, name, taskName(task), options as ScheduleOptions);
     await built.checked;
     return this.info(await this.host.scheduler().create(built.spec));
@@ -88,7 +85,13 @@ export class Schedules {
   async update(name: string, changes: ScheduleChanges): Promise<ScheduleInfo> {
     const current = await this.info(await this.require(name));
     const timing =
-      changes.every !== undefined ? { every: changes.every } : changes.cron !== undefined ? { cron: changes.cron } : current.every !== undefined ? { every: current.every } : { cron: current.expression };
+      changes.every !== undefined
+        ? { every: changes.every }
+        : changes.cron !== undefined
+          ? { cron: changes.cron }
+          : current.every !== undefined
+            ? { every: current.every }
+            : { cron: current.expression };
     const task = changes.task !== undefined ? taskName(changes.task) : current.task;
     if (task === undefined) throw new ScheduleError(`Schedule "${name}" names no task (${current.problem}): give one in the changes.`);
     const options = {
@@ -183,7 +186,9 @@ export class Schedules {
       if (stored.enabled) {
         const now = new Date(this.host.clock.now());
         const window = { timezone: stored.timezone, start: stored.start ?? stored.modifiedAt ?? stored.createdAt, end: stored.end };
-        nextRuns = input.fanOutSeconds ? fanOutRuns(nextRunTimes(expression, window, new Date(now.getTime() - 60_000), 3), input.fanOutSeconds, now) : nextRunTimes(expression, window, now, 5);
+        nextRuns = input.fanOutSeconds
+          ? fanOutRuns(nextRunTimes(expression, window, new Date(now.getTime() - 60_000), 3), input.fanOutSeconds, now)
+          : nextRunTimes(expression, window, now, 5);
       }
     } catch (error) {
       problem ??= (error as Error).message;

@@ -215,7 +215,12 @@ async function launchDetached(motoServer: string, port: number, files: ReturnTyp
   while (!(await answers(endpoint))) {
     if (spawnError || exited || Date.now() > deadline) {
       if (!exited && child.pid) await terminate(child.pid, 3_000);
-      const tail = (await readFile(files.log, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-15).map((l) => `    ${l}`).join('\n');
+      const tail = (await readFile(files.log, 'utf8').catch(() => ''))
+        .trimEnd()
+        .split('\n')
+        .slice(-15)
+        .map((l) => `    ${l}`)
+        .join('\n');
       const inUse = /address already in use/i.test(tail);
       throw new EmulatorError(
         inUse

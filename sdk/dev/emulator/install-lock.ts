@@ -29,11 +29,7 @@ const POLL_MS = 250;
  * @example
  * await withFileLock('/tmp/thing.lock', async () => { await installThing(); });
  */
-export async function withFileLock<T>(
-  lockPath: string,
-  fn: () => Promise<T>,
-  options: FileLockOptions = {},
-): Promise<T> {
+export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 15 * 60_000;
   const staleMs = options.staleMs ?? 20 * 60_000;
   const deadline = Date.now() + timeoutMs;

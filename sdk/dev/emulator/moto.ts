@@ -117,9 +117,7 @@ async function install(venvDir: string, options: EmulatorOptions): Promise<strin
 
       await checkPython(python);
       const shown = relative(process.cwd(), venvDir) || venvDir;
-      log(
-        `${PREFIX} installing the local AWS emulator (moto ${MOTO_VERSION}) into ${shown} (first run only, ~40 s)…`,
-      );
+      log(`${PREFIX} installing the local AWS emulator (moto ${MOTO_VERSION}) into ${shown} (first run only, ~40 s)…`);
       const started = Date.now();
       await rm(venvDir, { recursive: true, force: true });
 
@@ -135,11 +133,10 @@ async function install(venvDir: string, options: EmulatorOptions): Promise<strin
       await writeFile(join(venvDir, '.gitignore'), '*\n');
 
       const venvPython = venvExecutable(venvDir, 'python');
-      const pip = await runProcess(
-        venvPython,
-        ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', MOTO_REQUIREMENT],
-        { env: pythonEnv(), onLine: (line) => log(`${PREFIX}   pip: ${line.trim()}`) },
-      );
+      const pip = await runProcess(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', MOTO_REQUIREMENT], {
+        env: pythonEnv(),
+        onLine: (line) => log(`${PREFIX}   pip: ${line.trim()}`),
+      });
       if (pip.code !== 0 || !existsSync(motoServer)) {
         await rm(venvDir, { recursive: true, force: true });
         throw new Error(
@@ -154,8 +151,7 @@ async function install(venvDir: string, options: EmulatorOptions): Promise<strin
       return motoServer;
     },
     {
-      onWait: (holder) =>
-        log(`${PREFIX} waiting for another process (${holder}) to finish installing the local AWS emulator…`),
+      onWait: (holder) => log(`${PREFIX} waiting for another process (${holder}) to finish installing the local AWS emulator…`),
     },
   );
 }
@@ -177,9 +173,7 @@ async function checkPython(python: string): Promise<void> {
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new Error(
-      `${PREFIX} the local AWS emulator needs python3, but \`${python}\` could not be run (${code}). ${INSTALL_HINT}`,
-    );
+    throw new Error(`${PREFIX} the local AWS emulator needs python3, but \`${python}\` could not be run (${code}). ${INSTALL_HINT}`);
   }
   const version = result.tail.at(-1) ?? '';
   const match = /^(\d+)\.(\d+)$/.exec(version);
@@ -191,9 +185,7 @@ async function checkPython(python: string): Promise<void> {
   }
   const [major, minor] = [Number(match[1]), Number(match[2])];
   if (major !== 3 || minor < 9) {
-    throw new Error(
-      `${PREFIX} the local AWS emulator needs python3 >= 3.9, but \`${python}\` is Python ${version}. ${INSTALL_HINT}`,
-    );
+    throw new Error(`${PREFIX} the local AWS emulator needs python3 >= 3.9, but \`${python}\` is Python ${version}. ${INSTALL_HINT}`);
   }
 }
 
@@ -335,9 +327,7 @@ async function waitUntilReady(
       if (/address already in use/i.test(text)) {
         throw new PortInUseError(`${PREFIX} port of ${endpoint} is already in use`);
       }
-      throw new Error(
-        `${PREFIX} the moto server exited before answering (exit ${child.exitCode ?? child.signalCode}).\n${indent(output.lines)}`,
-      );
+      throw new Error(`${PREFIX} the moto server exited before answering (exit ${child.exitCode ?? child.signalCode}).\n${indent(output.lines)}`);
     }
     try {
       const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
@@ -348,9 +338,7 @@ async function waitUntilReady(
     }
   }
   output.end();
-  throw new Error(
-    `${PREFIX} the moto server at ${endpoint} did not answer within ${Math.round(timeoutMs / 1000)} s.\n${indent(output.lines)}`,
-  );
+  throw new Error(`${PREFIX} the moto server at ${endpoint} did not answer within ${Math.round(timeoutMs / 1000)} s.\n${indent(output.lines)}`);
 }
 
 /**

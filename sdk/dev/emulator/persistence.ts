@@ -27,7 +27,7 @@ export const PERSISTED_SERVICES = ['sqs', 'dynamodb', 'scheduler', 'cloudwatch']
 
 /** Python source: restore at start, snapshot periodically and on SIGTERM/SIGINT (then `moto.server.main` serves). */
 export function persistencePrelude(): string {
-  return String.raw`
+  return `
 import copyreg, json, os, pickle, signal, sys, threading, time
 copyreg.pickle(type(threading.RLock()), lambda _lock: (threading.RLock, ()))
 copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))

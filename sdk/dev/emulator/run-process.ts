@@ -73,11 +73,7 @@ export class LineTail {
  * @example
  * const { code, tail } = await runProcess('python3', ['--version']);
  */
-export function runProcess(
-  command: string,
-  args: readonly string[],
-  options: RunProcessOptions = {},
-): Promise<ProcessResult> {
+export function runProcess(command: string, args: readonly string[], options: RunProcessOptions = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const tail = new LineTail(options.tailLines ?? 40, options.onLine);
     let child;
