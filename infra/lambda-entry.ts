@@ -29,7 +29,7 @@ export interface LambdaEntrySource {
   readonly tasksModule: string;
   /** Name of its export holding the app. */
   readonly exportName: string;
-  /** Absolute path of celeriac's handler factories ({@link lambdaFactoriesModule}). */
+  /** Absolute path of celeriac's handler factories (`lambdaFactoriesModule()`). */
   readonly factoriesModule: string;
   /** How errors name the tasks module (its path relative to the project). */
   readonly moduleName: string;

@@ -42,7 +42,25 @@ export {
 } from './errors.js';
 export type { Jsonify, JsonValue, TaskReturn } from './json.js';
 export type { AppConfig, ApplyOptions, ErrorClass, QueueOptions, TaskDefaults, TaskOptions, Transport, WorkerSettings } from './options.js';
-export type { Broker, ClaimOutcome, ClaimRequest, Clock, DeadLetter, OutgoingMessage, ResultBackend, SendOutcome, TaskRecord } from './ports/index.js';
+export type {
+  Broker,
+  ClaimOutcome,
+  ClaimRequest,
+  Clock,
+  DeadLetter,
+  OutgoingMessage,
+  ResultBackend,
+  RetryEntry,
+  ScheduleSpec,
+  Scheduler,
+  SendOutcome,
+  StoredSchedule,
+  TaskMonitoring,
+  TaskRecord,
+} from './ports/index.js';
+export type { BuiltSchedule, ScheduleArgs, ScheduleOptions, ScheduleSettings, ScheduleTiming } from './schedule/definition.js';
+export type { ScheduleChanges, ScheduleInfo, Schedules, TaskRef } from './schedule/schedules.js';
+export type { ResolvedTaskOptions } from './task-send.js';
 export type { RevokeOutcome, RevokeRequest } from './ports/result-backend.js';
 export type { ChordJoin, ChordRecord, Coordination, IdempotencyOutcome, IdempotencyRequest, RateSlot, RateSlotRequest } from './ports/coordination.js';
 export { systemClock } from './ports/index.js';

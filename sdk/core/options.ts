@@ -6,7 +6,6 @@ import type { ResultBackend } from './ports/result-backend.js';
 import type { Scheduler } from './ports/scheduler.js';
 
 /** An error class, for `autoretryFor` and `errorTypes`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: any error constructor, whatever its parameters (unknown[] would refuse classes with typed parameters)
 export type ErrorClass = abstract new (...args: any[]) => Error;
 

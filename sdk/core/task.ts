@@ -101,6 +101,5 @@ export class Task<A extends readonly unknown[] = readonly unknown[], R = unknown
 }
 
 /** A task of any signature. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: any task, whatever its arguments, result and queue (parameters are contravariant: unknown would not accept them)
 export type AnyTask = Task<any, any, any>;

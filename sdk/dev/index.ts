@@ -2,6 +2,7 @@
  * `celeriac/dev`: what runs only on a developer's machine and in tests (the embedded AWS emulator,
  * the local stand-ins for Lambda's SQS event source and for EventBridge Scheduler, and provisioning
  * of an app's resources on an emulator). Never imported by the SDK's production entry points.
+ * @module celeriac/dev
  */
 export * from './emulator/index.js';
 export { LocalRuntime, toRecord, type LocalRuntimeOptions, type LocalRuntimeStats, type SqsHandler } from './local-runtime.js';

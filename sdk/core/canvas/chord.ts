@@ -12,7 +12,6 @@ import { canvasHost, type AnyCanvas, type Canvas } from './signature.js';
  * @example
  * const total = await (await chord(orders.map((id) => price.s(id)), sum.s()).delay()).get();
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: members of any result type; `unknown` would refuse Canvas<[], number> (the result type is read back by ResultsOf)
 export class Chord<S extends readonly Canvas<[], any>[], Out> {
   constructor(
@@ -56,7 +55,6 @@ export class Chord<S extends readonly Canvas<[], any>[], Out> {
  * @example
  * chord([add.s(1, 1), add.s(2, 2)], sum.s()) // sum([2, 4])
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: as on Chord, any member result type
 export function chord<const S extends readonly Canvas<[], any>[], Out>(header: S | Group<S>, callback: Canvas<[ResultsOf<S>], Out>): Chord<S, Out> {
   return new Chord(header instanceof Group ? header : new Group(header), callback);

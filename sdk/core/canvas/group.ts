@@ -10,7 +10,6 @@ import { sendSignatureData } from './send.js';
 import { canvasHost, type AnyCanvas, type Canvas } from './signature.js';
 
 /** Results of a list of canvas elements, in order. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: any member result type; each is inferred back with `infer O`
 export type ResultsOf<S extends readonly Canvas<[], any>[]> = { -readonly [K in keyof S]: S[K] extends Canvas<[], infer O> ? O : never };
 
@@ -87,7 +86,6 @@ export class GroupResult<Rs extends readonly unknown[]> {
  * @example
  * const squares = await (await group([1, 2, 3].map((n) => square.s(n))).delay()).get(); // [1, 4, 9]
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: as on ResultsOf
 export class Group<S extends readonly Canvas<[], any>[]> {
   constructor(
@@ -125,7 +123,6 @@ function groupHost(members: readonly AnyCanvas[]): TaskHost {
  * @example
  * group([add.s(1, 1), add.s(2, 2)])
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: as on ResultsOf
 export function group<const S extends readonly Canvas<[], any>[]>(members: S): Group<S> {
   return new Group(members);

@@ -43,7 +43,6 @@ export abstract class Canvas<in P extends readonly unknown[], out Out> {
 }
 
 /** A signature of any shape. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 // biome-ignore lint/suspicious/noExplicitAny: any canvas, whatever its arguments and result (parameters are contravariant: unknown would not accept them)
 export type AnyCanvas = Canvas<any, any>;
 
@@ -184,7 +183,6 @@ function signatureOptions(options: SignatureOptions, chordMember: boolean): Sign
   return Object.keys(data).length ? data : undefined;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 /**
  * Chains steps: each step gets the previous step's result first; the chain's result is the last
  * step's (Celery: `chain(a, b, c)` or `a | b | c`). Types flow through: a step must accept the
@@ -222,4 +220,3 @@ export function chain<P extends readonly unknown[], O1, O2, O3, O4, O5, O6>(
 export function chain(...steps: AnyCanvas[]): Chain<any, unknown> {
   return new Chain(steps);
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */

@@ -42,7 +42,7 @@ export type RateSlot =
 
 /** Asks to reserve an idempotency key for a task id. */
 export interface IdempotencyRequest {
-  /** The key, namespaced by the caller: `<task>#<key>` for a task's calls (see {@link idempotencyKeyOf}). */
+  /** The key, namespaced by the caller: `<task>#<key>` for a task's calls (see `idempotencyKeyOf`). */
   readonly key: string;
   /** Task id the key points to when reserved. */
   readonly taskId: string;
