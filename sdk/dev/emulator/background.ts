@@ -4,7 +4,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EmulatorError } from '../errors.js';
 import { findProjectRoot, STATE_DIR } from '../project-root.js';
-import { withFileLock } from './install-lock.js';
+import { isAlive, withFileLock } from './install-lock.js';
 import { ensureMotoInstalled, MOTO_VERSION, pythonEnv, type EmulatorOptions } from './moto.js';
 import { PERSISTENCE_ENV, persistencePrelude } from './persistence.js';
 
@@ -282,14 +282,6 @@ async function terminate(pid: number, graceMs: number): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function mtime(file: string): Promise<number | undefined> {
   try {

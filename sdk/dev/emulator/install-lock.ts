@@ -108,7 +108,8 @@ async function ageMs(path: string): Promise<number> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this machine is running (one of another user's counts: `EPERM`). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
