@@ -282,7 +282,6 @@ async function terminate(pid: number, graceMs: number): Promise<void> {
   }
 }
 
-
 async function mtime(file: string): Promise<number | undefined> {
   try {
     return (await stat(file)).mtimeMs;
