@@ -26,7 +26,9 @@ class CardDeclinedError extends Error {
 }
 
 describe.skipIf('missing' in browserCheck)('dashboard in a real browser (chromium)', () => {
-  const app = createCoreApp({ name: uniqueAppName('dash'), queues: { default: {}, emails: {} }, publishLingerMs: 1 });
+  // Screenshots for the README show a stable app name; ordinary runs keep their own, unique one.
+  const appName = process.env.CELERIAC_SCREENSHOTS_DIR ? 'shop' : uniqueAppName('dash');
+  const app = createCoreApp({ name: appName, queues: { default: {}, emails: {} }, publishLingerMs: 1 });
   const sendEmail = app.task('email.send', async (to: string, subject: string) => ({ messageId: `<${to.length}.${subject.length}@shop.example>` }), {
     queue: 'emails',
   });
