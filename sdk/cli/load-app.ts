@@ -123,8 +123,7 @@ function loadTypeScript(): Promise<void> {
  */
 export async function loadApp(modulePath: string, exportName?: string): Promise<App> {
   const absolute = resolve(modulePath);
-  if (TYPESCRIPT.has(extname(absolute))) await loadTypeScript();
-  const mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  const mod = await importUserModule(absolute);
   return appFromModule(mod, { moduleName: relative(process.cwd(), absolute) || absolute, ...(exportName ? { exportName } : {}) });
 }
 
@@ -136,5 +135,9 @@ export async function loadApp(modulePath: string, exportName?: string): Promise<
 export async function importUserModule(modulePath: string): Promise<Record<string, unknown>> {
   const absolute = resolve(modulePath);
   if (TYPESCRIPT.has(extname(absolute))) await loadTypeScript();
-  return (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  const mod = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  // A CommonJS module (a .ts file in a "type": "commonjs" project) arrives as { default: module.exports }.
+  const exports = mod.default;
+  const commonJs = Object.keys(mod).every((key) => key === 'default' || key === 'module.exports') && typeof exports === 'object' && exports !== null;
+  return commonJs ? (exports as Record<string, unknown>) : mod;
 }
