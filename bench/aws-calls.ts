@@ -167,6 +167,10 @@ async function runScenario(
       indexWrites: Math.max(seen.indexWrites, indexes.filter((keys) => keys.every((k) => item[k] !== undefined)).length),
     });
   }
+  const listed = await admin.dynamodb.send(new ScanCommand({ TableName: worker.app.listingTableName, Limit: 500 }));
+  for (const item of listed.Items ?? []) {
+    sizes.set('listing', { bytes: Math.max(sizes.get('listing')?.bytes ?? 0, itemBytes(item)), indexWrites: 0 });
+  }
   const stats = runtime.stats.get('default')!;
   // DynamoDB writes of the worker and of the producer (a chord's join item is written when it is sent).
   const writes: Record<string, number> = {};

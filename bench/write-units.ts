@@ -1,18 +1,18 @@
 /**
- * What one task costs in DynamoDB write units, with the task index, on the embedded emulator (or
- * AWS_ENDPOINT_URL). Every write the worker makes is captured with the item before and after it,
- * and priced by DynamoDB's documented rules: a table write costs 1 WCU per started KB of the larger
- * of the two item versions; the `byTime` index costs one write per started KB of its entry when an
- * entry appears or changes (two when its key changes: a delete and a put), none when no projected
- * attribute changes; a refused conditional write costs the existing item's units, with no index write. Item size = attribute names + values (strings in UTF-8 bytes, numbers about
- * one byte per two digits + 1). Run: `npm run bench:write-units`.
+ * What one task costs in DynamoDB write units, on the embedded emulator (or AWS_ENDPOINT_URL): each
+ * scenario runs a batch of {@link TASKS_A_BATCH} tasks through the worker, as an SQS event source
+ * hands them to Lambda. Every write is captured with the item before and after it and priced by
+ * DynamoDB's documented rules: a write costs 1 WCU per started KB of the larger of the two item
+ * versions; a refused conditional write costs the existing item's units. The results table has no
+ * index; the batch's listing item (the listing table) is priced the same way and shared by the batch's
+ * tasks. Item size = attribute names + values (strings in UTF-8 bytes, numbers about one byte per two
+ * digits + 1). Run: `npm run bench:write-units`.
  */
 import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createWorkerHandler } from '../sdk/lambda/index.js';
 import { awsTransport } from '../sdk/aws/index.js';
 import { LocalRuntime, provisionLocalResources } from '../sdk/dev/index.js';
-import { TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../sdk/core/contract/task-index.js';
 import { currentTask } from '../sdk/core/context.js';
 import { pathToFileURL } from 'node:url';
 import { applyLocalAwsEnv, resolveEndpoint } from '../sdk/dev/emulator/index.js';
@@ -20,6 +20,9 @@ import { createApp } from '../sdk/index.js';
 import { markdownTable, type BenchTable } from './lib/report.js';
 
 type Item = Record<string, AttributeValue>;
+
+/** Tasks of each scenario, sent before the worker starts so that they arrive as one batch. */
+export const TASKS_A_BATCH = 10;
 
 function valueSize(value: AttributeValue): number {
   if (value.S !== undefined) return Buffer.byteLength(value.S);
@@ -29,75 +32,92 @@ function valueSize(value: AttributeValue): number {
 }
 const size = (item: Item | undefined) => (item ? Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + valueSize(v), 0) : 0);
 const kb = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
-const INDEX_ATTRIBUTES = ['id', TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, ...TASK_INDEX_PROJECTION];
-const indexEntry = (item: Item | undefined): Item | undefined =>
-  item?.[TASK_INDEX_SHARD_ATTRIBUTE] && item[TASK_INDEX_TIME_ATTRIBUTE]
-    ? Object.fromEntries(Object.entries(item).filter(([k]) => INDEX_ATTRIBUTES.includes(k)))
-    : undefined;
-
-function indexUnits(before: Item | undefined, after: Item | undefined): number {
-  const [a, b] = [indexEntry(before), indexEntry(after)];
-  if (!a && !b) return 0;
-  if (!a) return kb(size(b));
-  if (!b) return kb(size(a));
-  const key = (e: Item) => `${e[TASK_INDEX_SHARD_ATTRIBUTE]!.S}/${e[TASK_INDEX_TIME_ATTRIBUTE]!.N}`;
-  if (key(a) !== key(b)) return kb(size(a)) + kb(size(b));
-  return JSON.stringify(a) === JSON.stringify(b) ? 0 : kb(Math.max(size(a), size(b)));
-}
 
 interface Write {
   command: string;
-  table: number;
-  index: number;
+  listing: boolean;
+  units: number;
   bytes: number;
 }
 
-/** One task's writes and what they cost in write units. */
+/** What a task's writes cost in write units, averaged over a batch. */
 export interface WriteUnitsRow {
   readonly label: string;
-  /** The write requests, in order, e.g. `PutItem + PutItem`. */
+  /** The write requests a task, e.g. `PutItem ×2 + listing PutItem ×0.1`. */
   readonly writes: string;
+  /** Write units a task on the results table. */
   readonly table: number;
-  readonly index: number;
+  /** Write units a task on the listing table (its share of the batch's listing item). */
+  readonly listing: number;
   readonly total: number;
   readonly largestBytes: number;
 }
 
-const scenarios: {
-  label: string;
-  config?: { celeryCompat: boolean };
-  run: (app: ReturnType<typeof createApp>) => Promise<{ id: string; ready(): Promise<boolean> }>;
-}[] = [
-  { label: '`math.add(4, 4)`', run: (app) => app.task('math.add', async (x: number, y: number) => x + y).delay(4, 4) },
+type App = ReturnType<typeof createApp>;
+type Send = () => Promise<{ id: string }>;
+
+/** Each scenario defines its task on the app and returns how to send one. */
+const scenarios: { label: string; config?: { celeryCompat: boolean }; define: (app: App) => Send }[] = [
+  {
+    label: '`math.add(4, 4)`',
+    define: (app) => {
+      const add = app.task('math.add', async (x: number, y: number) => x + y);
+      return () => add.delay(4, 4);
+    },
+  },
   {
     label: 'e-mail (3 short string args, ~200-byte result)',
-    run: (app) =>
-      app
-        .task('email.send', async (to: string, subject: string, body: string) => ({
-          messageId: `<${Date.now()}@shop.example>`,
-          to,
-          subject,
-          bytes: body.length,
-          file: '/var/outbox/x.eml',
-        }))
-        .delay('ada@example.com', 'Welcome to the shop', 'Hello Ada, thanks for signing up. Your account is ready.'),
+    define: (app) => {
+      const send = app.task('email.send', async (to: string, subject: string, body: string) => ({
+        messageId: `<${Date.now()}@shop.example>`,
+        to,
+        subject,
+        bytes: body.length,
+        file: '/var/outbox/x.eml',
+      }));
+      return () => send.delay('ada@example.com', 'Welcome to the shop', 'Hello Ada, thanks for signing up. Your account is ready.');
+    },
   },
   {
     label: 'retried once, then SUCCESS',
-    run: (app) => app.task('flaky', async () => (currentTask().retries === 0 ? currentTask().retry({ countdownSeconds: 0 }) : 'ok')).delay(),
+    define: (app) => {
+      const flaky = app.task('flaky', async () => (currentTask().retries === 0 ? currentTask().retry({ countdownSeconds: 0 }) : 'ok'));
+      return () => flaky.delay();
+    },
   },
-  { label: '`ignoreResult`', run: (app) => app.task('fire', async (x: number) => x, { ignoreResult: true }).delay(1) },
-  { label: '`math.add(4, 4)` with `listed: false`', run: (app) => app.task('math.add', async (x: number, y: number) => x + y, { listed: false }).delay(4, 4) },
+  {
+    label: '`ignoreResult`',
+    define: (app) => {
+      const fire = app.task('fire', async (x: number) => x, { ignoreResult: true });
+      return () => fire.delay(1);
+    },
+  },
+  {
+    label: '`math.add(4, 4)` with `listed: false`',
+    define: (app) => {
+      const add = app.task('math.add', async (x: number, y: number) => x + y, { listed: false });
+      return () => add.delay(4, 4);
+    },
+  },
   {
     label: '`math.add(4, 4)` with `celeryCompat` (readable by Celery clients)',
     config: { celeryCompat: true },
-    run: (app) => app.task('math.add', async (x: number, y: number) => x + y).delay(4, 4),
+    define: (app) => {
+      const add = app.task('math.add', async (x: number, y: number) => x + y);
+      return () => add.delay(4, 4);
+    },
   },
-  { label: '5 KB of args (shown capped at 1 KB), 3 KB result', run: (app) => app.task('big', async (s: string) => s.slice(0, 3000)).delay('x'.repeat(5000)) },
+  {
+    label: '5 KB of args (shown capped at 1 KB), 3 KB result',
+    define: (app) => {
+      const big = app.task('big', async (text: string) => text.slice(0, 3000));
+      return () => big.delay('x'.repeat(5000));
+    },
+  },
 ];
 
 /**
- * Runs each scenario's task once through the worker on the current endpoint (`AWS_ENDPOINT_URL`) and
+ * Runs each scenario's batch through the worker on the current endpoint (`AWS_ENDPOINT_URL`) and
  * prices every DynamoDB write it makes by DynamoDB's rules (see the top of this file).
  */
 export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<WriteUnitsRow[]> {
@@ -115,6 +135,12 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
         const command = (context as { commandName?: string }).commandName ?? '';
         const input = args.input as { TableName?: string; Key?: Item; Item?: Item };
         if (!['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'].includes(command)) return next(args);
+        const name = command.replace('Command', '');
+        if (input.TableName === app.listingTableName) {
+          const result = await next(args);
+          writes.push({ command: name, listing: true, units: kb(size(input.Item)), bytes: size(input.Item) });
+          return result;
+        }
         const key = input.Key ?? { id: input.Item!.id! };
         const read = async () => (await reader.send(new GetItemCommand({ TableName: input.TableName, Key: key, ConsistentRead: true }))).Item;
         const before = await read();
@@ -122,41 +148,48 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
         try {
           result = await next(args);
         } catch (error) {
-          // A refused conditional write still costs write units (by the existing item's size, at least
-          // one), but no index write: nothing changed.
+          // A refused conditional write still costs write units (by the existing item's size, at least one).
           if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-            writes.push({ command: `${command.replace('Command', '')} (refused)`, table: kb(size(before)), index: 0, bytes: size(before) });
+            writes.push({ command: `${name} (refused)`, listing: false, units: kb(size(before)), bytes: size(before) });
           }
           throw error;
         }
         const after = await read();
-        writes.push({
-          command: command.replace('Command', ''),
-          table: kb(Math.max(size(before), size(after))),
-          index: indexUnits(before, after),
-          bytes: Math.max(size(before), size(after)),
-        });
+        const bytes = Math.max(size(before), size(after));
+        writes.push({ command: name, listing: false, units: kb(bytes), bytes });
         return result;
       },
       { step: 'initialize', name: 'priceWrites' },
     );
     const runtime = new LocalRuntime({ app, sqs, handler: createWorkerHandler(app, { log: () => undefined }), queues, concurrency: 1, log: () => undefined });
-    const sent = await scenario.run(app);
+    const send = scenario.define(app);
+    const sent: { id: string }[] = [];
+    for (let i = 0; i < TASKS_A_BATCH; i++) sent.push(await send());
     runtime.start();
     const deadline = Date.now() + 60_000;
-    while (!(await app.backend().get(sent.id))?.dateDone && !(scenario.label.includes('ignoreResult') && writes.length >= 1) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const ignoring = scenario.label.includes('ignoreResult');
+    const done = async () => {
+      if (ignoring) return writes.filter((w) => !w.listing).length >= TASKS_A_BATCH && writes.some((w) => w.listing);
+      const records = await Promise.all(sent.map((s) => app.backend().get(s.id)));
+      return records.every((r) => r?.dateDone) && writes.some((w) => w.listing);
+    };
+    while (!(await done()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     await runtime.stop();
     await app.close();
-    const table = writes.reduce((s, w) => s + w.table, 0);
-    const index = writes.reduce((s, w) => s + w.index, 0);
+    const per = (list: Write[]) => list.reduce((s, w) => s + w.units, 0) / TASKS_A_BATCH;
+    const counts = new Map<string, number>();
+    for (const w of writes) {
+      const label = w.listing ? `listing ${w.command}` : w.command;
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+    const table = per(writes.filter((w) => !w.listing));
+    const listing = per(writes.filter((w) => w.listing));
     rows.push({
       label: scenario.label,
-      writes: writes.map((w) => w.command).join(' + '),
+      writes: [...counts].map(([label, count]) => `${label} ×${Number((count / TASKS_A_BATCH).toFixed(2))}`).join(' + '),
       table,
-      index,
-      total: table + index,
+      listing,
+      total: table + listing,
       largestBytes: Math.max(...writes.map((w) => w.bytes)),
     });
   }
@@ -165,12 +198,15 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
 
 /** Bench 3c: the rows as a table. */
 export function writeUnitsTable(rows: readonly WriteUnitsRow[]): BenchTable {
+  const units = (n: number) => String(Number(n.toFixed(2)));
   return {
     title: "3c. DynamoDB write units a task, by DynamoDB's rules (`npm run bench:write-units`)",
-    header: ['task', 'writes (requests)', 'table WCU', 'index WCU', 'total WCU', 'largest item'],
-    rows: rows.map((r) => [r.label, r.writes, String(r.table), String(r.index), String(r.total), `${r.largestBytes} B`]),
+    header: ['task', 'writes a task (requests)', 'records WCU', 'listing WCU', 'total WCU', 'largest item'],
+    rows: rows.map((r) => [r.label, r.writes, units(r.table), units(r.listing), units(r.total), `${r.largestBytes} B`]),
     notes: [
-      "every write the worker makes captured with the item before and after it (consistent reads); table: 1 unit per started KB of the larger version; `byTime` index: one write per started KB of its entry when it appears or changes, two when its key changes; a refused conditional write costs the existing item's units",
+      `each scenario: ${TASKS_A_BATCH} tasks sent, then run by the worker as one batch (an SQS event source's batch); figures a task`,
+      "every write captured with the item before and after it (consistent reads); 1 unit per started KB of the larger version; a refused conditional write costs the existing item's units; the results table has no index",
+      "listing: the batch's one listing item (all its tasks, compressed) shared by its tasks; a batch still running after a second writes one more, listing its running tasks",
     ],
   };
 }

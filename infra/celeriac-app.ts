@@ -17,10 +17,9 @@ import {
   SCHEDULER_ROLE_ARN_ENV,
   TABLE_KEY_ATTRIBUTE,
   TABLE_TTL_ATTRIBUTE,
-  TASK_INDEX_NAME,
-  TASK_INDEX_PROJECTION,
-  TASK_INDEX_SHARD_ATTRIBUTE,
-  TASK_INDEX_TIME_ATTRIBUTE,
+  TASK_LISTING_SHARD_ATTRIBUTE,
+  TASK_LISTING_SORT_ATTRIBUTE,
+  TASK_LISTING_TTL_ATTRIBUTE,
 } from '../sdk/core/contract/index.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../sdk/core/defaults.js';
 import { countdownGroupOf } from '../sdk/core/schedule/definition.js';
@@ -67,7 +66,7 @@ export interface CeleriacAppProps {
    */
   readonly runtime?: lambda.Runtime;
   /**
-   * What happens to the results table when it leaves the stack.
+   * What happens to the results table (and the listing table) when it leaves the stack.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -81,9 +80,10 @@ export interface CeleriacAppProps {
 
 /**
  * Everything a celeriac app runs on: one SQS queue and dead-letter queue per declared queue, the
- * DynamoDB results table and one worker Lambda function fed by every queue.
+ * DynamoDB results table, the listing table the dashboard lists tasks from, and one worker Lambda
+ * function fed by every queue.
  *
- * Construct ids are stable API: `Queue-<name>`, `DeadLetterQueue-<name>`, `Results`, `Worker`,
+ * Construct ids are stable API: `Queue-<name>`, `DeadLetterQueue-<name>`, `Results`, `Listing`, `Worker`,
  * `WorkerLogs`, `EventSource-<name>`.
  *
  * @throws {Error} when the runtime is older than Node.js 22. (Queue settings are validated by the app
@@ -100,6 +100,8 @@ export class CeleriacApp extends Construct {
   readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
   /** The DynamoDB table of task records (partition key `id`, TTL attribute `expiresAt`). */
   readonly table: dynamodb.ITable;
+  /** The DynamoDB table of task listings (partition key `shard`, sort key `at`, TTL attribute `expiresAt`): one item per worker batch. */
+  readonly listingTable: dynamodb.ITable;
   /** The worker function that runs the tasks of every queue. */
   readonly workerFunction: lambda.IFunction;
   /** The deployed dashboard, when the `dashboard` prop asks for it. */
@@ -161,15 +163,16 @@ export class CeleriacApp extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    // The one listing index of the dashboard and `celeriac inspect` (see sdk/aws/task-index.ts).
-    table.addGlobalSecondaryIndex({
-      indexName: TASK_INDEX_NAME,
-      partitionKey: { name: TASK_INDEX_SHARD_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TASK_INDEX_TIME_ATTRIBUTE, type: dynamodb.AttributeType.NUMBER },
-      projectionType: dynamodb.ProjectionType.INCLUDE,
-      nonKeyAttributes: [...TASK_INDEX_PROJECTION],
-    });
     this.table = table;
+    // What the dashboard and `celeriac inspect` list tasks from (see sdk/core/contract/task-listing.ts).
+    this.listingTable = new dynamodb.Table(this, 'Listing', {
+      tableName: app.listingTableName,
+      partitionKey: { name: TASK_LISTING_SHARD_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TASK_LISTING_SORT_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TASK_LISTING_TTL_ATTRIBUTE,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
 
     const entry = this.entryOf('worker');
     // Its own role instead of AWSLambdaBasicExecutionRole (logs on every log group): writes to its log group only.
@@ -238,6 +241,7 @@ export class CeleriacApp extends Construct {
       });
     }
     this.grantOnTable(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    this.grantListing(worker);
     // Tasks may enqueue long countdowns.
     this.schedules.grantCountdowns(worker);
 
@@ -314,12 +318,17 @@ export class CeleriacApp extends Construct {
   /**
    * Lets `grantee` use the control calls that write to the results table from outside a worker:
    * chords (their join item, `PutItem`), idempotency keys (`PutItem`, `DeleteItem`) and `revoke()`
-   * (`UpdateItem`), besides reading results (`GetItem`).
+   * (`UpdateItem`, and `PutItem` on the listing table to list the revoked task), besides reading results (`GetItem`).
    * @example
    * celeriac.grantControl(webFunction);
    */
   grantControl(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    return this.table.grant(grantee, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem').combine(this.grantListing(grantee));
+  }
+
+  /** Lets `grantee` write task listings (`PutItem` on the listing table). */
+  private grantListing(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:PutItem'], resourceArns: [this.listingTable.tableArn] });
   }
 
   /**

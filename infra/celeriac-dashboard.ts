@@ -13,7 +13,6 @@ import {
   DASHBOARD_AUTH_ENV,
   DASHBOARD_PASSWORD_SECRET_ENV,
   SCHEDULER_ROLE_ARN_ENV,
-  TASK_INDEX_NAME,
   WORKER_FUNCTIONS_ENV,
   type DashboardAuth,
 } from '../sdk/core/contract/index.js';
@@ -57,6 +56,8 @@ export interface CeleriacDashboardTarget {
   readonly deadLetterQueues: ReadonlyMap<string, sqs.IQueue>;
   /** The results table. */
   readonly table: dynamodb.ITable;
+  /** The listing table the Tasks page reads. */
+  readonly listingTable: dynamodb.ITable;
   /** The worker function. */
   readonly workerFunction: lambda.IFunction;
   /** The schedules: their group and the role Scheduler assumes. */
@@ -161,7 +162,7 @@ export class CeleriacDashboard extends Construct {
 
     const tableArn = celeriac.table.tableArn;
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'], resources: [tableArn] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${TASK_INDEX_NAME}`] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:PutItem'], resources: [celeriac.listingTable.tableArn] }));
     const queues = [...celeriac.queues.values()];
     const deadLetters = [...celeriac.deadLetterQueues.values()];
     fn.addToRolePolicy(

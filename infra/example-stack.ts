@@ -27,6 +27,7 @@ export class ExampleStack extends Stack {
       new CfnOutput(this, `QueueUrl-${name}`, { value: queue.queueUrl, description: `URL of the "${name}" task queue` });
     }
     new CfnOutput(this, 'ResultsTableName', { value: this.celeriac.table.tableName, description: 'Table of task records' });
+    new CfnOutput(this, 'ListingTableName', { value: this.celeriac.listingTable.tableName, description: 'Table of task listings (the dashboard)' });
     new CfnOutput(this, 'WorkerFunctionName', {
       value: this.celeriac.workerFunction.functionName,
       description: 'Worker Lambda function: celeriac dashboard / inspect workers --worker-functions <this> read its CloudWatch metrics',

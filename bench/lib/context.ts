@@ -64,6 +64,7 @@ export async function removeAppResources(app: App, queues: readonly ProvisionedQ
     await sqs.send(new DeleteQueueCommand({ QueueUrl: q.deadLetterUrl })).catch(() => undefined);
   }
   await dynamodb.send(new DeleteTableCommand({ TableName: app.resultsTableName })).catch(() => undefined);
+  await dynamodb.send(new DeleteTableCommand({ TableName: app.listingTableName })).catch(() => undefined);
 }
 
 /** Runs `fn` with `n` workers pulling from a shared counter of `total` units. */

@@ -20,7 +20,7 @@ export class RequestCounter {
   unreportedWrites = 0;
   /**
    * DynamoDB write requests by the kind of item written: the part of its key before `#` (`chord`,
-   * `rate`…), or `task` for a task record (a bare task id).
+   * `rate`…), `task` for a task record (a bare task id), or `listing` for a listing item.
    */
   readonly writesByItemKind = new Map<string, number>();
 
@@ -107,7 +107,8 @@ export function countRequests(client: SQSClient | DynamoDBClient, counter = new 
 
 /** The kind of item a DynamoDB write targets (see {@link RequestCounter.writesByItemKind}). */
 function itemKind(input: Record<string, unknown>): string {
-  const key = (input.Key ?? input.Item) as { id?: { S?: string } } | undefined;
+  const key = (input.Key ?? input.Item) as { id?: { S?: string }; shard?: unknown } | undefined;
+  if (key?.shard !== undefined) return 'listing';
   const id = key?.id?.S ?? '';
   const hash = id.indexOf('#');
   return hash > 0 ? id.slice(0, hash) : 'task';

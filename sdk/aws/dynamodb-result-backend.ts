@@ -15,7 +15,8 @@ import { isReadyState, TaskState } from '../core/states.js';
 import { translateAwsError } from './aws-error.js';
 import { celeryAttributes, recordKey, type RecordLayout } from './celery-result-item.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
-import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
+import { DynamoDbTaskListing } from './dynamodb-task-listing.js';
+import type { ListingEntry } from './task-listing-item.js';
 
 /** The final states, as condition values. */
 const FINAL = {
@@ -52,6 +53,17 @@ export interface DynamoDbResultBackendOptions {
    * @default false
    */
   readonly celeryCompat?: boolean;
+  /**
+   * The app's listing table (`App.listingTableName`): tasks are listed there (the dashboard, `celeriac
+   * inspect tasks`) as they start and end, one item per worker batch (see `DynamoDbTaskListing`).
+   * @default - tasks are not listed
+   */
+  readonly listingTableName?: string;
+  /**
+   * Milliseconds a task of an open batch may run before it is listed as running.
+   * @default 1000
+   */
+  readonly listRunningAfterMs?: number;
 }
 
 /**
@@ -62,11 +74,29 @@ export class DynamoDbResultBackend implements ResultBackend {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly layout: RecordLayout;
+  private readonly listing: DynamoDbTaskListing | undefined;
 
   constructor(options: DynamoDbResultBackendOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
     this.layout = options.celeryCompat ? 'celery' : 'celeriac';
+    this.listing = options.listingTableName
+      ? new DynamoDbTaskListing({
+          client: options.client,
+          tableName: options.listingTableName,
+          ...(options.listRunningAfterMs !== undefined ? { runningAfterMs: options.listRunningAfterMs } : {}),
+        })
+      : undefined;
+  }
+
+  /** Holds the listing writes of a batch until it closes (see {@link DynamoDbTaskListing.openBatch}). */
+  openBatch(): () => Promise<void> {
+    return this.listing ? this.listing.openBatch() : async () => undefined;
+  }
+
+  /** Lists a task in its new state (held while a batch is open). */
+  private async list(entry: ListingEntry, expiresAt: number, listed: boolean | undefined = true): Promise<void> {
+    if (this.listing && listed !== false) await this.listing.record(entry, expiresAt);
   }
 
   /**
@@ -98,6 +128,11 @@ export class DynamoDbResultBackend implements ResultBackend {
           ConditionExpression: 'attribute_not_exists(id)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+      );
+      await this.list(
+        { id: request.id, task: request.task, state: TaskState.STARTED, time: request.now.getTime() },
+        request.expiresAt,
+        request.monitoring?.listed,
       );
       return { status: 'claimed', retries: 0 };
     } catch (error) {
@@ -139,6 +174,11 @@ export class DynamoDbResultBackend implements ResultBackend {
         }),
       );
       const history = decodeRetryHistoryOf(output.Attributes);
+      await this.list(
+        { id: request.id, task: request.task, state: TaskState.STARTED, time: request.now.getTime() },
+        request.expiresAt,
+        request.monitoring?.listed,
+      );
       return { status: 'claimed', retries: Number(output.Attributes?.retries?.N ?? 0), ...(history?.length ? { retryHistory: history } : {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'claim', request.id);
@@ -162,6 +202,8 @@ export class DynamoDbResultBackend implements ResultBackend {
     } catch (error) {
       throw this.translate(error, 'save', record.id);
     }
+    const time = (record.dateDone ?? record.dateStarted ?? record.sentAt)?.getTime() ?? Date.now();
+    await this.list({ id: record.id, state: record.state, time, ...(record.task !== undefined ? { task: record.task } : {}) }, record.expiresAt, record.listed);
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
@@ -187,7 +229,7 @@ export class DynamoDbResultBackend implements ResultBackend {
   /** Sets a custom state on a record that is not final: one conditional `UpdateItem` that keeps the lease. */
   async updateState(id: string, state: string, meta: JsonValue): Promise<boolean> {
     try {
-      await this.client.send(
+      const output = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: recordKey(id, this.layout),
@@ -200,8 +242,11 @@ export class DynamoDbResultBackend implements ResultBackend {
             ...FINAL,
             ...this.celeryValues({ id, state, result: meta }),
           },
+          ReturnValues: 'ALL_NEW',
         }),
       );
+      const task = output.Attributes?.task?.S;
+      await this.listing?.update({ id, state, time: Date.now(), ...(task !== undefined ? { task } : {}) }, Number(output.Attributes?.expiresAt?.N ?? 0));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -243,6 +288,7 @@ export class DynamoDbResultBackend implements ResultBackend {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
+      await this.list({ id: request.id, state: TaskState.REVOKED, time: request.now.getTime() }, request.expiresAt);
       return { status: 'revoked' };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, 'revoke', request.id);
@@ -299,8 +345,7 @@ export function tableMissingHint(tableName: string): string {
 }
 
 /**
- * The claim's monitoring fields and task index keys (none for an unlisted task), as an UpdateExpression
- * tail. The index time is set only when absent, so a re-claim (a retry) updates the index entry in place.
+ * The claim's monitoring fields, as an UpdateExpression tail.
  */
 function claimMonitoring(
   request: ClaimRequest,
@@ -316,11 +361,6 @@ function claimMonitoring(
     sets.push('#celeryResult = :celeryResult', '#celeryTimestamp = :celeryTimestamp');
     Object.assign(names, { '#celeryResult': 'result', '#celeryTimestamp': 'timestamp' });
     Object.assign(values, { ':celeryResult': celery.result, ':celeryTimestamp': celery.timestamp });
-  }
-  if (m.listed !== false) {
-    sets.push('#idxShard = :idxShard', '#idxTime = if_not_exists(#idxTime, :idxTime)');
-    Object.assign(names, { '#idxShard': TASK_INDEX_SHARD_ATTRIBUTE, '#idxTime': TASK_INDEX_TIME_ATTRIBUTE });
-    Object.assign(values, { ':idxShard': { S: taskIndexShard(request.id) }, ':idxTime': { N: String((m.sentAt ?? request.now).getTime()) } });
   }
   if (m.sentAt) {
     sets.push('sentAt = :sentAt');

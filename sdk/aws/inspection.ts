@@ -43,7 +43,7 @@ export interface AwsInspectionOptions {
 
 /** The inspection ports of an app on AWS: what an `Inspector` reads and administers. */
 export interface AwsInspectionPorts {
-  /** The task listing, on the results table's index. */
+  /** The task listing, from the listing table and the records. */
   readonly tasks: TaskIndex;
   /** Queue counts, dead letters, purge and redrive, on SQS. */
   readonly queues: QueueAdmin;
@@ -71,6 +71,7 @@ export function awsInspectionPorts(app: App, options: AwsInspectionOptions = {})
     tasks: new DynamoDbTaskIndex({
       client: dynamodb,
       tableName: app.resultsTableName,
+      listingTableName: app.listingTableName,
       celeryCompat: app.celeryCompat,
       scheduleRunPrefix: `${scheduleGroupOf(app.name)}.`,
     }),

@@ -4,7 +4,6 @@ import type { JsonValue } from '../core/json.js';
 import type { RetryEntry, TaskRecord } from '../core/ports/result-backend.js';
 import { CUSTOM_STATE, TaskState } from '../core/states.js';
 import { celeryAttributes, decodeCeleryItem, recordKeyOf, resultOfCeleryAttribute, taskIdOfKey, type RecordLayout } from './celery-result-item.js';
-import { TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE, taskIndexShard } from '../core/contract/task-index.js';
 
 /** Version of the DynamoDB item layout this library writes. */
 export const RESULT_ITEM_VERSION = 1;
@@ -18,8 +17,8 @@ export type Item = Record<string, AttributeValue>;
  * `expiresAt` N (epoch seconds, the table's TTL attribute); workflow fields `parentId` / `rootId` /
  * `groupId` S, `children` L of S; `meta` S (JSON, custom states); `terminateRequested` BOOL;
  * monitoring: `argsRepr` / `kwargsRepr` S,
- * `sentAt` N, `runtimeMs` N, `workerId` S, `retryHistory` S (JSON); the task index keys
- * `idxShard` S and `idxTime` N (see `task-index.ts`), set whenever a time is known.
+ * `sentAt` N, `runtimeMs` N, `workerId` S, `retryHistory` S (JSON). Listings are in the listing
+ * table (see `task-listing-item.ts`), not here.
  * In the `celery` layout (`celeryCompat`), the key, `result` and `timestamp` are Celery's: see `celery-result-item.ts`.
  */
 export function encodeResultItem(record: TaskRecord, layout: RecordLayout = 'celeriac'): Item {
@@ -52,11 +51,6 @@ export function encodeResultItem(record: TaskRecord, layout: RecordLayout = 'cel
   if (record.workerId !== undefined) item.workerId = { S: record.workerId };
   if (record.retryHistory?.length) {
     item.retryHistory = { S: JSON.stringify(record.retryHistory.map((r) => ({ ...r, at: r.at.getTime() }))) };
-  }
-  const indexTime = record.sentAt ?? record.dateStarted ?? record.dateDone;
-  if (indexTime !== undefined && record.listed !== false) {
-    item[TASK_INDEX_SHARD_ATTRIBUTE] = { S: taskIndexShard(record.id) };
-    item[TASK_INDEX_TIME_ATTRIBUTE] = { N: String(indexTime.getTime()) };
   }
   return item;
 }
@@ -122,7 +116,6 @@ export function decodeResultItem(item: Item): TaskRecord {
     ...(item.groupId?.S !== undefined ? { groupId: item.groupId.S } : {}),
     ...(item.children?.L ? { children: item.children.L.map((child) => child.S ?? '') } : {}),
     ...(item.terminateRequested?.BOOL ? { terminateRequested: true } : {}),
-    ...(item[TASK_INDEX_SHARD_ATTRIBUTE] === undefined && (item.sentAt ?? item.dateStarted ?? item.dateDone) ? { listed: false as const } : {}),
   };
 }
 

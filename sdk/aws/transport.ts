@@ -41,19 +41,27 @@ export interface AwsTransportOptions {
 /**
  * The AWS transport of an app: SQS for messages, DynamoDB for results, EventBridge Scheduler for
  * schedules and long countdowns. Task records and the coordination items (chords, rate limits,
- * idempotency keys) share the results table. Clients read region,
+ * idempotency keys) share the results table; task listings have their own table. Clients read region,
  * credentials and `AWS_ENDPOINT_URL` (LocalStack, the embedded emulator) from the environment.
  * @example
  * app.useTransport(awsTransport(app, { sqs: new SQSClient({ region: 'eu-west-1' }) }));
  */
-export function awsTransport(app: Pick<App, 'resultsTableName' | 'name'> & Partial<Pick<App, 'celeryCompat'>>, options: AwsTransportOptions = {}): Transport {
+export function awsTransport(
+  app: Pick<App, 'resultsTableName' | 'name'> & Partial<Pick<App, 'celeryCompat' | 'listingTableName'>>,
+  options: AwsTransportOptions = {},
+): Transport {
   const sqs = options.sqs ?? new SQSClient({});
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   const broker = new SqsBroker({ client: sqs, ...(options.queueUrls ? { queueUrls: options.queueUrls } : {}) });
   const roleArn = options.schedulerRoleArn ?? process.env[SCHEDULER_ROLE_ARN_ENV];
   return {
     broker,
-    backend: new DynamoDbResultBackend({ client: dynamodb, tableName: app.resultsTableName, celeryCompat: app.celeryCompat ?? false }),
+    backend: new DynamoDbResultBackend({
+      client: dynamodb,
+      tableName: app.resultsTableName,
+      celeryCompat: app.celeryCompat ?? false,
+      ...(app.listingTableName ? { listingTableName: app.listingTableName } : {}),
+    }),
     coordination: new DynamoDbCoordination({ client: dynamodb, tableName: app.resultsTableName }),
     scheduler: new EventBridgeScheduler({
       ...(options.scheduler ? { client: options.scheduler } : {}),

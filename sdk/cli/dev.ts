@@ -180,7 +180,7 @@ export function describeEmulatorStart(started: DevEmulatorStart): string[] {
 export function devLogLine(event: WorkerEvent, logPayloads: boolean, at: Date = new Date()): string {
   const shown =
     event.type === 'succeeded' && !logPayloads && 'result' in event ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
-  const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'ERROR' : 'INFO';
+  const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' || event.type === 'listing-failed' ? 'ERROR' : 'INFO';
   return `[${timestamp(at)}: ${level}/Worker] ${formatWorkerEvent(shown as WorkerEvent)}`;
 }
 

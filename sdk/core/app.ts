@@ -49,6 +49,8 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
   readonly worker: ResolvedWorker;
   /** Name of the DynamoDB table holding task records. */
   readonly resultsTableName: string;
+  /** Name of the DynamoDB table the task listings are read from (the dashboard, `celeriac inspect tasks`). */
+  readonly listingTableName: string;
   /** Task records are also readable by Celery's DynamoDB result backend (see `AppConfig.celeryCompat`). */
   readonly celeryCompat: boolean;
   /** Typed hooks for logging and tracing (Celery: signals). */
@@ -107,6 +109,7 @@ export class App<Q extends string = string> implements ResultSource, TaskHost, S
     this.assertQueue(this.defaultQueue);
     for (const route of this.routes) this.assertQueue(route.queue);
     this.resultsTableName = `${this.name}-results`;
+    this.listingTableName = `${this.name}-listing`;
     this.celeryCompat = config.celeryCompat ?? false;
     this.resultExpiresSeconds = pickOption(D.DEFAULT_RESULT_EXPIRES_SECONDS, config.resultExpiresSeconds);
     this.errorTypes = new Map((config.errorTypes ?? []).map((type) => [type.name, type]));

@@ -125,12 +125,13 @@ export interface TaskDefaults {
    */
   readonly duplicateProtection?: boolean;
   /**
-   * Keep the task's records in the results table's time index (`byTime`), which serves every listing:
-   * the dashboard's Tasks page, `celeriac inspect tasks`, searches by state, name and time. Each
-   * write of an indexed record also writes its index entry, one more write unit: a task with a result
-   * costs 4 write units listed, 2 unlisted. An unlisted task is still found by id (`celeriac result
-   * <id>`, the dashboard's task page, `AsyncResult`), and its failures still reach the DLQ and the
-   * metrics; it is only left out of listings. Use `false` for high-volume tasks nobody browses.
+   * List the task where every listing reads (the dashboard's Tasks page, `celeriac inspect tasks`,
+   * searches by state, name and time). A worker lists the tasks of a batch together, in one write to
+   * the listing table when the batch ends (a tenth of a write unit a task in batches of 10), and a
+   * task still running after a second once more, as running. An unlisted task is still found by id
+   * (`celeriac result <id>`, the dashboard's task page, `AsyncResult`), and its failures still reach
+   * the DLQ and the metrics; it is only left out of listings. Use `false` for high-volume tasks
+   * nobody browses.
    * @default true
    */
   readonly listed?: boolean;

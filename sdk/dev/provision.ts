@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -9,7 +10,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { App } from '../core/app.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../core/defaults.js';
-import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../core/contract/task-index.js';
+import { TASK_LISTING_SHARD_ATTRIBUTE, TASK_LISTING_SORT_ATTRIBUTE, TASK_LISTING_TTL_ATTRIBUTE } from '../core/contract/task-listing.js';
 import type { Scheduler, StoredSchedule } from '../core/ports/scheduler.js';
 import { schedulerDeadLetterQueueName } from '../aws/eventbridge-scheduler.js';
 
@@ -70,7 +71,28 @@ export async function provisionLocalResources(app: App, clients: { readonly sqs:
       };
     }),
   );
-  await ensureResultsTable(dynamodb, app.resultsTableName);
+  await Promise.all([
+    ensureTable(dynamodb, {
+      TableName: app.resultsTableName,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+    ensureTable(
+      dynamodb,
+      {
+        TableName: app.listingTableName,
+        AttributeDefinitions: [
+          { AttributeName: TASK_LISTING_SHARD_ATTRIBUTE, AttributeType: 'S' },
+          { AttributeName: TASK_LISTING_SORT_ATTRIBUTE, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TASK_LISTING_SHARD_ATTRIBUTE, KeyType: 'HASH' },
+          { AttributeName: TASK_LISTING_SORT_ATTRIBUTE, KeyType: 'RANGE' },
+        ],
+      },
+      TASK_LISTING_TTL_ATTRIBUTE,
+    ),
+  ]);
   return queues;
 }
 
@@ -99,30 +121,15 @@ async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   return out.Attributes!.QueueArn!;
 }
 
-async function ensureResultsTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+/** Creates a table (on demand) unless it exists, and turns its TTL on. */
+async function ensureTable(
+  dynamodb: DynamoDBClient,
+  schema: Pick<CreateTableCommandInput, 'TableName' | 'AttributeDefinitions' | 'KeySchema'> & { TableName: string },
+  ttlAttribute = 'expiresAt',
+): Promise<void> {
+  const tableName = schema.TableName;
   try {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [
-          { AttributeName: 'id', AttributeType: 'S' },
-          { AttributeName: TASK_INDEX_SHARD_ATTRIBUTE, AttributeType: 'S' },
-          { AttributeName: TASK_INDEX_TIME_ATTRIBUTE, AttributeType: 'N' },
-        ],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: TASK_INDEX_NAME,
-            KeySchema: [
-              { AttributeName: TASK_INDEX_SHARD_ATTRIBUTE, KeyType: 'HASH' },
-              { AttributeName: TASK_INDEX_TIME_ATTRIBUTE, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...TASK_INDEX_PROJECTION] },
-          },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await dynamodb.send(new CreateTableCommand({ ...schema, BillingMode: 'PAY_PER_REQUEST' }));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
@@ -130,7 +137,7 @@ async function ensureResultsTable(dynamodb: DynamoDBClient, tableName: string): 
   const described = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
   if (described.Table?.TableStatus === 'ACTIVE') {
     await dynamodb
-      .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }))
+      .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }))
       .catch((error: unknown) => {
         // Already enabled: some endpoints refuse a second identical update.
         if ((error as { name?: string }).name !== 'ValidationException') throw error;

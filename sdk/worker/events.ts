@@ -46,6 +46,11 @@ export type WorkerEvent =
       readonly waitedMs: number;
     }
   | {
+      readonly type: 'listing-failed';
+      /** Why the batch's tasks could not be listed (their records are written; they are listed at the next batch's end). */
+      readonly error: StoredError;
+    }
+  | {
       readonly type: 'error';
       readonly messageId: string;
       /** The task whose body ran but whose record could not be written (it will run again). */
@@ -79,6 +84,8 @@ export function formatWorkerEvent(event: WorkerEvent): string {
       return `Schedule firing ${event.id}: ${event.runs} runs of ${event.task} enqueued this minute, every ${event.everySeconds}s`;
     case 'hooks-pending':
       return `Message ${event.messageId}: ${event.pending} hook emission(s) still running after ${event.waitedMs} ms; its disposition is settled, the worker goes on without them`;
+    case 'listing-failed':
+      return `The batch's tasks could not be listed (their records are written; the listing is tried again at the next batch's end): ${event.error.type}: ${event.error.message}`;
     case 'error':
       return event.id
         ? `Task [${event.id}] ran but its record could not be written; message ${event.messageId} stays on the queue and the task will run again: ${event.error.type}: ${event.error.message}`

@@ -10,6 +10,6 @@ export const jsonLog =
   (event: WorkerEvent): void => {
     const shown: WorkerEvent =
       event.type === 'succeeded' && !logPayloads ? { type: event.type, id: event.id, task: event.task, runtimeMs: event.runtimeMs } : event;
-    const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' ? 'error' : 'info';
+    const level = event.type === 'failed' || event.type === 'rejected' || event.type === 'error' || event.type === 'listing-failed' ? 'error' : 'info';
     console.log(JSON.stringify({ level, message: formatWorkerEvent(shown), ...shown, ...emfFields(appName, event, Date.now()) }));
   };

@@ -55,7 +55,7 @@ export class Worker {
 
   /** Processes a batch; the messages to keep on the queue are returned as `batchItemFailures`. */
   async processBatch(records: readonly QueueRecord[], options: BatchOptions = {}): Promise<BatchResponse> {
-    const dispositions = await Promise.all(records.map((record) => this.processRecord(record, options)));
+    const dispositions = await this.inBatch(() => Promise.all(records.map((record) => this.processRecord(record, options))));
     return {
       batchItemFailures: records.filter((_, i) => dispositions[i] === 'requeue').map((r) => ({ itemIdentifier: r.messageId })),
     };
@@ -66,11 +66,26 @@ export class Worker {
    * rejected = keep it (the shape `@middy/sqs-partial-batch-failure` reads).
    */
   async settleBatch(records: readonly QueueRecord[], options: BatchOptions = {}): Promise<PromiseSettledResult<void>[]> {
-    return Promise.allSettled(
-      records.map(async (record) => {
-        if ((await this.processRecord(record, options)) === 'requeue') throw new Error(`message ${record.messageId} stays on the queue`);
-      }),
+    return this.inBatch(() =>
+      Promise.allSettled(
+        records.map(async (record) => {
+          if ((await this.processRecord(record, options)) === 'requeue') throw new Error(`message ${record.messageId} stays on the queue`);
+        }),
+      ),
     );
+  }
+
+  /**
+   * Runs a batch with the backend's batch open, so the batch's tasks are listed in one write when it
+   * ends. A failed listing write is logged; it changes no message's disposition (the records are written).
+   */
+  private async inBatch<T>(work: () => Promise<T>): Promise<T> {
+    const close = this.app.backend().openBatch?.();
+    try {
+      return await work();
+    } finally {
+      await close?.().catch((error: unknown) => this.parts.log({ type: 'listing-failed', error: toStoredError(error) }));
+    }
   }
 
   /**

@@ -24,7 +24,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { add, app, weeklySummary } from '../../examples/app/tasks.js';
 import { ExampleStack } from '../../infra/example-stack.js';
-import { TASK_INDEX_NAME, TASK_INDEX_PROJECTION, TASK_INDEX_SHARD_ATTRIBUTE, TASK_INDEX_TIME_ATTRIBUTE } from '../../sdk/core/contract/task-index.js';
+import { TASK_LISTING_SHARD_ATTRIBUTE, TASK_LISTING_SORT_ATTRIBUTE } from '../../sdk/core/contract/task-listing.js';
 import { DEFAULT_DLQ_RETENTION_SECONDS } from '../../sdk/core/defaults.js';
 import { countdownGroupOf } from '../../sdk/core/schedule/definition.js';
 import { applyLocalAwsEnv, startEmulator, type RunningEmulator } from '../../sdk/dev/emulator/index.js';
@@ -112,22 +112,28 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
     }
   });
 
-  it('names the results table as the SDK expects: key, listing index, TTL attribute, point-in-time recovery', async () => {
+  it('names the results and listing tables as the SDK expects: keys, no index, TTL attribute, point-in-time recovery', async () => {
     expect(outputs.ResultsTableName).toBe(app.resultsTableName);
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: app.resultsTableName }));
     expect(Table!.KeySchema).toEqual([{ AttributeName: 'id', KeyType: 'HASH' }]);
     expect(Table!.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-    const index = Table!.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === TASK_INDEX_NAME);
-    expect(index?.KeySchema).toEqual([
-      { AttributeName: TASK_INDEX_SHARD_ATTRIBUTE, KeyType: 'HASH' },
-      { AttributeName: TASK_INDEX_TIME_ATTRIBUTE, KeyType: 'RANGE' },
+    expect(Table!.GlobalSecondaryIndexes ?? []).toEqual([]);
+    expect(outputs.ListingTableName).toBe(app.listingTableName);
+    const listing = (await dynamodb.send(new DescribeTableCommand({ TableName: app.listingTableName }))).Table!;
+    expect(listing.KeySchema).toEqual([
+      { AttributeName: TASK_LISTING_SHARD_ATTRIBUTE, KeyType: 'HASH' },
+      { AttributeName: TASK_LISTING_SORT_ATTRIBUTE, KeyType: 'RANGE' },
     ]);
-    expect(index?.Projection?.ProjectionType).toBe('INCLUDE');
-    expect([...(index?.Projection?.NonKeyAttributes ?? [])].sort()).toEqual([...TASK_INDEX_PROJECTION].sort());
+    expect(listing.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     // moto's engine leaves TimeToLiveSpecification out (its API has TTL): the template says it, and the API call the
     // engine would make is checked to take it.
-    const tableResource = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::DynamoDB::Table')!;
+    const tables = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::DynamoDB::Table');
+    const tableResource = tables.find((resource) => resource.Properties.TableName === app.resultsTableName)!;
     expect(tableResource.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(tables.find((resource) => resource.Properties.TableName === app.listingTableName)?.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
     expect((await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: app.resultsTableName }))).TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
     await dynamodb.send(
       new UpdateTimeToLiveCommand({ TableName: app.resultsTableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
@@ -314,7 +320,7 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
     }
   });
 
-  it('deletes the stack: queues and function gone, the table kept (RemovalPolicy.RETAIN)', { timeout: 120_000 }, async () => {
+  it('deletes the stack: queues and function gone, the tables kept (RemovalPolicy.RETAIN)', { timeout: 120_000 }, async () => {
     await fn?.stop();
     fn = undefined;
     await deleteStack(cfn, STACK);
@@ -322,8 +328,10 @@ describe("the example stack, deployed into moto's CloudFormation", () => {
       await expect(sqs.send(new GetQueueUrlCommand({ QueueName: settings.queueName }))).rejects.toThrow();
     }
     await expect(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.WorkerFunctionName }))).rejects.toThrow();
-    expect((await dynamodb.send(new DescribeTableCommand({ TableName: app.resultsTableName }))).Table?.TableName).toBe(app.resultsTableName);
-    await dynamodb.send(new DeleteTableCommand({ TableName: app.resultsTableName }));
+    for (const tableName of [app.resultsTableName, app.listingTableName]) {
+      expect((await dynamodb.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableName).toBe(tableName);
+      await dynamodb.send(new DeleteTableCommand({ TableName: tableName }));
+    }
   });
 });
 

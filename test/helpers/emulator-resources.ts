@@ -42,6 +42,7 @@ export async function provisionThrowawayApp(queues: Readonly<Record<string, Queu
       await Promise.allSettled([
         ...provisioned.flatMap((q) => [q.url, q.deadLetterUrl].map((QueueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl })))),
         dynamodb.send(new DeleteTableCommand({ TableName: app.resultsTableName })),
+        dynamodb.send(new DeleteTableCommand({ TableName: app.listingTableName })),
       ]);
       sqs.destroy();
       dynamodb.destroy();

@@ -89,6 +89,7 @@ export async function createHarness(app: App): Promise<Harness> {
         await sqs.send(new DeleteQueueCommand({ QueueUrl: q.deadLetterUrl })).catch(() => undefined);
       }
       await dynamodb.send(new DeleteTableCommand({ TableName: app.resultsTableName })).catch(() => undefined);
+      await dynamodb.send(new DeleteTableCommand({ TableName: app.listingTableName })).catch(() => undefined);
     },
   };
 }

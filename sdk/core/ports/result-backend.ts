@@ -31,7 +31,7 @@ export interface TaskMonitoring {
   readonly retryHistory?: readonly RetryEntry[];
   /**
    * `false` when the record is left out of listings (the task's `listed` option): the backend then
-   * writes no index entry for it.
+   * lists nothing for it.
    */
   readonly listed?: false;
 }
@@ -155,4 +155,11 @@ export interface ResultBackend {
    * run); a running one is flagged `terminateRequested` when asked to terminate; a finished one is left.
    */
   revoke(request: RevokeRequest): Promise<RevokeOutcome>;
+  /**
+   * Opens a batch (the worker: one per queue batch): what the backend writes for listings while it is
+   * open may be held back and written together when the returned function is called. Records are
+   * never held: each write above is done when its promise resolves.
+   * @returns the function that closes the batch; it rejects when the held writes fail.
+   */
+  openBatch?(): () => Promise<void>;
 }
