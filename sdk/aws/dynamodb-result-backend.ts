@@ -15,6 +15,7 @@ import { isReadyState, TaskState } from '../core/states.js';
 import { translateAwsError } from './aws-error.js';
 import { celeryAttributes, recordKey, type RecordLayout } from './celery-result-item.js';
 import { decodeResultItem, decodeRetryHistoryOf, encodeResultItem, isBareKey, itemSizeBytes, MAX_ITEM_BYTES, RESULT_ITEM_VERSION } from './result-item.js';
+import { BatchedPuts } from './batched-puts.js';
 import { DynamoDbTaskListing } from './dynamodb-task-listing.js';
 import type { ListingEntry } from './task-listing-item.js';
 
@@ -64,17 +65,28 @@ export interface DynamoDbResultBackendOptions {
    * @default 1000
    */
   readonly listRunningAfterMs?: number;
+  /**
+   * While a batch is open (the worker: one per queue batch), the records of finished tasks are written
+   * together: the saves made within `batchWriteLingerMs` of each other share one `BatchWriteItem` (up
+   * to 25 items). Each `save()` still resolves only once its own record is written. `0` writes each
+   * record with its own `PutItem`. Claims, custom states and revokes are conditional and never batched.
+   * @default 10
+   */
+  readonly batchWriteLingerMs?: number;
 }
 
 /**
  * Task records in DynamoDB, one item per task. A claim is one conditional write; a state
- * change is one `PutItem`; reads are strongly consistent so `get()` sees a result at once.
+ * change is one `PutItem`, or a share of a `BatchWriteItem` while a batch is open; reads are
+ * strongly consistent so `get()` sees a result at once.
  */
 export class DynamoDbResultBackend implements ResultBackend {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
   private readonly layout: RecordLayout;
   private readonly listing: DynamoDbTaskListing | undefined;
+  private readonly puts: BatchedPuts | undefined;
+  private openBatches = 0;
 
   constructor(options: DynamoDbResultBackendOptions) {
     this.client = options.client;
@@ -87,11 +99,26 @@ export class DynamoDbResultBackend implements ResultBackend {
           ...(options.listRunningAfterMs !== undefined ? { runningAfterMs: options.listRunningAfterMs } : {}),
         })
       : undefined;
+    const lingerMs = options.batchWriteLingerMs ?? 10;
+    this.puts = lingerMs > 0 ? new BatchedPuts({ client: options.client, tableName: options.tableName, lingerMs }) : undefined;
   }
 
-  /** Holds the listing writes of a batch until it closes (see {@link DynamoDbTaskListing.openBatch}). */
+  /**
+   * Opens a batch: until it closes, finished tasks' records are written together (see
+   * `batchWriteLingerMs`), and their listing is held and written in one item when it closes (see
+   * `DynamoDbTaskListing.openBatch`).
+   */
   openBatch(): () => Promise<void> {
-    return this.listing ? this.listing.openBatch() : async () => undefined;
+    this.openBatches += 1;
+    const closeListing = this.listing?.openBatch();
+    let closed = false;
+    return async () => {
+      if (closed) return;
+      closed = true;
+      this.openBatches -= 1;
+      if (this.openBatches === 0) this.puts?.flush();
+      await closeListing?.();
+    };
   }
 
   /** Lists a task in its new state (held while a batch is open). */
@@ -190,7 +217,8 @@ export class DynamoDbResultBackend implements ResultBackend {
   }
 
   /**
-   * Writes a record.
+   * Writes a record: a `PutItem`, or while a batch is open its share of a `BatchWriteItem`; resolves
+   * once it is written either way.
    * @throws {ResultTooLargeError} before writing, when a record with a result is over DynamoDB's item limit.
    */
   async save(record: TaskRecord): Promise<void> {
@@ -198,7 +226,8 @@ export class DynamoDbResultBackend implements ResultBackend {
     const size = itemSizeBytes(item);
     if (size > MAX_ITEM_BYTES && record.result !== undefined) throw new ResultTooLargeError(record.id, size, MAX_ITEM_BYTES);
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
+      if (this.puts && this.openBatches > 0 && size <= MAX_ITEM_BYTES) await this.puts.put(item);
+      else await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
     } catch (error) {
       throw this.translate(error, 'save', record.id);
     }

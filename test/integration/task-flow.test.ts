@@ -40,7 +40,7 @@ const unlisted = app.task('math.unlisted', async (x: number) => x * 2, { listed:
 
 let h: Harness;
 let dynamoCounts: Map<string, number>;
-/** Writes (`PutItem`, `UpdateItem`) by table name. */
+/** Item writes (`PutItem`, `UpdateItem`, each item of a `BatchWriteItem`) by table name. */
 const tableWrites = new Map<string, number>();
 
 beforeAll(async () => {
@@ -49,8 +49,12 @@ beforeAll(async () => {
   h.dynamodb.middlewareStack.add(
     (next, context) => async (args) => {
       const command = (context as { commandName?: string }).commandName;
-      const table = (args.input as { TableName?: string }).TableName;
-      if (table && (command === 'PutItemCommand' || command === 'UpdateItemCommand')) tableWrites.set(table, (tableWrites.get(table) ?? 0) + 1);
+      const input = args.input as { TableName?: string; RequestItems?: Record<string, unknown[]> };
+      if (input.TableName && (command === 'PutItemCommand' || command === 'UpdateItemCommand'))
+        tableWrites.set(input.TableName, (tableWrites.get(input.TableName) ?? 0) + 1);
+      // A BatchWriteItem counts one write per item (each is a record write, billed as a PutItem).
+      if (command === 'BatchWriteItemCommand')
+        for (const [table, items] of Object.entries(input.RequestItems ?? {})) tableWrites.set(table, (tableWrites.get(table) ?? 0) + items.length);
       return next(args);
     },
     { step: 'initialize', name: 'writesByTable' },

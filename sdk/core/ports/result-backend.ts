@@ -157,8 +157,9 @@ export interface ResultBackend {
   revoke(request: RevokeRequest): Promise<RevokeOutcome>;
   /**
    * Opens a batch (the worker: one per queue batch): what the backend writes for listings while it is
-   * open may be held back and written together when the returned function is called. Records are
-   * never held: each write above is done when its promise resolves.
+   * open may be held back and written together when the returned function is called, and the
+   * `save()`s made close together may share one request. Records are never held past their promise:
+   * each write above is done when its promise resolves.
    * @returns the function that closes the batch; it rejects when the held writes fail.
    */
   openBatch?(): () => Promise<void>;
