@@ -27,6 +27,8 @@ interface Scenario {
   readonly poll?: boolean;
   /** The tasks are sent as chords of this many members, each with a callback; figures are per member. */
   readonly chordSize?: number;
+  /** The worker's `batchWriteLingerMs` (0: each result its own `PutItem`, as before batched writes). */
+  readonly batchWriteLingerMs?: number;
 }
 
 /** Per-task figures of one scenario. */
@@ -62,6 +64,7 @@ const ASSUMED_AWS_BATCH_MS = 40;
 
 const SCENARIOS: readonly Scenario[] = [
   { name: 'with result (default)', options: {} },
+  { name: 'with result, each result its own `PutItem` (`batchWriteLingerMs: 0`)', options: {}, batchWriteLingerMs: 0 },
   { name: 'with result, unlisted (`listed: false`)', options: { listed: false } },
   { name: '`ignoreResult`', options: { ignoreResult: true } },
   { name: 'lean: `ignoreResult` + `duplicateProtection: false`', options: { ignoreResult: true, duplicateProtection: false } },
@@ -97,7 +100,14 @@ async function runScenario(
   const queueUrls = Object.fromEntries(queues.map((q) => [q.queueName, q.url]));
   const clients = { producerSqs: new SQSClient({}), callerDynamo: new DynamoDBClient({}), workerSqs: new SQSClient({}), workerDynamo: new DynamoDBClient({}) };
   producer.app.useTransport(awsTransport(producer.app, { sqs: clients.producerSqs, dynamodb: clients.callerDynamo, queueUrls }));
-  worker.app.useTransport(awsTransport(worker.app, { sqs: clients.workerSqs, dynamodb: clients.workerDynamo, queueUrls }));
+  worker.app.useTransport(
+    awsTransport(worker.app, {
+      sqs: clients.workerSqs,
+      dynamodb: clients.workerDynamo,
+      queueUrls,
+      ...(scenario.batchWriteLingerMs !== undefined ? { batchWriteLingerMs: scenario.batchWriteLingerMs } : {}),
+    }),
+  );
   const counted = {
     producerSqs: countRequests(clients.producerSqs),
     callerDynamo: countRequests(clients.callerDynamo),
@@ -279,8 +289,10 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
     ]),
     notes: [
       "per task, averaged; the event source's receives are the non-empty `ReceiveMessage` calls (on AWS, Lambda's pollers make them, and bill them, plus empty long polls while the queue is idle, not counted here)",
-      'write units (computed, used for cost) = writes × ⌈item bytes / 1 KB⌉ × (1 + global secondary indexes whose keys the item has), each item read back after the run and sized by DynamoDB\'s rules (the table has one index, `byTime`, on task records); "endpoint reported" = `ConsumedCapacity` summed per operation (asked with `ReturnConsumedCapacity: INDEXES`): moto reports fixed figures, not AWS\'s',
-      "unlisted: the task's `listed: false` option keeps its records out of the `byTime` index (no listing on the dashboard or `celeriac inspect tasks`; still found by id), so no index write",
+      'DynamoDB writes = requests a task, by operation: a `BatchWriteItem` carries the results of the tasks of one worker batch that finished within 10 ms of each other (`batchWriteLingerMs`), so it counts a fraction of a request a task; the listing table\'s `PutItem` is one a batch',
+      'write units (computed, used for cost) = item writes × ⌈item bytes / 1 KB⌉ (each item of a `BatchWriteItem` is billed as its own write), each item read back after the run and sized by DynamoDB\'s rules; the tables have no index; "endpoint reported" = `ConsumedCapacity` summed per operation (asked with `ReturnConsumedCapacity: INDEXES`): moto reports fixed figures, not AWS\'s',
+      "`batchWriteLingerMs: 0`: the same task with each result written by its own `PutItem`, the way the worker wrote them before batched writes: the before/after of the request count and of the handler time a batch",
+      "unlisted: the task's `listed: false` option keeps it out of the listing table (no listing on the dashboard or `celeriac inspect tasks`; still found by id), so no share of a listing write",
       `chord member: ${"chords of 10 no-op members and a no-op callback; per member, the callback's writes and the chord's join item (written once when the chord is sent, then once per member) included"}`,
       'targets (task with result): ≤ 0.25 SQS requests, ≤ 2 DynamoDB writes (≤ 1 with `ignoreResult`)',
     ],

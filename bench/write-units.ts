@@ -38,6 +38,8 @@ interface Write {
   listing: boolean;
   units: number;
   bytes: number;
+  /** Requests this entry stands for: 1 for a single write or a batch; 0 for an item inside a batch. */
+  requests: number;
 }
 
 /** What a task's writes cost in write units, averaged over a batch. */
@@ -133,12 +135,31 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
     dynamodb.middlewareStack.add(
       (next, context) => async (args) => {
         const command = (context as { commandName?: string }).commandName ?? '';
-        const input = args.input as { TableName?: string; Key?: Item; Item?: Item };
+        const input = args.input as { TableName?: string; Key?: Item; Item?: Item; RequestItems?: Record<string, { PutRequest?: { Item: Item } }[]> };
+        if (command === 'BatchWriteItemCommand') {
+          // Each item of a batch is billed as a PutItem of that item: by the larger of its two versions.
+          const puts = Object.entries(input.RequestItems ?? {}).flatMap(([table, requests]) =>
+            requests.map((r) => ({ table, key: { id: r.PutRequest!.Item.id! } as Item })),
+          );
+          const read = (p: (typeof puts)[number]) =>
+            reader.send(new GetItemCommand({ TableName: p.table, Key: p.key, ConsistentRead: true })).then((out) => out.Item);
+          const before = await Promise.all(puts.map(read));
+          const result = await next(args);
+          const unprocessed = Object.values((result.output as { UnprocessedItems?: Record<string, unknown[]> }).UnprocessedItems ?? {}).flat().length;
+          if (unprocessed > 0) throw new Error('write-units: a BatchWriteItem left items unprocessed; rerun on a quiet endpoint');
+          const after = await Promise.all(puts.map(read));
+          writes.push({ command: 'BatchWriteItem', listing: false, units: 0, bytes: 0, requests: 1 });
+          for (const [i, p] of puts.entries()) {
+            const bytes = Math.max(size(before[i]), size(after[i]));
+            writes.push({ command: 'BatchWriteItem item', listing: p.table === app.listingTableName, units: kb(bytes), bytes, requests: 0 });
+          }
+          return result;
+        }
         if (!['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand'].includes(command)) return next(args);
         const name = command.replace('Command', '');
         if (input.TableName === app.listingTableName) {
           const result = await next(args);
-          writes.push({ command: name, listing: true, units: kb(size(input.Item)), bytes: size(input.Item) });
+          writes.push({ command: name, listing: true, units: kb(size(input.Item)), bytes: size(input.Item), requests: 1 });
           return result;
         }
         const key = input.Key ?? { id: input.Item!.id! };
@@ -150,13 +171,13 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
         } catch (error) {
           // A refused conditional write still costs write units (by the existing item's size, at least one).
           if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-            writes.push({ command: `${name} (refused)`, listing: false, units: kb(size(before)), bytes: size(before) });
+            writes.push({ command: `${name} (refused)`, listing: false, units: kb(size(before)), bytes: size(before), requests: 1 });
           }
           throw error;
         }
         const after = await read();
         const bytes = Math.max(size(before), size(after));
-        writes.push({ command: name, listing: false, units: kb(bytes), bytes });
+        writes.push({ command: name, listing: false, units: kb(bytes), bytes, requests: 1 });
         return result;
       },
       { step: 'initialize', name: 'priceWrites' },
@@ -179,6 +200,7 @@ export async function measureWriteUnits(prefix = `wcu-${process.pid}`): Promise<
     const per = (list: Write[]) => list.reduce((s, w) => s + w.units, 0) / TASKS_A_BATCH;
     const counts = new Map<string, number>();
     for (const w of writes) {
+      if (w.requests === 0) continue; // an item inside a BatchWriteItem: priced, not a request
       const label = w.listing ? `listing ${w.command}` : w.command;
       counts.set(label, (counts.get(label) ?? 0) + 1);
     }
@@ -205,7 +227,7 @@ export function writeUnitsTable(rows: readonly WriteUnitsRow[]): BenchTable {
     rows: rows.map((r) => [r.label, r.writes, units(r.table), units(r.listing), units(r.total), `${r.largestBytes} B`]),
     notes: [
       `each scenario: ${TASKS_A_BATCH} tasks sent, then run by the worker as one batch (an SQS event source's batch); figures a task`,
-      "every write captured with the item before and after it (consistent reads); 1 unit per started KB of the larger version; a refused conditional write costs the existing item's units; the results table has no index",
+      "every write captured with the item before and after it (consistent reads); 1 unit per started KB of the larger version; a refused conditional write costs the existing item's units; each item of a `BatchWriteItem` is priced as a `PutItem` of that item (the batch saves requests, not units); the results table has no index",
       "listing: the batch's one listing item (all its tasks, compressed) shared by its tasks; a batch still running after a second writes one more, listing its running tasks",
     ],
   };

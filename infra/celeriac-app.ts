@@ -171,6 +171,7 @@ export class CeleriacApp extends Construct {
       sortKey: { name: TASK_LISTING_SORT_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TASK_LISTING_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
 
@@ -240,7 +241,7 @@ export class CeleriacApp extends Construct {
         ...(settings.maxConcurrency !== undefined ? { maxConcurrency: settings.maxConcurrency } : {}),
       });
     }
-    this.grantOnTable(worker, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+    this.grantOnTable(worker, 'dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem');
     this.grantListing(worker);
     // Tasks may enqueue long countdowns.
     this.schedules.grantCountdowns(worker);

@@ -19,7 +19,7 @@ export class RequestCounter {
   /** Write requests whose response carried no `ConsumedCapacity`. */
   unreportedWrites = 0;
   /**
-   * DynamoDB write requests by the kind of item written: the part of its key before `#` (`chord`,
+   * DynamoDB item writes (each item of a `BatchWriteItem` counted) by the kind of item written: the part of its key before `#` (`chord`,
    * `rate`…), `task` for a task record (a bare task id), or `listing` for a listing item.
    */
   readonly writesByItemKind = new Map<string, number>();
@@ -78,8 +78,12 @@ export function countRequests(client: SQSClient | DynamoDBClient, counter = new 
         counter.billedChunks.set(operation, (counter.billedChunks.get(operation) ?? 0) + chunks);
       }
       if (isDynamo && DYNAMODB_WRITES.has(operation)) {
-        const kind = itemKind(input);
-        counter.writesByItemKind.set(kind, (counter.writesByItemKind.get(kind) ?? 0) + 1);
+        // A BatchWriteItem writes each of its items (each billed as a single write of that item).
+        const targets = operation === 'BatchWriteItem' ? batchItems(input) : [input];
+        for (const target of targets) {
+          const kind = itemKind(target);
+          counter.writesByItemKind.set(kind, (counter.writesByItemKind.get(kind) ?? 0) + 1);
+        }
       }
       const output = await next(args);
       if (isDynamo) {
@@ -103,6 +107,12 @@ export function countRequests(client: SQSClient | DynamoDBClient, counter = new 
     { step: 'initialize', name: `benchCountRequests${Math.random().toString(36).slice(2, 8)}` },
   );
   return counter;
+}
+
+/** The items of a `BatchWriteItem`, each as `{ Item }` or `{ Key }`. */
+function batchItems(input: Record<string, unknown>): Record<string, unknown>[] {
+  const tables = (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }[]>;
+  return Object.values(tables).flatMap((requests) => requests.map((r) => (r.PutRequest ? { Item: r.PutRequest.Item } : { Key: r.DeleteRequest?.Key })));
 }
 
 /** The kind of item a DynamoDB write targets (see {@link RequestCounter.writesByItemKind}). */

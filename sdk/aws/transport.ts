@@ -36,6 +36,13 @@ export interface AwsTransportOptions {
    * @default - looked up with `GetQueueUrl`
    */
   readonly queueUrls?: Readonly<Record<string, string>>;
+  /**
+   * How long a finished task's record waits for others of its worker batch to share one
+   * `BatchWriteItem`; `0` writes each record with its own `PutItem` (see
+   * `DynamoDbResultBackendOptions.batchWriteLingerMs`).
+   * @default 10
+   */
+  readonly batchWriteLingerMs?: number;
 }
 
 /**
@@ -61,6 +68,7 @@ export function awsTransport(
       tableName: app.resultsTableName,
       celeryCompat: app.celeryCompat ?? false,
       ...(app.listingTableName ? { listingTableName: app.listingTableName } : {}),
+      ...(options.batchWriteLingerMs !== undefined ? { batchWriteLingerMs: options.batchWriteLingerMs } : {}),
     }),
     coordination: new DynamoDbCoordination({ client: dynamodb, tableName: app.resultsTableName }),
     scheduler: new EventBridgeScheduler({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { App } from '../core/app.js';
 import type { ProvisionedQueue } from './provision.js';
@@ -66,7 +66,12 @@ export class LocalRuntime {
     }
   }
 
-  /** Stops polling and waits for the invocations in progress to finish. */
+  /**
+   * Stops polling and waits for the invocations in progress to finish, and for the long polls in
+   * progress to end (at most `waitTimeSeconds`): a long poll cut short on the client may still take
+   * a message on the server, which would then stay hidden for its visibility timeout. Messages a
+   * poll brings after the stop are put back at once (visibility 0), not run.
+   */
   async stop(): Promise<void> {
     this.controller.abort();
     await Promise.allSettled(this.loops);
@@ -89,10 +94,18 @@ export class LocalRuntime {
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
-          { abortSignal: signal },
         );
         const messages = received.Messages ?? [];
         if (messages.length === 0) continue;
+        if (signal.aborted) {
+          await sqs.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queue.url,
+              Entries: messages.map((m, i) => ({ Id: `r${i}`, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+            }),
+          );
+          return;
+        }
         stats.invocations += 1;
         stats.messages += messages.length;
         const response = await handler({ Records: messages.map((m) => toRecord(m, queue.arn)) }, lambdaContext(app));
@@ -111,7 +124,10 @@ export class LocalRuntime {
         if (signal.aborted) return;
         stats.errors += 1;
         log(`celeriac dev: polling ${queue.queueName} failed: ${(error as Error).name}: ${(error as Error).message}; retrying in 1 s`);
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
       }
     }
   }

@@ -84,31 +84,37 @@ describe('CeleriacApp', () => {
     }
   });
 
-  it('creates the results table keyed by id, on demand, with TTL on expiresAt, PITR on, retained', () => {
-    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  it('creates the results table keyed by id, on demand, with TTL on expiresAt, PITR on, retained, and no index', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: {
         TableName: 'shop-results',
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [
-          { AttributeName: 'id', AttributeType: 'S' },
-          { AttributeName: 'idxShard', AttributeType: 'S' },
-          { AttributeName: 'idxTime', AttributeType: 'N' },
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    });
+    const results = Object.values(template.findResources('AWS::DynamoDB::Table', { Properties: { TableName: 'shop-results' } }));
+    expect(results[0]?.Properties.GlobalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('creates the listing table keyed by shard and time, on demand, with TTL on expiresAt, PITR on, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        TableName: 'shop-listing',
+        KeySchema: [
+          { AttributeName: 'shard', KeyType: 'HASH' },
+          { AttributeName: 'at', KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'byTime',
-            KeySchema: [
-              { AttributeName: 'idxShard', KeyType: 'HASH' },
-              { AttributeName: 'idxTime', KeyType: 'RANGE' },
-            ],
-            Projection: {
-              ProjectionType: 'INCLUDE',
-              NonKeyAttributes: ['state', 'task', 'queue', 'retries', 'sentAt', 'dateStarted', 'dateDone', 'runtimeMs', 'workerId'],
-            },
-          },
+        AttributeDefinitions: [
+          { AttributeName: 'shard', AttributeType: 'S' },
+          { AttributeName: 'at', AttributeType: 'S' },
         ],
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -173,9 +179,11 @@ describe('CeleriacApp', () => {
       { effect: 'Allow', actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'], resources: dlqs },
       {
         effect: 'Allow',
-        actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [ids.table],
       },
+      // One listing item a batch, nothing else on the listing table.
+      { effect: 'Allow', actions: ['dynamodb:PutItem'], resources: [logicalId(celeriac.listingTable)] },
       ...countdownStatements(),
     ]);
   });
@@ -212,6 +220,7 @@ describe('CeleriacApp', () => {
       'DeadLetterQueue-exports',
       'EventSource-default',
       'EventSource-exports',
+      'Listing',
       'Queue-default',
       'Queue-exports',
       'Results',
@@ -280,7 +289,7 @@ describe('CeleriacApp options', () => {
 });
 
 describe('ExampleStack', () => {
-  it('outputs each queue URL, the results table name and the worker function name', () => {
+  it('outputs each queue URL, the results and listing table names and the worker function name', () => {
     const stack = new ExampleStack(testApp(), 'CeleriacExample', { app, tasksModule });
     const template = Template.fromStack(stack);
     const queueIds = ['default', 'exports'].map((name) => logicalId(stack.celeriac.queues.get(name)!));
@@ -288,6 +297,7 @@ describe('ExampleStack', () => {
       { Ref: queueIds[0] },
       { Ref: queueIds[1] },
       { Ref: logicalId(stack.celeriac.table) },
+      { Ref: logicalId(stack.celeriac.listingTable) },
       { Ref: logicalId(stack.celeriac.workerFunction) },
     ]);
     expect(Object.keys(template.findOutputs('*'))).toContain('WorkerFunctionName');

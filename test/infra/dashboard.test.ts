@@ -37,7 +37,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
     });
   });
 
-  it('scopes the dashboard role to the results table, its index, the app’s queues and its schedule group', () => {
+  it('scopes the dashboard role to the results and listing tables, the app’s queues and its schedule group', () => {
     const table = logicalId(celeriac.table);
     const queues = ['default', 'exports'].map((n) => logicalId(celeriac.queues.get(n)!));
     const dlqs = ['default', 'exports'].map((n) => logicalId(celeriac.deadLetterQueues.get(n)!));
@@ -46,7 +46,8 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
       // Its own log group only (no AWSLambdaBasicExecutionRole, which allows every log group).
       { effect: 'Allow', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logicalId(celeriac.dashboard!.node.findChild('Logs'))] },
       { effect: 'Allow', actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table] },
-      { effect: 'Allow', actions: ['dynamodb:Query'], resources: [JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byTime']] })] },
+      // Lists from the listing table, and lists a task it revokes there.
+      { effect: 'Allow', actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [logicalId(celeriac.listingTable)] },
       { effect: 'Allow', actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:PurgeQueue', 'sqs:SendMessage'], resources: [...queues, ...dlqs].sort() },
       {
         effect: 'Allow',
@@ -66,7 +67,7 @@ describe('CeleriacApp dashboard (deployed variant)', () => {
       },
       { effect: 'Allow', actions: ['iam:PassRole'], resources: [logicalId(celeriac.schedules.role)] },
     ]);
-    // No wildcard on data: table, index and queues are named.
+    // No wildcard on data: tables and queues are named.
     const data = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:')));
     expect(data).toHaveLength(4);
     expect(data.flatMap((s) => s.resources).filter((r) => r.includes('*'))).toEqual([]);

@@ -61,7 +61,7 @@ describe('security of the stack', () => {
     }
   });
 
-  it('encrypts every queue and dead-letter queue (SSE) and leaves the table encrypted at rest', () => {
+  it('encrypts every queue and dead-letter queue (SSE) and leaves the tables encrypted at rest', () => {
     const stack = new ExampleStack(testApp(), 'CeleriacExample', { app, tasksModule });
     const template = (stack.node.root as import('aws-cdk-lib').App).synth().getStackByName(stack.stackName).template as {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -70,8 +70,8 @@ describe('security of the stack', () => {
     expect(queues).toHaveLength(5); // two task queues, their two DLQs, the Scheduler delivery DLQ
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     const tables = Object.values(template.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(1);
+    expect(tables).toHaveLength(2); // the results and the listing table
     // DynamoDB always encrypts at rest; without SSESpecification it uses an AWS owned key. It must not be switched off.
-    expect((tables[0]!.Properties.SSESpecification as { SSEEnabled?: boolean } | undefined)?.SSEEnabled).not.toBe(false);
+    for (const table of tables) expect((table.Properties.SSESpecification as { SSEEnabled?: boolean } | undefined)?.SSEEnabled).not.toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, DeleteQueueCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countRequests } from '../../bench/lib/count-requests.js';
@@ -51,5 +51,14 @@ describe('bench request counter (on the emulator)', () => {
 
     expect(counter.count('PutItem')).toBe(2);
     expect(counter.reportedWriteUnits > 0 || counter.unreportedWrites === 2).toBe(true);
+  });
+
+  it('counts each item of a BatchWriteItem as a write of its kind, the request once', async () => {
+    const counter = countRequests(dynamodb);
+    const put = (id: string) => ({ PutRequest: { Item: { id: { S: id } } } });
+    await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [name]: [put('t1'), put('t2'), put('t3'), put('chord#g1')] } }));
+
+    expect(counter.count('BatchWriteItem')).toBe(1);
+    expect(Object.fromEntries(counter.writesByItemKind)).toEqual({ task: 3, chord: 1 });
   });
 });
