@@ -59,7 +59,8 @@ export async function celeriacThroughput(
   options: RunOptions & { pollers: number; mode: CeleriacMode },
 ): Promise<Throughput> {
   const { mode } = options;
-  const app = createApp({ name: `${ctx.prefix}-e2e-${target.label}-${mode}-${randomUUID().slice(0, 4)}` });
+  // App names are at most 40 characters (they prefix AWS resource names).
+  const app = createApp({ name: `${ctx.prefix}-${target.label.slice(0, 6)}-${mode.slice(0, 4)}-${randomUUID().slice(0, 4)}` });
   const noop = app.task('bench.noop', async () => null, CELERIAC_MODES[mode].options);
   const sqs = await target.sqs();
   const dynamodb = new DynamoDBClient({});
