@@ -92,10 +92,29 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
         await celery(main!.label, sqsUrl, 'redis');
         await celery('Redis broker', `${redis.url}/0`, 'redis');
       }
+      // The other SQS endpoints (DynamoDB stays on the main one): celeriac and its lean mode, and
+      // Celery with and without results on the same SQS, so each endpoint has its own baseline.
       for (const target of others) {
-        await attempt('celeriac', target.label, 'dynamodb', round, () =>
-          celeriacThroughput(ctx, target, { ...common, pollers: options.pollers, mode: 'default' }),
-        );
+        for (const mode of ['default', 'lean'] as const) {
+          await attempt(CELERIAC_MODES[mode].system, target.label, mode === 'lean' ? 'none' : 'dynamodb', round, () =>
+            celeriacThroughput(ctx, target, { ...common, pollers: options.pollers, mode }),
+          );
+        }
+        if (peers && redis) {
+          const sqsUrl = `sqs://x:x@${new URL(target.endpoint).host}`;
+          for (const stored of ['dynamodb', 'none'] as const) {
+            await attempt(celeryName, target.label, stored, round, () =>
+              celeryThroughput(ctx, peers, {
+                ...common,
+                concurrency: options.celeryConcurrency,
+                brokerUrl: sqsUrl,
+                redisUrl: redis.url,
+                label: target.label,
+                results: stored,
+              }),
+            );
+          }
+        }
       }
     }
   } finally {
@@ -144,11 +163,13 @@ export async function benchEndToEnd(ctx: BenchContext, options: EndToEndOptions)
   ];
   if (others.some((target) => target.label === 'fauxqs')) {
     notes.push(
-      'fauxqs rows: SQS through `AWS_ENDPOINT_URL_SQS` on fauxqs, DynamoDB still on moto; celeriac only (the Celery comparison is on moto, where both keep their results in the same DynamoDB)',
+      `fauxqs rows: SQS on fauxqs (celeriac through \`AWS_ENDPOINT_URL_SQS\`, Celery through its broker URL), DynamoDB still on ${main!.label} for both; the ratio column compares with Celery on ${main!.label}, the targets table with Celery on the same SQS`,
     );
   }
   if (others.some((target) => target.label === 'localstack')) {
-    notes.push('localstack rows: SQS through `AWS_ENDPOINT_URL_SQS` on LocalStack (its Python SQS provider, run without Docker), DynamoDB still on moto');
+    notes.push(
+      `localstack rows: SQS on LocalStack (its Python SQS provider, run without Docker; celeriac through \`AWS_ENDPOINT_URL_SQS\`, Celery through its broker URL), DynamoDB still on ${main!.label} for both`,
+    );
   }
   if (typeof options.peers === 'string') notes.push(`Celery rows skipped: ${options.peers}`);
   const throughput: BenchTable = {

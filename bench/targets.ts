@@ -27,11 +27,16 @@ export function targetsTable(f: TargetFigures): BenchTable {
   const rows: string[][] = [];
   const e2e = f.e2e;
   const pick = (match: (r: EndToEndResult) => boolean) => e2e?.results.find((r) => !r.error && match(r));
-  const onMain = (r: EndToEndResult) => r.sqs === e2e?.main;
-  const celeryDynamo = pick((r) => r.system.startsWith('Celery') && onMain(r) && r.results === 'dynamodb');
-  const celeryNone = pick((r) => r.system.startsWith('Celery') && onMain(r) && r.results === 'none');
-  const celeriac = pick((r) => r.system === 'celeriac' && onMain(r));
-  const lean = pick((r) => r.system.startsWith('celeriac, lean') && onMain(r));
+  const on = (sqs: string | undefined) => {
+    const at = (r: EndToEndResult) => r.sqs === sqs;
+    return {
+      celeryDynamo: pick((r) => r.system.startsWith('Celery') && at(r) && r.results === 'dynamodb'),
+      celeryNone: pick((r) => r.system.startsWith('Celery') && at(r) && r.results === 'none'),
+      celeriac: pick((r) => r.system === 'celeriac' && at(r)),
+      lean: pick((r) => r.system.startsWith('celeriac, lean') && at(r)),
+    };
+  };
+  const { celeryDynamo, celeryNone, celeriac, lean } = on(e2e?.main);
   const celeryName = celeryDynamo?.system ?? 'Celery 5.7';
   const x = (v: number) => `${v.toFixed(2)}×`;
   const rate = (a: EndToEndResult | undefined, b: EndToEndResult | undefined, want: number, what: string, base: string) => {
@@ -47,6 +52,22 @@ export function targetsTable(f: TargetFigures): BenchTable {
   rate(celeriac, celeryDynamo, 2, `end to end with results, on ${e2e?.main ?? 'the endpoint'}`, `${celeryName}, same SQS + DynamoDB`);
   rate(lean, celeryDynamo, 3, 'end to end lean (`ignoreResult` + `duplicateProtection: false`)', `${celeryName}, same SQS + DynamoDB`);
   rate(lean, celeryNone, 3, 'end to end lean, against Celery without results', `${celeryName}, same SQS, \`ignore_result\``);
+  // The same targets on each other SQS endpoint the run measured Celery on (DynamoDB on the main one).
+  const others = [...new Set(e2e?.results.map((r) => r.sqs) ?? [])].filter((sqs) => sqs !== e2e?.main && sqs !== 'Redis broker');
+  for (const sqs of others) {
+    const o = on(sqs);
+    if (!o.celeryDynamo) continue;
+    const base = `${o.celeryDynamo.system}, same SQS on ${sqs} + DynamoDB`;
+    rate(o.celeriac, o.celeryDynamo, 2, `end to end with results, SQS on ${sqs}`, base);
+    rate(o.lean, o.celeryDynamo, 3, `end to end lean, SQS on ${sqs}`, base);
+    rate(
+      o.lean,
+      o.celeryNone,
+      3,
+      `end to end lean, SQS on ${sqs}, against Celery without results`,
+      `${o.celeryDynamo.system}, same SQS on ${sqs}, \`ignore_result\``,
+    );
+  }
   const cpu = celeriac && celeryDynamo ? celeriac.cpuMsPerTask / celeryDynamo.cpuMsPerTask : undefined;
   rows.push([
     'worker CPU per task (user + system, with results)',
