@@ -70,15 +70,16 @@ export class BatchedPuts {
   }
 
   /**
-   * Writes `item` in the next request; resolves when it is written.
+   * Writes `item` in the next request, sent at once with `sendNow` (the caller knows no other item is
+   * coming); resolves when it is written.
    * @throws the request's error, or {@link UnprocessedItemsError} when DynamoDB kept leaving it unprocessed.
    */
-  put(item: Item): Promise<void> {
+  put(item: Item, sendNow = false): Promise<void> {
     const key = item.id?.S ?? JSON.stringify(item.id);
     if (this.gathering.some((w) => w.key === key)) this.send();
     return new Promise<void>((resolve, reject) => {
       this.gathering.push({ key, item, resolve, reject });
-      if (this.gathering.length >= MAX_BATCH_WRITE_ITEMS) this.send();
+      if (sendNow || this.gathering.length >= MAX_BATCH_WRITE_ITEMS) this.send();
       else if (!this.timer) {
         this.timer = setTimeout(() => this.send(), this.options.lingerMs);
         this.timer.unref?.();

@@ -87,6 +87,10 @@ export class DynamoDbResultBackend implements ResultBackend {
   private readonly listing: DynamoDbTaskListing | undefined;
   private readonly puts: BatchedPuts | undefined;
   private openBatches = 0;
+  /** Messages in the open batches of known size, open batches of unknown size, and the records saved while batches are open. */
+  private expected = 0;
+  private unsized = 0;
+  private savedInBatches = 0;
 
   constructor(options: DynamoDbResultBackendOptions) {
     this.client = options.client;
@@ -106,16 +110,26 @@ export class DynamoDbResultBackend implements ResultBackend {
   /**
    * Opens a batch: until it closes, finished tasks' records are written together (see
    * `batchWriteLingerMs`), and their listing is held and written in one item when it closes (see
-   * `DynamoDbTaskListing.openBatch`).
+   * `DynamoDbTaskListing.openBatch`). With the batch's `size`, the records are sent as soon as
+   * every message of the open batches has saved one, without waiting out the linger (a batch of one
+   * task is not delayed at all); a message that saves none (`ignoreResult`, a duplicate) only makes
+   * the others wait the linger.
    */
-  openBatch(): () => Promise<void> {
+  openBatch(size?: number): () => Promise<void> {
     this.openBatches += 1;
+    const known = size !== undefined && Number.isInteger(size) && size > 0 ? size : undefined;
+    if (known === undefined) this.unsized += 1;
+    else this.expected += known;
     const closeListing = this.listing?.openBatch();
     let closed = false;
     return async () => {
       if (closed) return;
       closed = true;
       this.openBatches -= 1;
+      if (known === undefined) this.unsized -= 1;
+      else this.expected -= known;
+      // Overlapping batches share the count: a closed batch saved at most `size` records.
+      this.savedInBatches = this.openBatches === 0 ? 0 : Math.max(0, this.savedInBatches - (known ?? 0));
       if (this.openBatches === 0) this.puts?.flush();
       await closeListing?.();
     };
@@ -226,8 +240,10 @@ export class DynamoDbResultBackend implements ResultBackend {
     const size = itemSizeBytes(item);
     if (size > MAX_ITEM_BYTES && record.result !== undefined) throw new ResultTooLargeError(record.id, size, MAX_ITEM_BYTES);
     try {
-      if (this.puts && this.openBatches > 0 && size <= MAX_ITEM_BYTES) await this.puts.put(item);
-      else await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
+      if (this.puts && this.openBatches > 0 && size <= MAX_ITEM_BYTES) {
+        this.savedInBatches += 1;
+        await this.puts.put(item, this.unsized === 0 && this.savedInBatches >= this.expected);
+      } else await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
     } catch (error) {
       throw this.translate(error, 'save', record.id);
     }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { App } from '../core/app.js';
@@ -124,10 +125,8 @@ export class LocalRuntime {
         if (signal.aborted) return;
         stats.errors += 1;
         log(`celeriac dev: polling ${queue.queueName} failed: ${(error as Error).name}: ${(error as Error).message}; retrying in 1 s`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1000);
-          signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-        });
+        // Cut short by stop().
+        await sleep(1000, undefined, { signal }).catch(() => undefined);
       }
     }
   }

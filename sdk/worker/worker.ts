@@ -55,7 +55,7 @@ export class Worker {
 
   /** Processes a batch; the messages to keep on the queue are returned as `batchItemFailures`. */
   async processBatch(records: readonly QueueRecord[], options: BatchOptions = {}): Promise<BatchResponse> {
-    const dispositions = await this.inBatch(() => Promise.all(records.map((record) => this.processRecord(record, options))));
+    const dispositions = await this.inBatch(records.length, () => Promise.all(records.map((record) => this.processRecord(record, options))));
     return {
       batchItemFailures: records.filter((_, i) => dispositions[i] === 'requeue').map((r) => ({ itemIdentifier: r.messageId })),
     };
@@ -66,7 +66,7 @@ export class Worker {
    * rejected = keep it (the shape `@middy/sqs-partial-batch-failure` reads).
    */
   async settleBatch(records: readonly QueueRecord[], options: BatchOptions = {}): Promise<PromiseSettledResult<void>[]> {
-    return this.inBatch(() =>
+    return this.inBatch(records.length, () =>
       Promise.allSettled(
         records.map(async (record) => {
           if ((await this.processRecord(record, options)) === 'requeue') throw new Error(`message ${record.messageId} stays on the queue`);
@@ -77,10 +77,10 @@ export class Worker {
 
   /**
    * Runs a batch with the backend's batch open, so the batch's tasks are listed in one write when it
-   * ends. A failed listing write is logged; it changes no message's disposition (the records are written).
+   * ends and their results share requests. A failed listing write is logged; it changes no message's disposition (the records are written).
    */
-  private async inBatch<T>(work: () => Promise<T>): Promise<T> {
-    const close = this.app.backend().openBatch?.();
+  private async inBatch<T>(size: number, work: () => Promise<T>): Promise<T> {
+    const close = this.app.backend().openBatch?.(size);
     try {
       return await work();
     } finally {

@@ -12,7 +12,11 @@ it('grantControl gives a role the table actions of chords, idempotency keys and 
   celeriac.grantControl(web);
   const statements = statementsOfRole(Template.fromStack(stack), logicalId(web));
   expect(statements).toEqual([
-    { effect: 'Allow', actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [logicalId(celeriac.table)] },
+    {
+      effect: 'Allow',
+      actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [logicalId(celeriac.table)],
+    },
     { effect: 'Allow', actions: ['dynamodb:PutItem'], resources: [logicalId(celeriac.listingTable)] },
   ]);
 });

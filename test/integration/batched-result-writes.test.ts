@@ -109,6 +109,23 @@ describe('result writes of a batch share BatchWriteItem requests (on the emulato
     expect((counts.get('PutItemCommand') ?? 0) - before.puts).toBe(2);
   });
 
+  it('given the batch size, sends as soon as every message saved its record, without waiting out the linger', async () => {
+    // A linger of a minute: only the size rule can send these before the test times out.
+    const sized = new DynamoDbResultBackend({ client: res.dynamodb, tableName: res.app.resultsTableName, batchWriteLingerMs: 60_000 });
+    const before = sizes.length;
+    const close = sized.openBatch(3);
+    const ids = Array.from({ length: 3 }, () => newTaskId('sized'));
+    await Promise.all(ids.map((id) => sized.save(taskRecord({ id }))));
+    await close();
+    // A batch of one task: its record is not held at all.
+    const closeOne = sized.openBatch(1);
+    const lone = newTaskId('sized-lone');
+    await sized.save(taskRecord({ id: lone }));
+    await closeOne();
+    expect(sizes.slice(before)).toEqual([3, 1]);
+    for (const id of [...ids, lone]) expect((await sized.get(id))?.state).toBe(TaskState.SUCCESS);
+  });
+
   it('with batchWriteLingerMs: 0, writes each record with its own PutItem even in a batch', async () => {
     const single = new DynamoDbResultBackend({ client: res.dynamodb, tableName: res.app.resultsTableName, batchWriteLingerMs: 0 });
     const close = single.openBatch();

@@ -160,7 +160,9 @@ export interface ResultBackend {
    * open may be held back and written together when the returned function is called, and the
    * `save()`s made close together may share one request. Records are never held past their promise:
    * each write above is done when its promise resolves.
+   * @param size - the messages in the batch, when known: once as many records have been saved, the
+   *   backend need not wait for more.
    * @returns the function that closes the batch; it rejects when the held writes fail.
    */
-  openBatch?(): () => Promise<void>;
+  openBatch?(size?: number): () => Promise<void>;
 }
