@@ -289,7 +289,7 @@ export async function benchAwsCalls(ctx: BenchContext, options: AwsCallsOptions)
     ]),
     notes: [
       "per task, averaged; the event source's receives are the non-empty `ReceiveMessage` calls (on AWS, Lambda's pollers make them, and bill them, plus empty long polls while the queue is idle, not counted here)",
-      "DynamoDB writes = requests a task, by operation: a `BatchWriteItem` carries the results of the tasks of one worker batch that finished within 10 ms of each other (`batchWriteLingerMs`), so it counts a fraction of a request a task; the listing table's `PutItem` is one a batch",
+      "DynamoDB writes = requests a task, by operation: a `BatchWriteItem` carries the results of a worker batch's tasks, sent once every task of the batch has its result or 10 ms after the first (`batchWriteLingerMs`), so it counts a fraction of a request a task; the listing table's `PutItem` is one a batch",
       'write units (computed, used for cost) = item writes × ⌈item bytes / 1 KB⌉ (each item of a `BatchWriteItem` is billed as its own write), each item read back after the run and sized by DynamoDB\'s rules; the tables have no index; "endpoint reported" = `ConsumedCapacity` summed per operation (asked with `ReturnConsumedCapacity: INDEXES`): moto reports fixed figures, not AWS\'s',
       '`batchWriteLingerMs: 0`: the same task with each result written by its own `PutItem`, the way the worker wrote them before batched writes: the before/after of the request count and of the handler time a batch',
       "unlisted: the task's `listed: false` option keeps it out of the listing table (no listing on the dashboard or `celeriac inspect tasks`; still found by id), so no share of a listing write",
