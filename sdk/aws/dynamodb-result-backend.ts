@@ -67,9 +67,10 @@ export interface DynamoDbResultBackendOptions {
   readonly listRunningAfterMs?: number;
   /**
    * While a batch is open (the worker: one per queue batch), the records of finished tasks are written
-   * together: the saves made within `batchWriteLingerMs` of each other share one `BatchWriteItem` (up
-   * to 25 items). Each `save()` still resolves only once its own record is written. `0` writes each
-   * record with its own `PutItem`. Claims, custom states and revokes are conditional and never batched.
+   * together: a `BatchWriteItem` (up to 25 items) is sent once every message of the batch has saved
+   * its record, or `batchWriteLingerMs` after its first record, whichever comes first. Each `save()`
+   * still resolves only once its own record is written. `0` writes each record with its own
+   * `PutItem`. Claims, custom states and revokes are conditional and never batched.
    * @default 10
    */
   readonly batchWriteLingerMs?: number;

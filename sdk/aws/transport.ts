@@ -37,7 +37,7 @@ export interface AwsTransportOptions {
    */
   readonly queueUrls?: Readonly<Record<string, string>>;
   /**
-   * How long a finished task's record waits for others of its worker batch to share one
+   * How long a finished task's record waits at most for the others of its worker batch to share one
    * `BatchWriteItem`; `0` writes each record with its own `PutItem` (see
    * `DynamoDbResultBackendOptions.batchWriteLingerMs`).
    * @default 10

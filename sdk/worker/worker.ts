@@ -77,7 +77,8 @@ export class Worker {
 
   /**
    * Runs a batch with the backend's batch open, so the batch's tasks are listed in one write when it
-   * ends and their results share requests. A failed listing write is logged; it changes no message's disposition (the records are written).
+   * ends and their results share requests. A failed listing write is logged; it changes no
+   * message's disposition (the records are written).
    */
   private async inBatch<T>(size: number, work: () => Promise<T>): Promise<T> {
     const close = this.app.backend().openBatch?.(size);
