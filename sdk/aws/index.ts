@@ -1,5 +1,5 @@
 /**
- * `celeriac/aws`: the AWS adapters of the ports (SQS broker, DynamoDB result backend, coordination store and listing index, EventBridge Scheduler, CloudWatch worker metrics) and the transport `createApp` uses.
+ * `celeriac/aws`: the AWS adapters of the ports (SQS broker, DynamoDB result backend, coordination store, the task listing, EventBridge Scheduler, CloudWatch worker metrics) and the transport `createApp` uses.
  * @module celeriac/aws
  */
 export { DynamoDbCoordination, type DynamoDbCoordinationOptions } from './dynamodb-coordination.js';
