@@ -103,6 +103,7 @@ export async function startDev(options: DevOptions, print: (line: string) => voi
     print(`--- ***** ----- app:       ${app.name}  (${app.taskNames().length} tasks: ${app.taskNames().join(', ')})`);
     print(`-- ******* ---- endpoint:  ${emulator.endpoint}${emulator.embedded ? `  (emulator, pid ${emulator.embedded.record.pid})` : '  (AWS_ENDPOINT_URL)'}`);
     print(`- *** --- * --- results:   ${app.resultsTableName}`);
+    print(`- ** ---------- listing:   ${app.listingTableName}  (the dashboard's task list; a batch is listed when it ends)`);
     for (const queue of queues) print(`- ** ---------- queue:     ${queue.name.padEnd(10)} ${queue.url}`);
     print(`--- ***** ----- concurrency: ${options.concurrency} pollers a queue`);
     const listed = await app.schedules.list();
