@@ -1,6 +1,10 @@
 import { BatchWriteItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { isAwsError } from './aws-error.js';
 
 type Item = Record<string, AttributeValue>;
+
+/** The key an item is written under (its `id`), to match puts with unprocessed items. */
+const keyOf = (item: Item | undefined): string => item?.id?.S ?? JSON.stringify(item?.id);
 
 /** Items one `BatchWriteItem` request takes at most (DynamoDB's limit). */
 export const MAX_BATCH_WRITE_ITEMS = 25;
@@ -75,7 +79,7 @@ export class BatchedPuts {
    * @throws the request's error, or {@link UnprocessedItemsError} when DynamoDB kept leaving it unprocessed.
    */
   put(item: Item, sendNow = false): Promise<void> {
-    const key = item.id?.S ?? JSON.stringify(item.id);
+    const key = keyOf(item);
     if (this.gathering.some((w) => w.key === key)) this.send();
     return new Promise<void>((resolve, reject) => {
       this.gathering.push({ key, item, resolve, reject });
@@ -111,11 +115,11 @@ export class BatchedPuts {
         );
         unprocessed = output.UnprocessedItems?.[this.options.tableName] ?? [];
       } catch (error) {
-        if ((error as { name?: string }).name === 'ValidationException' && left.length > 1) return this.writeEach(left);
+        if (isAwsError(error, 'ValidationException') && left.length > 1) return this.writeEach(left);
         for (const w of left) w.reject(error);
         return;
       }
-      const again = new Set(unprocessed.map((request) => request.PutRequest?.Item?.id?.S ?? JSON.stringify(request.PutRequest?.Item?.id)));
+      const again = new Set(unprocessed.map((request) => keyOf(request.PutRequest?.Item)));
       for (const w of left) if (!again.has(w.key)) w.resolve();
       left = left.filter((w) => again.has(w.key));
       if (left.length === 0) return;
